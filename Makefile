@@ -1,0 +1,40 @@
+# voice-otp: the two commands a newcomer runs are `make demo` and `make test`.
+# Every target first runs `deps`, which installs missing Debian packages (idempotent).
+
+CARGO ?= cargo
+BIN   := target/debug/voice-otp
+DEMO_OUT ?= data/demo-heard.wav
+
+.PHONY: all deps build test lint bench demo serve clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build --workspace --bins
+
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The whole gate, as CI runs it: format, lints, every test (unit, SIPp interop, end-to-end),
+# the benches compiled and run once in test mode, and the doc tests.
+test: lint build
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+bench: deps
+	$(CARGO) bench --workspace
+
+demo: build
+	@mkdir -p data
+	$(BIN) say --code 7A3519 --lang en-GB --out $(DEMO_OUT)
+	@echo "demo: rendered one OTP reading of code 7A3519 to $(DEMO_OUT) (8 kHz mono 16-bit WAV)"
+
+serve: build
+	$(BIN) serve $(if $(CONFIG),--config $(CONFIG),)
+
+clean:
+	$(CARGO) clean

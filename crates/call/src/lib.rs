@@ -1,0 +1,1 @@
+//! voice-otp call crate (work in progress).

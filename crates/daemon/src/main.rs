@@ -1,0 +1,32 @@
+//! The `voice-otp` binary: `serve`, `demo`, `say` and `dtmf` (spec section 6).
+
+use clap::{Parser, Subcommand};
+use voice_otp_daemon::commands;
+
+/// Sends one-time passwords by phone over a SIP trunk.
+#[derive(Debug, Parser)]
+#[command(name = "voice-otp", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render exactly the audio a call streams for one reading to an 8 kHz mono 16-bit WAV.
+    Say(commands::say::Args),
+    /// Run the in-band DTMF detector on a WAV; prints `<start_ms>\t<digit>` per digit.
+    Dtmf(commands::dtmf::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Say(args) => commands::say::run(args),
+        Command::Dtmf(args) => commands::dtmf::run(args),
+    };
+    if let Err(err) = result {
+        eprintln!("voice-otp: {err}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,1 @@
+//! voice-otp dtmf crate (work in progress).

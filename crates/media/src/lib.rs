@@ -1,0 +1,1 @@
+//! voice-otp media crate (work in progress).

@@ -1,0 +1,1 @@
+//! voice-otp rtp crate (work in progress).

@@ -1,0 +1,1 @@
+//! voice-otp sip crate (work in progress).

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages voice-otp needs, only when something is missing.
+# Idempotent: a second run with everything present does nothing and prints nothing.
+set -euo pipefail
+
+# command-or-pkg-config check  => Debian package
+declare -A need=(
+  [sipp]=sip-tester
+  [espeak-ng]=espeak-ng
+  [sox]=sox
+  [pkg-config]=pkg-config
+  [cc]=gcc
+)
+missing=()
+for cmd in "${!need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+done
+if command -v pkg-config >/dev/null 2>&1; then
+  pkg-config --exists opus || missing+=(libopus-dev)
+  pkg-config --exists spandsp || missing+=(libspandsp-dev)
+else
+  missing+=(libopus-dev libspandsp-dev)
+fi
+[ -d /usr/share/sip-tester ] || missing+=(sip-tester)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+# De-duplicate.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "install-deps: installing missing Debian packages: ${missing[*]}"
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  SUDO=(sudo -n)
+else
+  echo "install-deps: need root or password-less sudo to install: ${missing[*]}" >&2
+  echo "install-deps: run as root: apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
