@@ -1,1 +1,5 @@
-//! voice-otp call crate (work in progress).
+//! The call flow of one voice-otp call (work in progress).
+
+mod spec;
+
+pub use spec::{CallKind, CallOutcome, CallSpec, OtpCode, ResultCode};

@@ -1,1 +1,5 @@
-//! voice-otp media crate (work in progress).
+//! Audio for voice-otp (work in progress).
+
+mod voice;
+
+pub use voice::{CodeType, Gender, PromptSource, Voice};

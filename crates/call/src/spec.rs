@@ -1,0 +1,153 @@
+//! What the daemon hands to a call (`CallSpec`) and what it gets back (`CallOutcome`).
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use voice_otp_media::{CodeType, PromptSource, Voice};
+
+/// The app a call belongs to; decides the finished event's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallKind {
+    /// `POST /voiceapi/v2/OTP`: reads a code.
+    Otp,
+    /// `POST /voiceapi/v2/Notification`: plays a prompt, no code.
+    Notification,
+}
+
+/// The one-time password to read. Its `Debug` and `Display` never show the characters, so
+/// a stray `{:?}` cannot put the code into a log line, a CDR or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OtpCode(String);
+
+impl OtpCode {
+    /// Wraps a code that the API has already validated (1 to 64 of `[0-9A-Za-z]`).
+    pub fn new(code: impl Into<String>) -> Self {
+        OtpCode(code.into())
+    }
+
+    /// The characters, for the renderer only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OtpCode(<redacted>)")
+    }
+}
+
+impl fmt::Display for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Everything one outbound call needs, built by the daemon from a validated request.
+/// One instruction with several callees makes one `CallSpec` per callee.
+#[derive(Debug, Clone)]
+pub struct CallSpec {
+    /// Our call id (a UUID), the key of the CDR and of the finished event.
+    pub call_id: String,
+    /// The client's `instruction-id`, echoed in events and CDRs.
+    pub instruction_id: Option<String>,
+    /// OTP or Notification.
+    pub kind: CallKind,
+    /// E.164 number dialled, such as `+447700900123`.
+    pub callee: String,
+    /// E.164 caller ID to present.
+    pub caller: String,
+    /// Hide the caller ID (RFC 3323 `Privacy: id`).
+    pub anonymous: bool,
+    /// How long to ring before cancelling (`max-ringing-timeout`).
+    pub ring_timeout: Duration,
+    /// Played once on answer.
+    pub intro: Option<PromptSource>,
+    /// Played before every reading of the code (for Notification: the `prompt` itself).
+    pub code_prompt: Option<PromptSource>,
+    /// Offered after a reading while replays remain.
+    pub replay_prompt: Option<PromptSource>,
+    /// Played once before hanging up.
+    pub outro: Option<PromptSource>,
+    /// The code to read; `None` for Notification calls.
+    pub code: Option<OtpCode>,
+    /// How the characters are spoken.
+    pub code_type: CodeType,
+    /// TTS voice, language of the spelling set, and volume.
+    pub voice: Voice,
+    /// How many extra readings the callee may ask for (0 to 3).
+    pub max_replays: u8,
+    /// Replay without waiting for a key press.
+    pub auto_replay: bool,
+    /// How long to wait for a key after the replay prompt.
+    pub replay_wait: Duration,
+}
+
+/// Result codes of the finished event (spec section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultCode {
+    /// 9: no answer before the ring timeout, or cancelled.
+    Cancelled,
+    /// 10: the call was answered.
+    Finished,
+    /// 11: error, timeout, no route, 5xx.
+    Failed,
+    /// 12: busy, declined, 4xx/6xx from the far end.
+    Rejected,
+}
+
+impl ResultCode {
+    /// The number sent as `result.code`.
+    pub fn code(self) -> u8 {
+        match self {
+            ResultCode::Cancelled => 9,
+            ResultCode::Finished => 10,
+            ResultCode::Failed => 11,
+            ResultCode::Rejected => 12,
+        }
+    }
+
+    /// The text sent as `result.description`.
+    pub fn description(self) -> &'static str {
+        match self {
+            ResultCode::Cancelled => "Cancelled",
+            ResultCode::Finished => "Finished",
+            ResultCode::Failed => "Failed",
+            ResultCode::Rejected => "Rejected",
+        }
+    }
+
+    /// The result for a code read back from the store.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            9 => Some(ResultCode::Cancelled),
+            10 => Some(ResultCode::Finished),
+            11 => Some(ResultCode::Failed),
+            12 => Some(ResultCode::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// How a call ended: everything the CDR and the finished event need. Never holds the code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallOutcome {
+    /// The result code.
+    pub result: ResultCode,
+    /// When the INVITE was sent.
+    pub started_on: SystemTime,
+    /// When the 2xx arrived, if the call was answered.
+    pub answered_on: Option<SystemTime>,
+    /// When the call ended (BYE/CANCEL done or final failure).
+    pub ended_on: SystemTime,
+    /// How often the code (or the Notification prompt) was read to the end.
+    pub code_read_count: u32,
+    /// How many replays were played.
+    pub replays: u32,
+    /// Every key the callee pressed, in order, as characters (`0-9*#A-D`).
+    pub dtmf: String,
+    /// The SIP status that ended the call (200 for a normal hang-up), if any.
+    pub sip_code: Option<u16>,
+    /// Its reason phrase.
+    pub sip_reason: Option<String>,
+}
