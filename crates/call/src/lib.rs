@@ -2,4 +2,6 @@
 
 mod spec;
 
-pub use spec::{CallKind, CallOutcome, CallSpec, OtpCode, ResultCode};
+pub use spec::{
+    CallExecutor, CallKind, CallOutcome, CallSpec, LiveState, OtpCode, ProgressFn, ResultCode,
+};

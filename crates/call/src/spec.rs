@@ -151,3 +151,50 @@ pub struct CallOutcome {
     /// Its reason phrase.
     pub sip_reason: Option<String>,
 }
+
+/// Where a call is now, for `GET /v1/calls/{id}` while it is live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LiveState {
+    /// Accepted, waiting for a free slot under `max-concurrent`.
+    Queued,
+    /// INVITE sent, no provisional response yet.
+    Dialling,
+    /// 180/183 received.
+    Ringing,
+    /// 2xx received; prompts and code are playing.
+    Answered,
+    /// Hanging up (BYE or CANCEL sent).
+    Ending,
+}
+
+impl LiveState {
+    /// Lower-case name used in the API (`"queued"`, `"dialling"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveState::Queued => "queued",
+            LiveState::Dialling => "dialling",
+            LiveState::Ringing => "ringing",
+            LiveState::Answered => "answered",
+            LiveState::Ending => "ending",
+        }
+    }
+}
+
+/// Receives live-state changes of one call (called from the call's task; must not block).
+pub type ProgressFn = Box<dyn Fn(LiveState) + Send + Sync>;
+
+/// Places calls. The daemon owns one and calls [`CallExecutor::execute`] once per callee,
+/// bounded by `max-concurrent`; the returned future resolves when the call has ended, with
+/// the outcome to record. It never fails: every ending, errors included, is an outcome.
+///
+/// `shutdown` turns `true` when the daemon stops: a live call then hangs up (BYE, or CANCEL
+/// while ringing) and resolves promptly with the result recorded.
+pub trait CallExecutor: Send + Sync + 'static {
+    /// Runs one call to its end.
+    fn execute(
+        &self,
+        spec: CallSpec,
+        progress: ProgressFn,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = CallOutcome> + Send + 'static>>;
+}
