@@ -1,0 +1,42 @@
+//! The crate's error type.
+
+use std::io;
+
+/// Everything that can go wrong in the RTP layer.
+#[derive(Debug, thiserror::Error)]
+pub enum RtpError {
+    /// The configured port range text is not `"low-high"` with an even low port below high.
+    #[error("invalid RTP port range {0:?}: expected \"low-high\" with low < high")]
+    InvalidPortRange(String),
+    /// Every even/odd port pair in the configured range is in use.
+    #[error("RTP port range {low}-{high} exhausted: all {pairs} port pairs are in use")]
+    PortsExhausted {
+        /// Lowest port of the range.
+        low: u16,
+        /// Highest port of the range.
+        high: u16,
+        /// Number of pairs in the range.
+        pairs: usize,
+    },
+    /// Binding or configuring a UDP socket failed.
+    #[error("RTP socket on port {port}: {source}")]
+    Socket {
+        /// The local port concerned.
+        port: u16,
+        /// The operating-system error.
+        #[source]
+        source: io::Error,
+    },
+    /// The datagram is not an RTP version 2 packet.
+    #[error("malformed RTP packet")]
+    MalformedRtp,
+    /// The datagram is not a valid RTCP compound packet.
+    #[error("malformed RTCP packet")]
+    MalformedRtcp,
+    /// The media engine worker has shut down.
+    #[error("media engine is shut down")]
+    EngineStopped,
+    /// No payload type was given for a codec without a static one (Opus).
+    #[error("codec needs a negotiated dynamic payload type")]
+    MissingPayloadType,
+}
