@@ -1,7 +1,19 @@
-//! The call flow of one voice-otp call (work in progress).
+//! The call flow of one voice-otp call.
+//!
+//! - [`flow`]: the flow of one OTP or Notification call (spec section 4b) as a sans-IO
+//!   state machine, [`CallFlow`]: `handle_*` feeds what happened, `poll_action` drains
+//!   what to do, `poll_timeout` says when to call `handle_timeout`.
+//! - [`CallSpec`], [`CallOutcome`], [`CallExecutor`]: what the daemon hands to a call, what
+//!   it gets back, and the trait it places calls through.
 
+mod error;
+pub mod flow;
 mod spec;
 
+pub use error::Error;
+pub use flow::{
+    Action, CallFlow, DialFailure, EndCause, FlowConfig, FlowEnd, Play, PlayId, Segment,
+};
 pub use spec::{
     CallExecutor, CallKind, CallOutcome, CallSpec, LiveState, OtpCode, ProgressFn, ResultCode,
 };

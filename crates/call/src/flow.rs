@@ -1,0 +1,665 @@
+//! The flow of one call as a sans-IO state machine: no sockets, no clock, no tokio.
+//!
+//! The runner feeds what happened (`handle_*`), drains what to do (`poll_action`) and
+//! sleeps until `poll_timeout`, when it calls `handle_timeout`. Every input takes the
+//! `now` it happened at, so tests step virtual time and a 10-minute guard fires in a
+//! test that runs in microseconds.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::spec::{CallKind, CallSpec, LiveState, ResultCode};
+
+/// The longest an answered call may last before the flow hangs up on its own.
+pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(600);
+
+/// How long to wait for a CANCEL or BYE to complete before declaring the call over anyway:
+/// 64 x T1, the SIP transaction timeout, so a silent trunk cannot hold a slot forever.
+pub const DEFAULT_ENDING_TIMEOUT: Duration = Duration::from_secs(32);
+
+/// One piece of audio the flow asks the runner to play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// The intro prompt, once on answer.
+    Intro,
+    /// The code prompt before each reading (for Notification: the prompt itself).
+    CodePrompt,
+    /// The code, character by character.
+    Code,
+    /// "Press 1 to hear the code again", after a reading while replays remain.
+    ReplayPrompt,
+    /// The outro prompt, once before hanging up.
+    Outro,
+}
+
+/// Identifies one `Play` action, so a late "playback finished" of audio that was already
+/// stopped cannot be mistaken for the end of the audio that replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlayId(pub u64);
+
+/// A request to play one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Play {
+    /// What to play.
+    pub segment: Segment,
+    /// Pass this back to [`CallFlow::handle_playback_finished`] when it has played out.
+    pub id: PlayId,
+}
+
+/// Why a call ended, for logs and tests (the CDR carries the [`ResultCode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndCause {
+    /// The flow ran to its end: outro played (or skipped) and BYE done.
+    Completed,
+    /// The callee hung up.
+    RemoteHangup,
+    /// Nobody answered before the ring timeout; the INVITE was cancelled.
+    RingTimeout,
+    /// The far end or the network answered the INVITE with a final failure.
+    DialFailed,
+    /// The daemon was shutting down.
+    Shutdown,
+    /// The answered call hit the maximum call duration.
+    MaxDuration,
+    /// The media stream failed after answer.
+    MediaError,
+}
+
+/// Everything the call outcome needs, in the flow's own (monotonic) time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowEnd {
+    /// The result code of the finished event.
+    pub result: ResultCode,
+    /// Why the call ended.
+    pub cause: EndCause,
+    /// When the INVITE was sent (the instant the flow was created with).
+    pub started: Instant,
+    /// When the 2xx arrived, if it did.
+    pub answered: Option<Instant>,
+    /// When the call was over (BYE/CANCEL done, final failure, or remote BYE).
+    pub ended: Instant,
+    /// Readings (or Notification prompts) played to their end.
+    pub code_read_count: u32,
+    /// Readings started after the first one.
+    pub replays: u32,
+    /// Every key pressed after answer, in order.
+    pub dtmf: String,
+    /// The SIP status that ended the call, if any.
+    pub sip_code: Option<u16>,
+    /// Its reason phrase.
+    pub sip_reason: Option<String>,
+}
+
+/// What the flow asks the runner to do, drained with [`CallFlow::poll_action`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The call moved to a new live state (for `GET /v1/calls/{id}`).
+    Progress(LiveState),
+    /// Start playing a segment; anything still playing has been stopped first.
+    Play(Play),
+    /// Stop what is playing at once (silence keeps flowing).
+    StopPlayback,
+    /// Cancel the ringing INVITE (the SIP layer waits for a provisional if none came yet).
+    /// The flow then waits for the INVITE's final response (487, or a racing 2xx).
+    Cancel,
+    /// End the answered call with BYE; report completion with
+    /// [`CallFlow::handle_hangup_done`].
+    Hangup,
+    /// The call is over; nothing more will come from the flow.
+    Finished(FlowEnd),
+}
+
+/// Why a dial attempt failed, as reported by the SIP layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialFailure {
+    /// A final non-2xx response to the INVITE.
+    Response {
+        /// Status code, 300 to 699.
+        code: u16,
+        /// Reason phrase as received.
+        reason: String,
+    },
+    /// No final response in time (Timer B): reported as a local 408.
+    Timeout,
+    /// The trunk could not be resolved or reached.
+    NoRoute,
+    /// The transport failed (connection refused or reset, ICMP unreachable).
+    Transport,
+}
+
+impl DialFailure {
+    /// The result code a failed dial maps to when the flow did not cancel it itself.
+    ///
+    /// Spec section 3: 5xx, timeouts, no route and transport errors are `Failed` (11);
+    /// 4xx/6xx from the far end are `Rejected` (12). Edge cases, chosen on purpose:
+    /// - 408 received from the far end is `Failed`: like our own Timer B it says that the
+    ///   network gave up waiting, not that the callee's side refused the call.
+    /// - 480 Temporarily Unavailable is `Rejected`: it is the far end's definite answer
+    ///   that the callee cannot take the call now (switched off, not registered, or a
+    ///   network-side no-answer), the same remedy as busy: try later or another channel.
+    /// - 401/407 reaching the flow mean our digest credentials were refused after the
+    ///   retry: a configuration error on our side, so `Failed`.
+    /// - 3xx is `Failed`: redirects are not followed, so the call found no route.
+    pub fn result_code(&self) -> ResultCode {
+        match self {
+            DialFailure::Response { code, .. } => match *code {
+                401 | 407 | 408 => ResultCode::Failed,
+                400..=499 | 600..=699 => ResultCode::Rejected,
+                _ => ResultCode::Failed,
+            },
+            DialFailure::Timeout | DialFailure::NoRoute | DialFailure::Transport => {
+                ResultCode::Failed
+            }
+        }
+    }
+
+    fn sip_status(&self) -> (Option<u16>, Option<String>) {
+        match self {
+            DialFailure::Response { code, reason } => (Some(*code), Some(reason.clone())),
+            DialFailure::Timeout => (Some(408), Some("Request Timeout".to_owned())),
+            DialFailure::NoRoute => (None, Some("No route to trunk".to_owned())),
+            DialFailure::Transport => (None, Some("Transport error".to_owned())),
+        }
+    }
+}
+
+/// The shape of one call's flow: which segments exist and the timers. Built from a
+/// [`CallSpec`] with [`FlowConfig::from_spec`]; fields are public so tests and the
+/// daemon's config can adjust them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowConfig {
+    /// OTP or Notification (only changes what a reading holds).
+    pub kind: CallKind,
+    /// Ring this long, measured from the INVITE, before cancelling.
+    pub ring_timeout: Duration,
+    /// An intro prompt exists.
+    pub intro: bool,
+    /// A code prompt (or the Notification prompt) exists.
+    pub code_prompt: bool,
+    /// A code exists (OTP calls).
+    pub code: bool,
+    /// A replay prompt exists.
+    pub replay_prompt: bool,
+    /// An outro prompt exists.
+    pub outro: bool,
+    /// Extra readings allowed (0 to 3).
+    pub max_replays: u8,
+    /// Replay without waiting for a key.
+    pub auto_replay: bool,
+    /// How long to wait for a key after the replay prompt.
+    pub replay_wait: Duration,
+    /// Hang up an answered call after this long, whatever it is doing.
+    pub max_duration: Duration,
+    /// Give up waiting for a CANCEL or BYE to complete after this long.
+    pub ending_timeout: Duration,
+}
+
+impl FlowConfig {
+    /// The flow of `spec`, with the default guards.
+    pub fn from_spec(spec: &CallSpec) -> Self {
+        FlowConfig {
+            kind: spec.kind,
+            ring_timeout: spec.ring_timeout,
+            intro: spec.intro.is_some(),
+            code_prompt: spec.code_prompt.is_some(),
+            code: spec.code.is_some(),
+            replay_prompt: spec.replay_prompt.is_some(),
+            outro: spec.outro.is_some(),
+            max_replays: spec.max_replays,
+            auto_replay: spec.auto_replay,
+            replay_wait: spec.replay_wait,
+            max_duration: DEFAULT_MAX_DURATION,
+            ending_timeout: DEFAULT_ENDING_TIMEOUT,
+        }
+    }
+}
+
+/// What an answered call is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Intro,
+    CodePrompt,
+    Code,
+    ReplayPrompt,
+    Waiting { until: Instant },
+    Outro,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// INVITE sent; `ringing` once a provisional response came.
+    Dialling { ringing: bool },
+    /// CANCEL asked for; waiting for the INVITE's final response.
+    Cancelling { until: Instant },
+    /// 2xx received; playing.
+    Answered(Phase),
+    /// BYE asked for; waiting for it to complete.
+    HangingUp { until: Instant },
+    /// `Finished` emitted.
+    Done,
+}
+
+/// The flow of one OTP or Notification call (spec section 4b).
+///
+/// # Run loop
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use voice_otp_call::flow::{Action, CallFlow, FlowConfig, Segment};
+/// use voice_otp_call::{CallKind, ResultCode};
+///
+/// let config = FlowConfig {
+///     kind: CallKind::Otp,
+///     ring_timeout: Duration::from_secs(60),
+///     intro: false,
+///     code_prompt: false,
+///     code: true,
+///     replay_prompt: false,
+///     outro: false,
+///     max_replays: 0,
+///     auto_replay: false,
+///     replay_wait: Duration::from_secs(5),
+///     max_duration: Duration::from_secs(600),
+///     ending_timeout: Duration::from_secs(32),
+/// };
+/// let start = Instant::now();
+/// let mut flow = CallFlow::new(config, start).unwrap();
+/// flow.handle_answered(start + Duration::from_secs(3));
+/// let mut end = None;
+/// let mut now = start + Duration::from_secs(3);
+/// while end.is_none() {
+///     match flow.poll_action() {
+///         // A runner starts the audio here; this one pretends it played for 2 s.
+///         Some(Action::Play(play)) => {
+///             assert_eq!(play.segment, Segment::Code);
+///             now += Duration::from_secs(2);
+///             flow.handle_playback_finished(now, play.id);
+///         }
+///         Some(Action::Hangup) => flow.handle_hangup_done(now),
+///         Some(Action::Finished(outcome)) => end = Some(outcome),
+///         Some(_) => {}
+///         // Nothing to do: sleep until the deadline, then tell the flow.
+///         None => {
+///             now = flow.poll_timeout().unwrap();
+///             flow.handle_timeout(now);
+///         }
+///     }
+/// }
+/// let end = end.unwrap();
+/// assert_eq!(end.result, ResultCode::Finished);
+/// assert_eq!(end.code_read_count, 1);
+/// ```
+#[derive(Debug)]
+pub struct CallFlow {
+    config: FlowConfig,
+    state: State,
+    actions: VecDeque<Action>,
+    started: Instant,
+    answered: Option<Instant>,
+    ring_deadline: Instant,
+    /// The play the flow is waiting on, if any.
+    playing: Option<PlayId>,
+    next_play: u64,
+    readings_started: u32,
+    code_read_count: u32,
+    dtmf: String,
+    /// Decided when the ending starts; sent with `Finished`.
+    result: ResultCode,
+    cause: EndCause,
+    sip_code: Option<u16>,
+    sip_reason: Option<String>,
+}
+
+impl CallFlow {
+    /// A flow whose INVITE is sent at `now`. Fails if the call would have nothing to
+    /// read (neither code nor code prompt).
+    pub fn new(config: FlowConfig, now: Instant) -> Result<Self, Error> {
+        if !config.code && !config.code_prompt {
+            return Err(Error::NothingToRead);
+        }
+        let mut actions = VecDeque::new();
+        actions.push_back(Action::Progress(LiveState::Dialling));
+        Ok(CallFlow {
+            ring_deadline: now + config.ring_timeout,
+            config,
+            state: State::Dialling { ringing: false },
+            actions,
+            started: now,
+            answered: None,
+            playing: None,
+            next_play: 0,
+            readings_started: 0,
+            code_read_count: 0,
+            dtmf: String::new(),
+            result: ResultCode::Failed,
+            cause: EndCause::Completed,
+            sip_code: None,
+            sip_reason: None,
+        })
+    }
+
+    /// The next thing to do, until `None`.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The next instant at which [`CallFlow::handle_timeout`] must be called, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Dialling { .. } => Some(self.ring_deadline),
+            State::Cancelling { until } | State::HangingUp { until } => Some(until),
+            State::Answered(phase) => {
+                let guard = self.max_duration_deadline();
+                Some(match phase {
+                    Phase::Waiting { until } => until.min(guard),
+                    _ => guard,
+                })
+            }
+            State::Done => None,
+        }
+    }
+
+    /// The live state now, for status queries.
+    pub fn live_state(&self) -> LiveState {
+        match self.state {
+            State::Dialling { ringing: false } => LiveState::Dialling,
+            State::Dialling { ringing: true } => LiveState::Ringing,
+            State::Answered(_) => LiveState::Answered,
+            State::Cancelling { .. } | State::HangingUp { .. } | State::Done => LiveState::Ending,
+        }
+    }
+
+    /// True once `Finished` has been queued.
+    pub fn is_finished(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// A provisional response (180 ringing, 183 with or without early media) arrived.
+    /// Early media is accepted and not played into: the flow starts on answer.
+    pub fn handle_provisional(&mut self, _now: Instant, code: u16) {
+        if !(101..=199).contains(&code) {
+            return;
+        }
+        if let State::Dialling { ringing: false } = self.state {
+            self.state = State::Dialling { ringing: true };
+            self.actions.push_back(Action::Progress(LiveState::Ringing));
+        }
+    }
+
+    /// The INVITE was answered (2xx; the SIP layer ACKs it).
+    pub fn handle_answered(&mut self, now: Instant) {
+        match self.state {
+            State::Dialling { .. } => {
+                self.answered = Some(now);
+                self.actions
+                    .push_back(Action::Progress(LiveState::Answered));
+                if self.config.intro {
+                    self.state = State::Answered(Phase::Intro);
+                    self.play(Segment::Intro);
+                } else {
+                    self.start_reading();
+                }
+            }
+            State::Cancelling { .. } => {
+                // The 2xx raced our CANCEL (spec 4): the dialog exists and must be BYEd.
+                // The result stays Cancelled, since we had given up on the call and
+                // nothing was played; `answered` records that the 2xx did arrive.
+                self.answered = Some(now);
+                self.actions.push_back(Action::Hangup);
+                self.state = State::HangingUp {
+                    until: now + self.config.ending_timeout,
+                };
+            }
+            State::Answered(_) | State::HangingUp { .. } | State::Done => {}
+        }
+    }
+
+    /// The INVITE failed with a final response, a timeout or a transport error.
+    pub fn handle_dial_failed(&mut self, now: Instant, failure: DialFailure) {
+        let (code, reason) = failure.sip_status();
+        match self.state {
+            State::Dialling { .. } => {
+                self.result = failure.result_code();
+                self.cause = EndCause::DialFailed;
+                self.sip_code = code;
+                self.sip_reason = reason;
+                self.finish(now);
+            }
+            State::Cancelling { .. } => {
+                // Usually 487 Request Terminated: the end of our own CANCEL.
+                self.sip_code = code;
+                self.sip_reason = reason;
+                self.finish(now);
+            }
+            // After answer the INVITE transaction is over; a failure report here can only
+            // be a transport failure of the dialog, which ends the call like a hang-up.
+            State::Answered(_) => {
+                self.result = ResultCode::Finished;
+                self.cause = EndCause::RemoteHangup;
+                self.set_normal_clearing();
+                self.finish(now);
+            }
+            State::HangingUp { .. } => self.finish(now),
+            State::Done => {}
+        }
+    }
+
+    /// The callee hung up (BYE received and answered by the SIP layer).
+    pub fn handle_remote_hangup(&mut self, now: Instant) {
+        match self.state {
+            State::Answered(_) => {
+                self.result = ResultCode::Finished;
+                self.cause = EndCause::RemoteHangup;
+                self.set_normal_clearing();
+                self.finish(now);
+            }
+            // BYE glare: both sides hung up; ours no longer needs an answer.
+            State::HangingUp { .. } => self.finish(now),
+            State::Dialling { .. } | State::Cancelling { .. } | State::Done => {}
+        }
+    }
+
+    /// Our BYE completed (any response, or its transaction timed out).
+    pub fn handle_hangup_done(&mut self, now: Instant) {
+        if let State::HangingUp { .. } = self.state {
+            self.finish(now);
+        }
+    }
+
+    /// The segment started by the `Play` with this id has played to its end.
+    pub fn handle_playback_finished(&mut self, now: Instant, id: PlayId) {
+        if self.playing != Some(id) {
+            return;
+        }
+        self.playing = None;
+        let State::Answered(phase) = self.state else {
+            return;
+        };
+        match phase {
+            Phase::Intro => self.start_reading(),
+            Phase::CodePrompt => {
+                if self.config.code {
+                    self.state = State::Answered(Phase::Code);
+                    self.play(Segment::Code);
+                } else {
+                    self.reading_done(now);
+                }
+            }
+            Phase::Code => self.reading_done(now),
+            Phase::ReplayPrompt => self.start_wait(now),
+            Phase::Outro => self.hangup(now, EndCause::Completed),
+            Phase::Waiting { .. } => {}
+        }
+    }
+
+    /// The callee pressed a key (`0-9`, `*`, `#`, `A-D`; anything else is ignored).
+    pub fn handle_dtmf(&mut self, _now: Instant, digit: char) {
+        let digit = digit.to_ascii_uppercase();
+        if !matches!(digit, '0'..='9' | '*' | '#' | 'A'..='D') {
+            return;
+        }
+        let State::Answered(_) = self.state else {
+            return;
+        };
+        self.dtmf.push(digit);
+        if digit != '1' || self.readings_started == 0 || self.replays_left() == 0 {
+            return;
+        }
+        // Spec 4b: a 1 at any moment after the first reading started, while replays
+        // remain, interrupts whatever plays (the outro included) and reads again.
+        if self.playing.take().is_some() {
+            self.actions.push_back(Action::StopPlayback);
+        }
+        self.start_reading();
+    }
+
+    /// A deadline from [`CallFlow::poll_timeout`] passed. Extra calls are harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.state {
+            State::Dialling { .. } if now >= self.ring_deadline => {
+                self.cancel(now, EndCause::RingTimeout);
+            }
+            State::Cancelling { until } | State::HangingUp { until } if now >= until => {
+                // The SIP layer never confirmed; the call is over for us regardless.
+                self.finish(now);
+            }
+            State::Answered(phase) => {
+                if now >= self.max_duration_deadline() {
+                    self.stop_and_hangup(now, EndCause::MaxDuration);
+                } else if let Phase::Waiting { until } = phase
+                    && now >= until
+                {
+                    self.outro_or_hangup(now);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The daemon is stopping: cancel a ringing call, hang up an answered one at once
+    /// (no outro). The result is recorded as usual: 9 before answer, 10 after.
+    pub fn handle_shutdown(&mut self, now: Instant) {
+        match self.state {
+            State::Dialling { .. } => self.cancel(now, EndCause::Shutdown),
+            State::Answered(_) => self.stop_and_hangup(now, EndCause::Shutdown),
+            State::Cancelling { .. } | State::HangingUp { .. } | State::Done => {}
+        }
+    }
+
+    /// The media stream of an answered call failed: hang up at once. The call was
+    /// answered, so its result stays `Finished` (10); the cause says what happened.
+    pub fn handle_media_error(&mut self, now: Instant) {
+        if let State::Answered(_) = self.state {
+            self.stop_and_hangup(now, EndCause::MediaError);
+        }
+    }
+
+    fn max_duration_deadline(&self) -> Instant {
+        // Only asked for once answered.
+        self.answered.unwrap_or(self.started) + self.config.max_duration
+    }
+
+    fn replays_left(&self) -> u32 {
+        u32::from(self.config.max_replays).saturating_sub(self.readings_started.saturating_sub(1))
+    }
+
+    fn play(&mut self, segment: Segment) {
+        let id = PlayId(self.next_play);
+        self.next_play += 1;
+        self.playing = Some(id);
+        self.actions.push_back(Action::Play(Play { segment, id }));
+    }
+
+    fn start_reading(&mut self) {
+        self.readings_started += 1;
+        if self.config.code_prompt {
+            self.state = State::Answered(Phase::CodePrompt);
+            self.play(Segment::CodePrompt);
+        } else {
+            self.state = State::Answered(Phase::Code);
+            self.play(Segment::Code);
+        }
+    }
+
+    fn reading_done(&mut self, now: Instant) {
+        self.code_read_count += 1;
+        if self.replays_left() == 0 {
+            self.outro_or_hangup(now);
+        } else if self.config.auto_replay {
+            self.start_reading();
+        } else if self.config.replay_prompt {
+            self.state = State::Answered(Phase::ReplayPrompt);
+            self.play(Segment::ReplayPrompt);
+        } else {
+            self.start_wait(now);
+        }
+    }
+
+    fn start_wait(&mut self, now: Instant) {
+        self.state = State::Answered(Phase::Waiting {
+            until: now + self.config.replay_wait,
+        });
+    }
+
+    fn outro_or_hangup(&mut self, now: Instant) {
+        if self.config.outro {
+            self.state = State::Answered(Phase::Outro);
+            self.play(Segment::Outro);
+        } else {
+            self.hangup(now, EndCause::Completed);
+        }
+    }
+
+    fn stop_and_hangup(&mut self, now: Instant, cause: EndCause) {
+        if self.playing.take().is_some() {
+            self.actions.push_back(Action::StopPlayback);
+        }
+        self.hangup(now, cause);
+    }
+
+    fn hangup(&mut self, now: Instant, cause: EndCause) {
+        self.playing = None;
+        self.result = ResultCode::Finished;
+        self.cause = cause;
+        self.set_normal_clearing();
+        self.actions.push_back(Action::Progress(LiveState::Ending));
+        self.actions.push_back(Action::Hangup);
+        self.state = State::HangingUp {
+            until: now + self.config.ending_timeout,
+        };
+    }
+
+    fn cancel(&mut self, now: Instant, cause: EndCause) {
+        self.result = ResultCode::Cancelled;
+        self.cause = cause;
+        self.actions.push_back(Action::Progress(LiveState::Ending));
+        self.actions.push_back(Action::Cancel);
+        self.state = State::Cancelling {
+            until: now + self.config.ending_timeout,
+        };
+    }
+
+    /// An answered call that ended by BYE, from either side, reports 200 OK (spec 3).
+    fn set_normal_clearing(&mut self) {
+        self.sip_code = Some(200);
+        self.sip_reason = Some("OK".to_owned());
+    }
+
+    fn finish(&mut self, now: Instant) {
+        self.playing = None;
+        self.state = State::Done;
+        self.actions.push_back(Action::Finished(FlowEnd {
+            result: self.result,
+            cause: self.cause,
+            started: self.started,
+            answered: self.answered,
+            ended: now,
+            code_read_count: self.code_read_count,
+            replays: self.readings_started.saturating_sub(1),
+            dtmf: std::mem::take(&mut self.dtmf),
+            sip_code: self.sip_code,
+            sip_reason: self.sip_reason.take(),
+        }));
+    }
+}
