@@ -126,6 +126,10 @@ pub enum DialFailure {
     NoRoute,
     /// The transport failed (connection refused or reset, ICMP unreachable).
     Transport,
+    /// The far end answered with media we cannot use (the SIP layer ACKed and BYEd it).
+    NoCommonCodec,
+    /// The call could not be placed on our side (no free RTP port, SIP endpoint stopped).
+    Local,
 }
 
 impl DialFailure {
@@ -148,9 +152,11 @@ impl DialFailure {
                 400..=499 | 600..=699 => ResultCode::Rejected,
                 _ => ResultCode::Failed,
             },
-            DialFailure::Timeout | DialFailure::NoRoute | DialFailure::Transport => {
-                ResultCode::Failed
-            }
+            DialFailure::Timeout
+            | DialFailure::NoRoute
+            | DialFailure::Transport
+            | DialFailure::NoCommonCodec
+            | DialFailure::Local => ResultCode::Failed,
         }
     }
 
@@ -160,6 +166,8 @@ impl DialFailure {
             DialFailure::Timeout => (Some(408), Some("Request Timeout".to_owned())),
             DialFailure::NoRoute => (None, Some("No route to trunk".to_owned())),
             DialFailure::Transport => (None, Some("Transport error".to_owned())),
+            DialFailure::NoCommonCodec => (None, Some("No common codec".to_owned())),
+            DialFailure::Local => (None, Some("Local resources unavailable".to_owned())),
         }
     }
 }
@@ -445,6 +453,25 @@ impl CallFlow {
         }
     }
 
+    /// Our CANCEL is complete: the INVITE ended with `final_code` (487 normally; 200 when
+    /// an answer raced the CANCEL and the SIP layer BYEd it; `None` when nothing came).
+    pub fn handle_cancelled(&mut self, now: Instant, final_code: Option<u16>) {
+        match self.state {
+            State::Dialling { .. } | State::Cancelling { .. } => {
+                self.result = ResultCode::Cancelled;
+                if let State::Dialling { .. } = self.state {
+                    // Not our CANCEL: the SIP endpoint cancels its calls when it stops.
+                    self.cause = EndCause::Shutdown;
+                }
+                self.sip_code = final_code;
+                self.sip_reason = final_code.and_then(reason_phrase).map(str::to_owned);
+                self.finish(now);
+            }
+            State::HangingUp { .. } => self.finish(now),
+            State::Answered(_) | State::Done => {}
+        }
+    }
+
     /// The callee hung up (BYE received and answered by the SIP layer).
     pub fn handle_remote_hangup(&mut self, now: Instant) {
         match self.state {
@@ -662,4 +689,14 @@ impl CallFlow {
             sip_reason: self.sip_reason.take(),
         }));
     }
+}
+
+/// The RFC 3261 reason phrase of the codes the flow reports on its own.
+fn reason_phrase(code: u16) -> Option<&'static str> {
+    Some(match code {
+        200 => "OK",
+        408 => "Request Timeout",
+        487 => "Request Terminated",
+        _ => return None,
+    })
 }

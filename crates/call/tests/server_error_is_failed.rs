@@ -1,4 +1,4 @@
-//! 5xx, timeouts (ours or a received 408), no route, transport errors, refused
+//! 5xx, timeouts (ours or a received 408), no route, transport errors, unusable answers, local failures, refused
 //! credentials and unfollowed redirects are result 11 (Failed).
 mod common;
 
@@ -43,7 +43,12 @@ fn received_408_is_failed_like_our_own_timeout() {
 
 #[test]
 fn no_route_and_transport_errors_are_failed_without_a_status() {
-    for failure in [DialFailure::NoRoute, DialFailure::Transport] {
+    for failure in [
+        DialFailure::NoRoute,
+        DialFailure::Transport,
+        DialFailure::NoCommonCodec,
+        DialFailure::Local,
+    ] {
         let end = end_with(failure);
         assert_eq!(end.result, ResultCode::Failed);
         assert_eq!(end.sip_code, None);
