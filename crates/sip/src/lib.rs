@@ -1,1 +1,75 @@
-//! voice-otp sip crate (work in progress).
+//! SIP user agent for voice-otp: outbound calls through a trunk.
+//!
+//! The core, [`UserAgent`], is sans-IO: it owns every call's client transactions (INVITE with
+//! timers A, B, D; BYE/CANCEL/INFO/OPTIONS with timers E, F, K), the dialogs, digest auth and
+//! the SDP offer/answer, and it answers the far end's in-dialog requests. It never reads a
+//! clock or touches a socket: the caller feeds it input and drains its output.
+//!
+//! [`SipEndpoint`] is the thin tokio driver the daemon uses: one socket for every call, one
+//! task running the loop below.
+//!
+//! # Run loop
+//!
+//! ```
+//! use std::net::SocketAddr;
+//! use std::time::Instant;
+//! use voice_otp_sip::{CallRequest, MediaOffer, SipEvent, Transport, TrunkTarget, UaConfig, UserAgent};
+//!
+//! let trunk: SocketAddr = "127.0.0.1:5060".parse().unwrap();
+//! let mut ua = UserAgent::new(UaConfig {
+//!     local_addr: "127.0.0.1:5070".parse().unwrap(),
+//!     transport: Transport::Udp,
+//!     from_domain: "otp.example".into(),
+//!     user_agent: "voice-otp".into(),
+//!     username: String::new(),
+//!     password: String::new(),
+//!     trunk: Some(TrunkTarget { addr: trunk, host: "127.0.0.1:5060".into() }),
+//!     keepalive: None,
+//!     seed: 7,
+//!     timers: Default::default(),
+//! });
+//! let now = Instant::now();
+//! let key = ua.start_call(now, CallRequest {
+//!     callee: "+31612345678".into(),
+//!     caller: "+3197010".into(),
+//!     anonymous: false,
+//!     trunk: None,
+//!     media: MediaOffer::g711("127.0.0.1:40000".parse().unwrap()),
+//!     extra_headers: vec![],
+//! });
+//! // The driver repeats, until the call is over:
+//! //   1. send everything poll_transmit() gives,
+//! //   2. hand every poll_event() to the call,
+//! //   3. wait for a datagram (-> handle_datagram) or poll_timeout() (-> handle_timeout).
+//! let invite = ua.poll_transmit().unwrap();
+//! assert_eq!(invite.destination, trunk);
+//! assert!(invite.payload.starts_with(b"INVITE sip:+31612345678@127.0.0.1:5060 SIP/2.0"));
+//! let deadline = ua.poll_timeout().unwrap(); // timer A: retransmit after T1
+//! ua.handle_timeout(deadline);
+//! assert!(ua.poll_transmit().is_some());
+//! while let Some(event) = ua.poll_event() {
+//!     assert_eq!(event.key(), Some(key));
+//! }
+//! ```
+
+mod auth;
+mod error;
+mod message;
+mod sdp;
+mod transport;
+mod types;
+mod ua;
+
+pub use auth::{Challenge, DigestAlgorithm};
+pub use error::SipError;
+pub use message::{SipMessage, StartLine, parse_message};
+pub use sdp::{
+    Codec, Direction, MediaDescription, NegotiatedMedia, NegotiationError, OPUS_PT, RtpMap,
+    SessionDescription,
+};
+pub use transport::{EndpointConfig, EndpointStats, SipEndpoint, frame_stream};
+pub use types::{
+    Branch, CSeq, CallId, CallKey, CallRequest, EndReason, FailReason, MediaOffer, SipEvent,
+    Timers, Transmit, Transport, TrunkTarget, UaConfig,
+};
+pub use ua::{UserAgent, build_invite};

@@ -1,0 +1,519 @@
+//! A small typed SDP (RFC 8866) model: enough for one audio offer/answer, printed and parsed
+//! without loss of the lines we do not interpret.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::error::SipError;
+
+/// Dynamic payload type we offer Opus on.
+pub const OPUS_PT: u8 = 111;
+
+/// Audio codecs the daemon can send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    /// G.711 A-law, static payload type 8.
+    Pcma,
+    /// G.711 u-law, static payload type 0.
+    Pcmu,
+    /// Opus (RFC 7587), dynamic payload type, 48 kHz clock.
+    Opus,
+}
+
+impl Codec {
+    /// Encoding name as written in `a=rtpmap`.
+    pub fn encoding_name(self) -> &'static str {
+        match self {
+            Codec::Pcma => "PCMA",
+            Codec::Pcmu => "PCMU",
+            Codec::Opus => "opus",
+        }
+    }
+
+    /// RTP clock rate.
+    pub fn clock_rate(self) -> u32 {
+        match self {
+            Codec::Pcma | Codec::Pcmu => 8000,
+            Codec::Opus => 48000,
+        }
+    }
+
+    /// Payload type we offer this codec on.
+    pub fn default_payload_type(self) -> u8 {
+        match self {
+            Codec::Pcma => 8,
+            Codec::Pcmu => 0,
+            Codec::Opus => OPUS_PT,
+        }
+    }
+}
+
+/// Media direction attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `a=sendrecv` (the default).
+    SendRecv,
+    /// `a=sendonly`.
+    SendOnly,
+    /// `a=recvonly`.
+    RecvOnly,
+    /// `a=inactive`.
+    Inactive,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::SendRecv => "sendrecv",
+            Direction::SendOnly => "sendonly",
+            Direction::RecvOnly => "recvonly",
+            Direction::Inactive => "inactive",
+        }
+    }
+}
+
+/// `a=rtpmap:<pt> <name>/<rate>[/<channels>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RtpMap {
+    /// Payload type.
+    pub payload_type: u8,
+    /// Encoding name as written.
+    pub encoding: String,
+    /// Clock rate.
+    pub clock_rate: u32,
+    /// Channel count if given.
+    pub channels: Option<u8>,
+}
+
+/// One `m=` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaDescription {
+    /// Media type (`audio`, `video`, ...).
+    pub media: String,
+    /// Transport port (0 = rejected stream).
+    pub port: u16,
+    /// Protocol (`RTP/AVP`, ...).
+    pub proto: String,
+    /// Format list (payload types for RTP), in preference order.
+    pub formats: Vec<String>,
+    /// Media-level `c=` address.
+    pub connection: Option<IpAddr>,
+    /// `a=rtpmap` lines.
+    pub rtpmaps: Vec<RtpMap>,
+    /// `a=fmtp` lines as (payload type, parameters).
+    pub fmtps: Vec<(u8, String)>,
+    /// `a=ptime` in milliseconds.
+    pub ptime: Option<u32>,
+    /// Direction attribute if present.
+    pub direction: Option<Direction>,
+    /// Other attribute lines (without `a=`), kept for printing.
+    pub other_attributes: Vec<String>,
+    /// Other non-attribute lines of the section (`b=`, `i=`, ...), whole, kept for printing.
+    pub other_lines: Vec<String>,
+}
+
+/// A session description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionDescription {
+    /// `o=` username.
+    pub origin_user: String,
+    /// `o=` session id.
+    pub session_id: u64,
+    /// `o=` session version.
+    pub session_version: u64,
+    /// `o=` unicast address.
+    pub origin_addr: IpAddr,
+    /// `s=` line.
+    pub session_name: String,
+    /// Session-level `c=` address.
+    pub connection: Option<IpAddr>,
+    /// `t=` start and stop.
+    pub timing: (u64, u64),
+    /// Session-level direction.
+    pub direction: Option<Direction>,
+    /// Other session-level lines (with their `x=` prefix), kept for printing.
+    pub other_lines: Vec<String>,
+    /// `m=` sections.
+    pub media: Vec<MediaDescription>,
+}
+
+fn parse_addr(nettype_addr: &str) -> Result<IpAddr, SipError> {
+    let mut it = nettype_addr.split_whitespace();
+    let (Some("IN"), Some(kind), Some(addr)) = (it.next(), it.next(), it.next()) else {
+        return Err(SipError::Sdp("bad address line"));
+    };
+    // Multicast TTL suffixes are not for us.
+    let addr = addr.split('/').next().unwrap_or(addr);
+    let ip: IpAddr = addr.parse().map_err(|_| SipError::Sdp("bad address"))?;
+    match (kind, ip) {
+        ("IP4", IpAddr::V4(_)) | ("IP6", IpAddr::V6(_)) => Ok(ip),
+        _ => Err(SipError::Sdp("address type mismatch")),
+    }
+}
+
+fn addr_line(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("IN IP4 {v4}"),
+        IpAddr::V6(v6) => format!("IN IP6 {v6}"),
+    }
+}
+
+fn parse_direction(a: &str) -> Option<Direction> {
+    Some(match a {
+        "sendrecv" => Direction::SendRecv,
+        "sendonly" => Direction::SendOnly,
+        "recvonly" => Direction::RecvOnly,
+        "inactive" => Direction::Inactive,
+        _ => return None,
+    })
+}
+
+impl SessionDescription {
+    /// Parses SDP text; errors on anything structurally wrong, never panics.
+    pub fn parse(data: &[u8]) -> Result<Self, SipError> {
+        let text = std::str::from_utf8(data).map_err(|_| SipError::Sdp("not UTF-8"))?;
+        let mut sd: Option<SessionDescription> = None;
+        let mut origin = None;
+        let mut seen_v = false;
+        let mut session_name = None;
+        let mut connection = None;
+        let mut timing = None;
+        let mut direction = None;
+        let mut other_lines = Vec::new();
+        let mut media: Vec<MediaDescription> = Vec::new();
+        for raw in text.split('\n') {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if line.is_empty() {
+                continue;
+            }
+            let (kind, value) = line.split_once('=').ok_or(SipError::Sdp("line without '='"))?;
+            if kind.len() != 1 {
+                return Err(SipError::Sdp("bad line type"));
+            }
+            if !seen_v {
+                if kind != "v" || value != "0" {
+                    return Err(SipError::Sdp("must start with v=0"));
+                }
+                seen_v = true;
+                continue;
+            }
+            let in_media = !media.is_empty();
+            match kind {
+                "o" => {
+                    let f: Vec<&str> = value.split_whitespace().collect();
+                    if f.len() != 6 {
+                        return Err(SipError::Sdp("bad o= line"));
+                    }
+                    let id = f[1].parse().map_err(|_| SipError::Sdp("bad session id"))?;
+                    let ver = f[2].parse().map_err(|_| SipError::Sdp("bad session version"))?;
+                    let addr = parse_addr(&f[3..].join(" "))?;
+                    origin = Some((f[0].to_owned(), id, ver, addr));
+                }
+                "s" => session_name = Some(value.to_owned()),
+                "t" => {
+                    let mut it = value.split_whitespace();
+                    let a = it.next().and_then(|x| x.parse().ok());
+                    let b = it.next().and_then(|x| x.parse().ok());
+                    match (a, b) {
+                        (Some(a), Some(b)) => timing = Some((a, b)),
+                        _ => return Err(SipError::Sdp("bad t= line")),
+                    }
+                }
+                "c" => {
+                    let ip = parse_addr(value)?;
+                    match media.last_mut() {
+                        Some(m) => m.connection = Some(ip),
+                        None => connection = Some(ip),
+                    }
+                }
+                "m" => {
+                    let f: Vec<&str> = value.split_whitespace().collect();
+                    if f.len() < 3 {
+                        return Err(SipError::Sdp("bad m= line"));
+                    }
+                    let port = f[1]
+                        .split('/')
+                        .next()
+                        .and_then(|p| p.parse().ok())
+                        .ok_or(SipError::Sdp("bad m= port"))?;
+                    media.push(MediaDescription {
+                        media: f[0].to_owned(),
+                        port,
+                        proto: f[2].to_owned(),
+                        formats: f[3..].iter().map(|s| (*s).to_owned()).collect(),
+                        connection: None,
+                        rtpmaps: Vec::new(),
+                        fmtps: Vec::new(),
+                        ptime: None,
+                        direction: None,
+                        other_attributes: Vec::new(),
+                        other_lines: Vec::new(),
+                    });
+                }
+                "a" if in_media => {
+                    let m = media.last_mut().ok_or(SipError::Sdp("internal"))?;
+                    parse_media_attribute(m, value)?;
+                }
+                "a" => match parse_direction(value) {
+                    Some(d) => direction = Some(d),
+                    None => other_lines.push(line.to_owned()),
+                },
+                _ if in_media => {
+                    // b=, i=, k= inside a media section: keep as an attribute-like line.
+                    let m = media.last_mut().ok_or(SipError::Sdp("internal"))?;
+                    m.other_lines.push(line.to_owned());
+                }
+                _ => other_lines.push(line.to_owned()),
+            }
+        }
+        if !seen_v {
+            return Err(SipError::Sdp("empty"));
+        }
+        let (origin_user, session_id, session_version, origin_addr) =
+            origin.ok_or(SipError::Sdp("missing o= line"))?;
+        sd.replace(SessionDescription {
+            origin_user,
+            session_id,
+            session_version,
+            origin_addr,
+            session_name: session_name.ok_or(SipError::Sdp("missing s= line"))?,
+            connection,
+            timing: timing.unwrap_or((0, 0)),
+            direction,
+            other_lines,
+            media,
+        });
+        sd.ok_or(SipError::Sdp("internal"))
+    }
+
+    /// Prints the description with CRLF line ends.
+    pub fn to_text(&self) -> String {
+        let mut s = String::with_capacity(256);
+        let _ = write!(
+            s,
+            "v=0\r\no={} {} {} {}\r\ns={}\r\n",
+            self.origin_user,
+            self.session_id,
+            self.session_version,
+            addr_line(self.origin_addr),
+            self.session_name
+        );
+        if let Some(c) = self.connection {
+            let _ = write!(s, "c={}\r\n", addr_line(c));
+        }
+        let _ = write!(s, "t={} {}\r\n", self.timing.0, self.timing.1);
+        for l in &self.other_lines {
+            let _ = write!(s, "{l}\r\n");
+        }
+        if let Some(d) = self.direction {
+            let _ = write!(s, "a={}\r\n", d.as_str());
+        }
+        for m in &self.media {
+            let _ = write!(s, "m={} {} {}", m.media, m.port, m.proto);
+            for f in &m.formats {
+                let _ = write!(s, " {f}");
+            }
+            s.push_str("\r\n");
+            for l in &m.other_lines {
+                let _ = write!(s, "{l}\r\n");
+            }
+            if let Some(c) = m.connection {
+                let _ = write!(s, "c={}\r\n", addr_line(c));
+            }
+            for r in &m.rtpmaps {
+                let _ = write!(s, "a=rtpmap:{} {}/{}", r.payload_type, r.encoding, r.clock_rate);
+                if let Some(ch) = r.channels {
+                    let _ = write!(s, "/{ch}");
+                }
+                s.push_str("\r\n");
+            }
+            for (pt, p) in &m.fmtps {
+                let _ = write!(s, "a=fmtp:{pt} {p}\r\n");
+            }
+            if let Some(p) = m.ptime {
+                let _ = write!(s, "a=ptime:{p}\r\n");
+            }
+            for l in &m.other_attributes {
+                let _ = write!(s, "a={l}\r\n");
+            }
+            if let Some(d) = m.direction {
+                let _ = write!(s, "a={}\r\n", d.as_str());
+            }
+        }
+        s
+    }
+
+    /// Our audio offer: one m-line with `codecs` in preference order, plus
+    /// `telephone-event/8000` on `telephone_event_pt` if given.
+    pub fn offer(
+        session_id: u64,
+        rtp: SocketAddr,
+        codecs: &[Codec],
+        telephone_event_pt: Option<u8>,
+        ptime: u32,
+    ) -> Self {
+        let mut formats = Vec::new();
+        let mut rtpmaps = Vec::new();
+        let mut fmtps = Vec::new();
+        for &c in codecs {
+            let pt = c.default_payload_type();
+            formats.push(pt.to_string());
+            rtpmaps.push(RtpMap {
+                payload_type: pt,
+                encoding: c.encoding_name().to_owned(),
+                clock_rate: c.clock_rate(),
+                channels: (c == Codec::Opus).then_some(2),
+            });
+            if c == Codec::Opus {
+                fmtps.push((pt, "useinbandfec=1; stereo=0".to_owned()));
+            }
+        }
+        if let Some(pt) = telephone_event_pt {
+            formats.push(pt.to_string());
+            rtpmaps.push(RtpMap {
+                payload_type: pt,
+                encoding: "telephone-event".to_owned(),
+                clock_rate: 8000,
+                channels: None,
+            });
+            fmtps.push((pt, "0-16".to_owned()));
+        }
+        SessionDescription {
+            origin_user: "voice-otp".to_owned(),
+            session_id,
+            session_version: session_id,
+            origin_addr: rtp.ip(),
+            session_name: "voice-otp".to_owned(),
+            connection: Some(rtp.ip()),
+            timing: (0, 0),
+            direction: None,
+            other_lines: Vec::new(),
+            media: vec![MediaDescription {
+                media: "audio".to_owned(),
+                port: rtp.port(),
+                proto: "RTP/AVP".to_owned(),
+                formats,
+                connection: None,
+                rtpmaps,
+                fmtps,
+                ptime: Some(ptime),
+                direction: Some(Direction::SendRecv),
+                other_attributes: Vec::new(),
+                other_lines: Vec::new(),
+            }],
+        }
+    }
+
+    /// Picks the media from an answer to `offered`: the first usable audio stream, the
+    /// answerer's first codec that we offered, and telephone-event if present.
+    pub fn negotiate(&self, offered: &[Codec]) -> Result<NegotiatedMedia, NegotiationError> {
+        let m = self
+            .media
+            .iter()
+            .find(|m| m.media == "audio" && m.port != 0 && m.proto.starts_with("RTP/"))
+            .ok_or(NegotiationError::NoAudioStream)?;
+        let ip = m
+            .connection
+            .or(self.connection)
+            .ok_or(NegotiationError::NoConnectionAddress)?;
+        let mut chosen = None;
+        for f in &m.formats {
+            let Ok(pt) = f.parse::<u8>() else { continue };
+            let codec = match m.rtpmaps.iter().find(|r| r.payload_type == pt) {
+                Some(r) => offered.iter().copied().find(|c| {
+                    c.encoding_name().eq_ignore_ascii_case(&r.encoding)
+                        && c.clock_rate() == r.clock_rate
+                }),
+                None => offered
+                    .iter()
+                    .copied()
+                    .find(|c| c != &Codec::Opus && c.default_payload_type() == pt),
+            };
+            if let Some(c) = codec {
+                chosen = Some((c, pt));
+                break;
+            }
+        }
+        let (codec, payload_type) = chosen.ok_or(NegotiationError::NoCommonCodec)?;
+        let telephone_event_pt = m
+            .rtpmaps
+            .iter()
+            .find(|r| r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000)
+            .map(|r| r.payload_type);
+        Ok(NegotiatedMedia {
+            remote_rtp: SocketAddr::new(ip, m.port),
+            codec,
+            payload_type,
+            telephone_event_pt,
+            ptime: m.ptime.filter(|p| (10..=120).contains(p)).unwrap_or(20),
+            direction: m.direction.or(self.direction).unwrap_or(Direction::SendRecv),
+        })
+    }
+}
+
+fn parse_media_attribute(m: &mut MediaDescription, value: &str) -> Result<(), SipError> {
+    if let Some(rest) = value.strip_prefix("rtpmap:") {
+        let (pt, enc) = rest.split_once(' ').ok_or(SipError::Sdp("bad rtpmap"))?;
+        let payload_type = pt.trim().parse().map_err(|_| SipError::Sdp("bad rtpmap pt"))?;
+        let mut it = enc.trim().split('/');
+        let encoding = it.next().unwrap_or("").to_owned();
+        let clock_rate = it
+            .next()
+            .and_then(|r| r.parse().ok())
+            .ok_or(SipError::Sdp("bad rtpmap rate"))?;
+        let channels = match it.next() {
+            Some(c) => Some(c.parse().map_err(|_| SipError::Sdp("bad rtpmap channels"))?),
+            None => None,
+        };
+        if encoding.is_empty() {
+            return Err(SipError::Sdp("bad rtpmap name"));
+        }
+        m.rtpmaps.push(RtpMap {
+            payload_type,
+            encoding,
+            clock_rate,
+            channels,
+        });
+    } else if let Some(rest) = value.strip_prefix("fmtp:") {
+        let (pt, params) = rest.split_once(' ').unwrap_or((rest, ""));
+        let pt = pt.trim().parse().map_err(|_| SipError::Sdp("bad fmtp pt"))?;
+        m.fmtps.push((pt, params.trim().to_owned()));
+    } else if let Some(rest) = value.strip_prefix("ptime:") {
+        m.ptime = Some(rest.trim().parse().map_err(|_| SipError::Sdp("bad ptime"))?);
+    } else if let Some(d) = parse_direction(value) {
+        m.direction = Some(d);
+    } else {
+        m.other_attributes.push(value.to_owned());
+    }
+    Ok(())
+}
+
+/// Why an answer could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NegotiationError {
+    /// The answer has no SDP body, or it does not parse.
+    NoAnswer,
+    /// No active RTP audio stream in the answer.
+    NoAudioStream,
+    /// Neither the media nor the session has a `c=` line.
+    NoConnectionAddress,
+    /// None of the answered formats is one we offered.
+    NoCommonCodec,
+}
+
+/// What both ends agreed on for the audio stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NegotiatedMedia {
+    /// Where to send RTP.
+    pub remote_rtp: SocketAddr,
+    /// Codec to send.
+    pub codec: Codec,
+    /// Payload type of that codec in this session.
+    pub payload_type: u8,
+    /// Payload type of `telephone-event/8000`, if the far end accepted it.
+    pub telephone_event_pt: Option<u8>,
+    /// Packet duration in milliseconds.
+    pub ptime: u32,
+    /// Direction as seen from the far end.
+    pub direction: Direction,
+}
