@@ -1,4 +1,5 @@
 //! `dtmf/frame_160`: one 20 ms frame of speech through one channel's detector.
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use voice_otp_dtmf::InbandDetector;
