@@ -238,7 +238,12 @@ impl<'a> RtcpWriter<'a> {
 /// Builds a compound RR + SDES packet into `buf` (at least 64 bytes) and returns its length.
 ///
 /// voice-otp itself sends SRs; this exists for peers, tests and tools that only receive.
-pub fn write_receiver_report(buf: &mut [u8], ssrc: Ssrc, block: &ReportBlock, cname: &[u8]) -> usize {
+pub fn write_receiver_report(
+    buf: &mut [u8],
+    ssrc: Ssrc,
+    block: &ReportBlock,
+    cname: &[u8],
+) -> usize {
     let mut w = RtcpWriter::new(buf);
     w.receiver_report(ssrc, block);
     w.sdes_cname(ssrc, cname);

@@ -139,12 +139,14 @@ impl RtpSender {
         let ssrc = Ssrc(rng.random());
         let seq = SeqNo(rng.random());
         let ts = RtpTimestamp(rng.random());
-        let mut packet = Packet::default();
-        packet.header = Header {
-            version: 2,
-            payload_type: config.payload_type.get(),
-            ssrc: ssrc.0,
-            ..Header::default()
+        let packet = Packet {
+            header: Header {
+                version: 2,
+                payload_type: config.payload_type.get(),
+                ssrc: ssrc.0,
+                ..Header::default()
+            },
+            payload: Bytes::new(),
         };
         let mut cname = *b"voice-otp-00000000";
         let hex = b"0123456789abcdef";
@@ -282,7 +284,9 @@ impl RtpSender {
             // a timestamp jump, as after silence suppression) and start a new talk spurt.
             let skipped = (late.as_micros() / PTIME.as_micros()) as u32;
             self.grid += PTIME * skipped;
-            self.ts = self.ts.add(skipped.wrapping_mul(self.codec.ticks_per_packet()));
+            self.ts = self
+                .ts
+                .wrapping_add(skipped.wrapping_mul(self.codec.ticks_per_packet()));
             self.marker = true;
             self.stats.jumps += 1;
         }
@@ -316,7 +320,7 @@ impl RtpSender {
         self.marker = false;
         self.last_sent = Some((self.ts, self.grid));
         self.seq = self.seq.next();
-        self.ts = self.ts.add(self.codec.ticks_per_packet());
+        self.ts = self.ts.wrapping_add(self.codec.ticks_per_packet());
         self.grid += PTIME;
         self.next_send = self.grid.max(now + MIN_CATCH_UP_GAP);
     }
@@ -326,8 +330,9 @@ impl RtpSender {
         let rtp_timestamp = match self.last_sent {
             Some((ts, at)) => {
                 let since = now.saturating_duration_since(at);
-                let ticks = since.as_micros() as u64 * u64::from(self.codec.clock_rate()) / 1_000_000;
-                ts.add(ticks as u32)
+                let ticks =
+                    since.as_micros() as u64 * u64::from(self.codec.clock_rate()) / 1_000_000;
+                ts.wrapping_add(ticks as u32)
             }
             None => self.ts,
         };

@@ -169,7 +169,9 @@ impl SourceState {
     }
 
     pub(crate) fn jitter(&self) -> Duration {
-        Duration::from_nanos(u64::from(self.jitter_ticks()) * 1_000_000_000 / u64::from(self.clock_rate))
+        Duration::from_nanos(
+            u64::from(self.jitter_ticks()) * 1_000_000_000 / u64::from(self.clock_rate),
+        )
     }
 
     /// A report block for this source, advancing the "since last report" counters (A.3).

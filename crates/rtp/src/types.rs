@@ -27,7 +27,7 @@ pub struct RtpTimestamp(pub u32);
 
 impl RtpTimestamp {
     /// This timestamp advanced by `ticks` clock units, wrapping.
-    pub fn add(self, ticks: u32) -> Self {
+    pub fn wrapping_add(self, ticks: u32) -> Self {
         RtpTimestamp(self.0.wrapping_add(ticks))
     }
 }

@@ -1,0 +1,625 @@
+//! The tokio-facing driver: pacing worker threads, per-stream receive tasks, sockets.
+//!
+//! Each worker is one OS thread that owns many streams' [`RtpSender`]s and a deadline heap;
+//! it sleeps on its control channel until the earliest deadline (so a new command wakes it),
+//! sends every due packet with a non-blocking `try_send_to`, and goes back to sleep. No task
+//! or timer exists per stream on the sending side. Receiving is event-driven: one small task
+//! per stream waits on its two sockets and feeds the sans-IO [`RtpReceiver`].
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc as std_mpsc};
+use std::thread;
+use std::time::{Instant, SystemTime};
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use voice_otp_dtmf::DtmfEvent;
+
+use crate::error::RtpError;
+use crate::ports::{PortAllocator, PortPair, PortRange};
+use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
+use crate::rtcp::{ReportBlock, parse_compound};
+use crate::scheduler::DeadlineHeap;
+use crate::sender::{RtpSender, SenderConfig, SenderEvent, SenderStats, TransmitKind};
+use crate::source::FrameSource;
+use crate::stats::ReceiveStats;
+use crate::types::{Codec, PayloadType, Ssrc};
+
+/// How the media engine is set up.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Local UDP port range for RTP/RTCP pairs.
+    pub ports: PortRange,
+    /// Local address to bind (e.g. `0.0.0.0`, or `127.0.0.1` in tests).
+    pub bind_ip: IpAddr,
+    /// Pacing worker threads (streams are spread over them).
+    pub workers: usize,
+    /// Capacity of each stream's event channel.
+    pub event_capacity: usize,
+}
+
+impl EngineConfig {
+    /// Binds on all IPv4 addresses with one worker per CPU.
+    pub fn new(ports: PortRange) -> Self {
+        EngineConfig {
+            ports,
+            bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            workers: thread::available_parallelism().map_or(1, |n| n.get()),
+            event_capacity: 64,
+        }
+    }
+}
+
+/// A bound even/odd socket pair from the engine's range, ready for a stream.
+///
+/// Reserve it before the SDP offer/answer (its ports go into the SDP), then hand it to
+/// [`MediaEngine::open_stream`] in a [`StreamConfig`]. Dropping it frees the ports.
+#[derive(Debug)]
+pub struct LocalPorts {
+    pair: PortPair,
+    rtp: std::net::UdpSocket,
+    rtcp: std::net::UdpSocket,
+}
+
+impl LocalPorts {
+    /// The even RTP port.
+    pub fn rtp_port(&self) -> u16 {
+        self.pair.rtp()
+    }
+
+    /// The odd RTCP port.
+    pub fn rtcp_port(&self) -> u16 {
+        self.pair.rtcp()
+    }
+}
+
+/// Everything a stream needs once the SDP answer is known.
+#[derive(Debug)]
+pub struct StreamConfig {
+    /// Local ports from [`MediaEngine::reserve`].
+    pub local: LocalPorts,
+    /// The far end's RTP address from its SDP.
+    pub remote: SocketAddr,
+    /// The far end's RTCP address (default: RTP port + 1).
+    pub remote_rtcp: Option<SocketAddr>,
+    /// Negotiated codec.
+    pub codec: Codec,
+    /// Its negotiated payload type.
+    pub payload_type: PayloadType,
+    /// Negotiated telephone-event payload type, if any.
+    pub telephone_event: Option<PayloadType>,
+    /// Seed for SSRC, first sequence number and timestamp.
+    pub seed: u64,
+    /// Symmetric RTP: send to wherever the far end's first packet came from.
+    pub latching: bool,
+}
+
+/// What a stream reports while it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// The audio given to `play` has been sent completely; silence follows.
+    PlaybackFinished,
+    /// The callee pressed a key.
+    Dtmf(DtmfEvent),
+    /// Symmetric RTP latched onto this far-end address.
+    RemoteLatched(SocketAddr),
+    /// The far end sent an RTCP BYE.
+    RemoteBye,
+}
+
+/// Figures of a finished stream, for the CDR.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StreamStats {
+    /// Our SSRC.
+    pub ssrc: Option<Ssrc>,
+    /// What we sent.
+    pub sent: SenderStats,
+    /// Datagrams the socket refused (buffer full or an error); the stream went on.
+    pub send_errors: u64,
+    /// What we received: loss and jitter per RFC 3550.
+    pub received: ReceiveStats,
+    /// The far end's last report about our stream, if it sent RTCP.
+    pub remote_report: Option<ReportBlock>,
+    /// RTCP datagrams that did not parse (ignored).
+    pub rtcp_malformed: u64,
+}
+
+enum Command {
+    Open(Box<Slot>),
+    Play(u64, Box<dyn FrameSource>),
+    Stop(u64),
+    Retarget(u64, SocketAddr),
+    Close(u64, oneshot::Sender<(Ssrc, SenderStats, u64)>),
+    Shutdown,
+}
+
+struct Slot {
+    id: u64,
+    sender: RtpSender,
+    rtp: Arc<UdpSocket>,
+    rtcp: Arc<UdpSocket>,
+    remote: SocketAddr,
+    remote_rtcp: SocketAddr,
+    events: mpsc::Sender<StreamEvent>,
+    send_errors: u64,
+}
+
+struct Worker {
+    slots: Vec<Option<Slot>>,
+    generations: Vec<u32>,
+    free: Vec<u32>,
+    ids: HashMap<u64, u32>,
+    heap: DeadlineHeap,
+}
+
+impl Worker {
+    fn run(mut self, rx: std_mpsc::Receiver<Command>) {
+        loop {
+            while let Some((slot, generation)) = self.heap.pop_due(Instant::now()) {
+                self.fire(slot, generation);
+            }
+            let cmd = match self.heap.peek() {
+                Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                    Ok(cmd) => cmd,
+                    Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                },
+                None => match rx.recv() {
+                    Ok(cmd) => cmd,
+                    Err(_) => break,
+                },
+            };
+            if !self.command(cmd) {
+                break;
+            }
+        }
+        let ids: Vec<u64> = self.ids.keys().copied().collect();
+        for id in ids {
+            self.close(id);
+        }
+    }
+
+    fn fire(&mut self, slot: u32, generation: u32) {
+        if self.generations[slot as usize] != generation {
+            return;
+        }
+        let Some(s) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        s.sender.handle_timeout(Instant::now());
+        s.flush();
+        while let Some(ev) = s.sender.poll_event() {
+            match ev {
+                SenderEvent::PlaybackFinished => {
+                    if s.events.try_send(StreamEvent::PlaybackFinished).is_err() {
+                        tracing::warn!(
+                            stream = s.id,
+                            "stream event channel full, PlaybackFinished dropped"
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(next) = s.sender.poll_timeout() {
+            self.heap.push(next, slot, generation);
+        }
+    }
+
+    fn command(&mut self, cmd: Command) -> bool {
+        match cmd {
+            Command::Open(slot) => {
+                let id = slot.id;
+                let next = slot.sender.poll_timeout();
+                let index = match self.free.pop() {
+                    Some(i) => {
+                        self.slots[i as usize] = Some(*slot);
+                        i
+                    }
+                    None => {
+                        self.slots.push(Some(*slot));
+                        self.generations.push(0);
+                        (self.slots.len() - 1) as u32
+                    }
+                };
+                self.ids.insert(id, index);
+                if let Some(at) = next {
+                    self.heap.push(at, index, self.generations[index as usize]);
+                }
+            }
+            Command::Play(id, source) => {
+                if let Some(s) = self.slot(id) {
+                    s.sender.play(source);
+                }
+            }
+            Command::Stop(id) => {
+                if let Some(s) = self.slot(id) {
+                    s.sender.stop_playback();
+                }
+            }
+            Command::Retarget(id, remote) => {
+                if let Some(s) = self.slot(id) {
+                    s.remote = remote;
+                    s.remote_rtcp = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
+                }
+            }
+            Command::Close(id, reply) => {
+                if let Some(out) = self.close(id) {
+                    let _ = reply.send(out);
+                }
+            }
+            Command::Shutdown => return false,
+        }
+        true
+    }
+
+    fn slot(&mut self, id: u64) -> Option<&mut Slot> {
+        let i = *self.ids.get(&id)?;
+        self.slots[i as usize].as_mut()
+    }
+
+    fn close(&mut self, id: u64) -> Option<(Ssrc, SenderStats, u64)> {
+        let i = self.ids.remove(&id)?;
+        let mut s = self.slots[i as usize].take()?;
+        self.generations[i as usize] = self.generations[i as usize].wrapping_add(1);
+        self.free.push(i);
+        s.sender.close(Instant::now());
+        s.flush();
+        Some((s.sender.ssrc(), s.sender.stats(), s.send_errors))
+    }
+}
+
+impl Slot {
+    fn flush(&mut self) {
+        while let Some(t) = self.sender.poll_transmit() {
+            let (socket, to) = match t.kind {
+                TransmitKind::Rtp => (&self.rtp, self.remote),
+                TransmitKind::Rtcp => (&self.rtcp, self.remote_rtcp),
+            };
+            // A full buffer or an unreachable peer costs this packet only; the loop goes on
+            // to the other streams.
+            if socket.try_send_to(t.data, to).is_err() {
+                self.send_errors += 1;
+            }
+        }
+    }
+}
+
+struct WorkerHandle {
+    tx: std_mpsc::Sender<Command>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+/// The RTP side of the daemon: a port allocator, pacing workers, and the streams.
+pub struct MediaEngine {
+    workers: Vec<WorkerHandle>,
+    ports: PortAllocator,
+    bind_ip: IpAddr,
+    event_capacity: usize,
+    next_worker: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+impl std::fmt::Debug for MediaEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaEngine")
+            .field("workers", &self.workers.len())
+            .field("ports", &self.ports.range())
+            .finish()
+    }
+}
+
+impl MediaEngine {
+    /// Starts the pacing workers.
+    pub fn start(config: EngineConfig) -> Result<MediaEngine, RtpError> {
+        let n = config.workers.max(1);
+        let mut workers = Vec::with_capacity(n);
+        for i in 0..n {
+            let (tx, rx) = std_mpsc::channel();
+            let worker = Worker {
+                slots: Vec::new(),
+                generations: Vec::new(),
+                free: Vec::new(),
+                ids: HashMap::new(),
+                heap: DeadlineHeap::with_capacity(1024),
+            };
+            let thread = thread::Builder::new()
+                .name(format!("rtp-pacer-{i}"))
+                .spawn(move || worker.run(rx))
+                .map_err(|source| RtpError::Socket { port: 0, source })?;
+            workers.push(WorkerHandle {
+                tx,
+                thread: Some(thread),
+            });
+        }
+        Ok(MediaEngine {
+            workers,
+            ports: PortAllocator::new(config.ports),
+            bind_ip: config.bind_ip,
+            event_capacity: config.event_capacity.max(1),
+            next_worker: AtomicUsize::new(0),
+            next_id: AtomicU64::new(1),
+        })
+    }
+
+    /// The engine's port allocator (for its figures).
+    pub fn ports(&self) -> &PortAllocator {
+        &self.ports
+    }
+
+    /// Allocates an even/odd port pair and binds both sockets, skipping pairs another
+    /// program holds. Fails with [`RtpError::PortsExhausted`] when the range is used up.
+    pub fn reserve(&self) -> Result<LocalPorts, RtpError> {
+        let mut last_err = None;
+        for _ in 0..self.ports.range().pairs() {
+            let pair = self.ports.allocate()?;
+            let bind = |port| {
+                let s = std::net::UdpSocket::bind(SocketAddr::new(self.bind_ip, port))?;
+                s.set_nonblocking(true)?;
+                Ok::<_, std::io::Error>(s)
+            };
+            match (bind(pair.rtp()), bind(pair.rtcp())) {
+                (Ok(rtp), Ok(rtcp)) => return Ok(LocalPorts { pair, rtp, rtcp }),
+                (Err(source), _) | (_, Err(source)) => {
+                    let port = pair.rtp();
+                    // Hold the busy pair until the loop ends so the allocator moves on.
+                    last_err = Some((RtpError::Socket { port, source }, pair));
+                }
+            }
+        }
+        Err(last_err.map_or(
+            RtpError::PortsExhausted {
+                low: self.ports.range().low(),
+                high: self.ports.range().high(),
+                pairs: self.ports.range().pairs(),
+            },
+            |(e, _)| e,
+        ))
+    }
+
+    /// Starts a stream: silence flows to `config.remote` at once (20 ms pacing) until
+    /// something is played. Must be called inside a tokio runtime.
+    pub async fn open_stream(
+        &self,
+        config: StreamConfig,
+    ) -> Result<(StreamHandle, mpsc::Receiver<StreamEvent>), RtpError> {
+        let StreamConfig {
+            local,
+            remote,
+            remote_rtcp,
+            codec,
+            payload_type,
+            telephone_event,
+            seed,
+            latching,
+        } = config;
+        let LocalPorts { pair, rtp, rtcp } = local;
+        let port = pair.rtp();
+        let socket_err = |source| RtpError::Socket { port, source };
+        let rtp = Arc::new(UdpSocket::from_std(rtp).map_err(socket_err)?);
+        let rtcp = Arc::new(UdpSocket::from_std(rtcp).map_err(socket_err)?);
+        // Let the reactor see the sockets writable before the pacer's first try_send_to.
+        rtp.writable().await.map_err(socket_err)?;
+        rtcp.writable().await.map_err(socket_err)?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let w = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len();
+        let worker = self.workers[w].tx.clone();
+        let (events_tx, events_rx) = mpsc::channel(self.event_capacity);
+        let now = Instant::now();
+        let mut sender_config = SenderConfig::new(codec, payload_type, seed);
+        sender_config.wall_clock = SystemTime::now();
+        let sender = RtpSender::new(sender_config, now);
+        let ours = sender.ssrc();
+        let slot = Slot {
+            id,
+            sender,
+            rtp: Arc::clone(&rtp),
+            rtcp: Arc::clone(&rtcp),
+            remote,
+            remote_rtcp: remote_rtcp
+                .unwrap_or(SocketAddr::new(remote.ip(), remote.port().wrapping_add(1))),
+            events: events_tx.clone(),
+            send_errors: 0,
+        };
+        let receiver = RtpReceiver::new(
+            ReceiverConfig {
+                codec,
+                payload_type,
+                telephone_event,
+                remote: Some(remote),
+                latching,
+            },
+            now,
+        );
+        worker
+            .send(Command::Open(Box::new(slot)))
+            .map_err(|_| RtpError::EngineStopped)?;
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let recv = tokio::spawn(receive_loop(
+            ReceiveTask {
+                id,
+                rtp,
+                rtcp,
+                receiver,
+                events: events_tx,
+                worker: worker.clone(),
+                ours,
+            },
+            stop_rx,
+        ));
+        Ok((
+            StreamHandle {
+                id,
+                worker,
+                stop: Some(stop_tx),
+                recv: Some(recv),
+                ports: Some(pair),
+            },
+            events_rx,
+        ))
+    }
+}
+
+impl Drop for MediaEngine {
+    fn drop(&mut self) {
+        for w in &mut self.workers {
+            let _ = w.tx.send(Command::Shutdown);
+            if let Some(t) = w.thread.take() {
+                // The worker only has to send BYEs for what is left; it exits promptly.
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+struct ReceiveTask {
+    id: u64,
+    rtp: Arc<UdpSocket>,
+    rtcp: Arc<UdpSocket>,
+    receiver: RtpReceiver,
+    events: mpsc::Sender<StreamEvent>,
+    worker: std_mpsc::Sender<Command>,
+    ours: Ssrc,
+}
+
+#[derive(Debug, Default)]
+struct ReceiveOutcome {
+    received: ReceiveStats,
+    remote_report: Option<ReportBlock>,
+    rtcp_malformed: u64,
+}
+
+async fn receive_loop(mut task: ReceiveTask, mut stop: oneshot::Receiver<()>) -> ReceiveOutcome {
+    let mut out = ReceiveOutcome::default();
+    let mut rtp_buf = [0u8; 2048];
+    let mut rtcp_buf = [0u8; 1500];
+    loop {
+        let deadline = task.receiver.poll_timeout();
+        tokio::select! {
+            _ = &mut stop => break,
+            r = task.rtp.recv_from(&mut rtp_buf) => {
+                if let Ok((n, from)) = r {
+                    let _ = task.receiver.handle_datagram(Instant::now(), from, &rtp_buf[..n]);
+                }
+            }
+            r = task.rtcp.recv_from(&mut rtcp_buf) => {
+                if let Ok((n, _from)) = r {
+                    match parse_compound(&rtcp_buf[..n], task.ours) {
+                        Ok(summary) => {
+                            if summary.report.is_some() {
+                                out.remote_report = summary.report;
+                            }
+                            if summary.bye {
+                                let _ = task.events.try_send(StreamEvent::RemoteBye);
+                            }
+                        }
+                        Err(_) => out.rtcp_malformed += 1,
+                    }
+                }
+            }
+            _ = sleep_until_opt(deadline) => {
+                task.receiver.handle_timeout(Instant::now());
+            }
+        }
+        task.drain();
+    }
+    task.receiver.finish(Instant::now());
+    task.drain();
+    out.received = task.receiver.stats();
+    out
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl ReceiveTask {
+    fn drain(&mut self) {
+        while let Some(ev) = self.receiver.poll_event() {
+            let ev = match ev {
+                ReceiverEvent::Latched(addr) => {
+                    let _ = self.worker.send(Command::Retarget(self.id, addr));
+                    StreamEvent::RemoteLatched(addr)
+                }
+                ReceiverEvent::Dtmf(d) => StreamEvent::Dtmf(d),
+            };
+            if self.events.try_send(ev).is_err() {
+                tracing::warn!(stream = self.id, "stream event channel full, event dropped");
+            }
+        }
+    }
+}
+
+/// Control of one running stream. Dropping it ends the stream (as `close` without the
+/// figures).
+#[derive(Debug)]
+pub struct StreamHandle {
+    id: u64,
+    worker: std_mpsc::Sender<Command>,
+    stop: Option<oneshot::Sender<()>>,
+    recv: Option<JoinHandle<ReceiveOutcome>>,
+    ports: Option<PortPair>,
+}
+
+impl StreamHandle {
+    /// Plays `source` from the next packet on, replacing what is playing.
+    pub fn play_source(&self, source: Box<dyn FrameSource>) -> Result<(), RtpError> {
+        self.worker
+            .send(Command::Play(self.id, source))
+            .map_err(|_| RtpError::EngineStopped)
+    }
+
+    /// Stops playback; silence follows.
+    pub fn stop_playback(&self) -> Result<(), RtpError> {
+        self.worker
+            .send(Command::Stop(self.id))
+            .map_err(|_| RtpError::EngineStopped)
+    }
+
+    /// The local RTP port.
+    pub fn local_rtp_port(&self) -> Option<u16> {
+        self.ports.as_ref().map(PortPair::rtp)
+    }
+
+    /// Ends the stream: sends SR + BYE, stops receiving, frees the ports, returns figures.
+    pub async fn close(mut self) -> StreamStats {
+        let (tx, rx) = oneshot::channel();
+        let mut stats = StreamStats::default();
+        if self.worker.send(Command::Close(self.id, tx)).is_ok()
+            && let Ok((ssrc, sent, errors)) = rx.await
+        {
+            stats.ssrc = Some(ssrc);
+            stats.sent = sent;
+            stats.send_errors = errors;
+        }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(recv) = self.recv.take()
+            && let Ok(out) = recv.await
+        {
+            stats.received = out.received;
+            stats.remote_report = out.remote_report;
+            stats.rtcp_malformed = out.rtcp_malformed;
+        }
+        self.ports.take();
+        stats
+    }
+}
+
+impl Drop for StreamHandle {
+    fn drop(&mut self) {
+        if self.stop.is_some() {
+            let (tx, _rx) = oneshot::channel();
+            let _ = self.worker.send(Command::Close(self.id, tx));
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The sans-IO receiver of one stream: validation, statistics and key presses.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rtp::header::Header;
+use webrtc_util::marshal::Unmarshal;
+
+use voice_otp_dtmf::{DtmfEvent, DtmfMerger, InbandDetector, Rfc4733Tracker};
+
+use crate::error::RtpError;
+use crate::stats::{ReceiveStats, SourceState};
+use crate::types::{Codec, PayloadType, RtpTimestamp, SeqNo, Ssrc};
+
+/// What a receiver accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct ReceiverConfig {
+    /// Codec of the audio payload type.
+    pub codec: Codec,
+    /// Negotiated audio payload type.
+    pub payload_type: PayloadType,
+    /// Negotiated telephone-event (RFC 4733) payload type, if any.
+    pub telephone_event: Option<PayloadType>,
+    /// Where the far end said it sends from (its SDP address), if known.
+    pub remote: Option<SocketAddr>,
+    /// Symmetric RTP: accept the first packet from any address and lock onto its source
+    /// (for trunks behind NAT whose SDP address is not where packets come from).
+    pub latching: bool,
+}
+
+/// Something the receiver learned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiverEvent {
+    /// Latching locked onto this source address; send to it from now on.
+    Latched(SocketAddr),
+    /// A key press, from in-band tones or telephone-events (the same press seen both ways
+    /// is reported once).
+    Dtmf(DtmfEvent),
+}
+
+/// Parsed fixed fields of an RTP packet and where its payload is in the datagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RtpView {
+    /// Marker bit.
+    pub marker: bool,
+    /// Payload type.
+    pub payload_type: PayloadType,
+    /// Sequence number.
+    pub seq: SeqNo,
+    /// Timestamp.
+    pub timestamp: RtpTimestamp,
+    /// SSRC.
+    pub ssrc: Ssrc,
+    /// Byte range of the payload (padding removed) in the datagram.
+    pub payload: std::ops::Range<usize>,
+}
+
+/// Parses an RTP datagram with the `rtp` crate's header parser, without copying the payload.
+pub fn parse_rtp(data: &[u8]) -> Result<RtpView, RtpError> {
+    let mut buf = data;
+    let header = Header::unmarshal(&mut buf).map_err(|_| RtpError::MalformedRtp)?;
+    if header.version != 2 {
+        return Err(RtpError::MalformedRtp);
+    }
+    let start = data.len() - buf.len();
+    let mut end = data.len();
+    if header.padding {
+        let pad = usize::from(*data.last().ok_or(RtpError::MalformedRtp)?);
+        if pad == 0 || pad > end - start {
+            return Err(RtpError::MalformedRtp);
+        }
+        end -= pad;
+    }
+    Ok(RtpView {
+        marker: header.marker,
+        payload_type: PayloadType::new(header.payload_type).ok_or(RtpError::MalformedRtp)?,
+        seq: SeqNo(header.sequence_number),
+        timestamp: RtpTimestamp(header.timestamp),
+        ssrc: Ssrc(header.ssrc),
+        payload: start..end,
+    })
+}
+
+/// The receiving half of one stream (sans-IO).
+///
+/// Feed every datagram from the RTP socket to [`handle_datagram`](Self::handle_datagram),
+/// call [`handle_timeout`](Self::handle_timeout) at [`poll_timeout`](Self::poll_timeout),
+/// and drain [`poll_event`](Self::poll_event).
+pub struct RtpReceiver {
+    config: ReceiverConfig,
+    remote: Option<SocketAddr>,
+    epoch: Instant,
+    source: Option<SourceState>,
+    /// Expected/received of sources seen before an SSRC change.
+    prior_expected: u64,
+    prior_received: u64,
+    pcm: [i16; 160],
+    latched: Option<SocketAddr>,
+    /// Latching happens once per stream.
+    has_latched: bool,
+    inband: InbandDetector,
+    rfc4733: Rfc4733Tracker,
+    merger: DtmfMerger,
+    /// Telephone-event payloads the tracker refused.
+    bad_events: u64,
+    stats: ReceiveStats,
+}
+
+impl RtpReceiver {
+    /// A receiver whose timeline (for jitter and key-press times) starts at `now`.
+    pub fn new(config: ReceiverConfig, now: Instant) -> Self {
+        RtpReceiver {
+            config,
+            remote: config.remote,
+            epoch: now,
+            source: None,
+            prior_expected: 0,
+            prior_received: 0,
+            pcm: [0; 160],
+            latched: None,
+            has_latched: false,
+            inband: InbandDetector::new(),
+            rfc4733: Rfc4733Tracker::with_clock_rate(now, config.codec.clock_rate()),
+            merger: DtmfMerger::new(),
+            bad_events: 0,
+            stats: ReceiveStats::default(),
+        }
+    }
+
+    /// The address packets are accepted from (after latching, the latched one).
+    pub fn remote(&self) -> Option<SocketAddr> {
+        self.remote
+    }
+
+    /// Feeds one datagram received at `now` from `from`. Malformed datagrams return an
+    /// error; packets from the wrong source or with an unknown payload type are counted and
+    /// dropped.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        data: &[u8],
+    ) -> Result<(), RtpError> {
+        let view = match parse_rtp(data) {
+            Ok(v) => v,
+            Err(e) => {
+                self.stats.malformed += 1;
+                return Err(e);
+            }
+        };
+        let is_audio = view.payload_type == self.config.payload_type;
+        let is_event = Some(view.payload_type) == self.config.telephone_event;
+        if !is_audio && !is_event {
+            self.stats.rejected_payload_type += 1;
+            return Ok(());
+        }
+        if self.remote != Some(from) {
+            if self.config.latching && !self.has_latched {
+                self.remote = Some(from);
+                self.latched = Some(from);
+                self.has_latched = true;
+            } else {
+                self.stats.rejected_source += 1;
+                return Ok(());
+            }
+        }
+        let payload = &data[view.payload.clone()];
+        self.stats.packets += 1;
+        self.stats.octets += payload.len() as u64;
+        let clock = self.config.codec.clock_rate();
+        let source = match &mut self.source {
+            Some(s) if s.ssrc == view.ssrc => s,
+            slot => {
+                if let Some(old) = slot.take() {
+                    self.prior_expected += old.expected();
+                    self.prior_received += old.received();
+                }
+                slot.insert(SourceState::new(view.ssrc, view.seq, clock, self.epoch))
+            }
+        };
+        source.update_seq(view.seq);
+        if is_audio {
+            source.update_jitter(now, view.timestamp);
+            let law = match self.config.codec {
+                Codec::Pcma => Some(voice_otp_media::G711Law::Alaw),
+                Codec::Pcmu => Some(voice_otp_media::G711Law::Ulaw),
+                // Opus audio is not decoded here: key presses under Opus come as RFC 4733.
+                Codec::Opus => None,
+            };
+            if let Some(law) = law {
+                for chunk in payload.chunks(self.pcm.len()) {
+                    let pcm = &mut self.pcm[..chunk.len()];
+                    law.decode_slice(chunk, pcm);
+                    self.inband.process(pcm);
+                }
+            }
+        } else if self
+            .rfc4733
+            .handle_packet(
+                now,
+                view.ssrc.0,
+                view.seq.0,
+                view.timestamp.0,
+                view.marker,
+                payload,
+            )
+            .is_err()
+        {
+            self.bad_events += 1;
+        }
+        self.merge();
+        Ok(())
+    }
+
+    fn merge(&mut self) {
+        while let Some(ev) = self
+            .inband
+            .poll_event()
+            .or_else(|| self.rfc4733.poll_event())
+        {
+            self.merger.handle_event(ev);
+        }
+    }
+
+    /// Advances time to `now` (ends key presses whose end packets were lost).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.rfc4733.handle_timeout(now);
+        self.merge();
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) is next needed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.rfc4733.poll_timeout()
+    }
+
+    /// Ends the stream: a key still held is reported now.
+    pub fn finish(&mut self, now: Instant) {
+        self.inband.flush();
+        self.rfc4733
+            .handle_timeout(now + voice_otp_dtmf::END_TIMEOUT);
+        self.merge();
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<ReceiverEvent> {
+        if let Some(addr) = self.latched.take() {
+            return Some(ReceiverEvent::Latched(addr));
+        }
+        self.merger.poll_event().map(ReceiverEvent::Dtmf)
+    }
+
+    /// Telephone-event payloads that did not parse.
+    pub fn bad_telephone_events(&self) -> u64 {
+        self.bad_events
+    }
+
+    /// An RFC 3550 reception report block about the current source (advances the
+    /// "since last report" counters), or `None` before any packet.
+    pub fn report_block(&mut self) -> Option<crate::rtcp::ReportBlock> {
+        self.source.as_mut().map(SourceState::report_block)
+    }
+
+    /// Statistics so far (RFC 3550 loss and jitter of the current source).
+    pub fn stats(&self) -> ReceiveStats {
+        let mut s = self.stats;
+        let (mut expected, mut received) = (self.prior_expected, self.prior_received);
+        if let Some(src) = &self.source {
+            expected += src.expected();
+            received += src.received();
+            s.jitter_ticks = src.jitter_ticks();
+            s.jitter = src.jitter();
+        }
+        s.expected = expected;
+        s.lost = expected as i64 - received as i64;
+        s
+    }
+}
+
+impl std::fmt::Debug for RtpReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RtpReceiver")
+            .field("remote", &self.remote)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
