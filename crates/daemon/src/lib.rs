@@ -1,4 +1,39 @@
-//! The voice-otp daemon: HTTP API, configuration, store, callbacks and the commands of the
-//! `voice-otp` binary.
+//! The voice-otp daemon: the CM.com-compatible HTTP API, configuration, the SQLite store of
+//! instructions, CDRs and the callback outbox, signed callbacks, metrics, and the commands
+//! of the `voice-otp` binary.
+//!
+//! The daemon places calls through an injected [`voice_otp_call::CallExecutor`]:
+//!
+//! ```no_run
+//! # async fn demo(executor: std::sync::Arc<dyn voice_otp_call::CallExecutor>) -> Result<(), voice_otp_daemon::DaemonError> {
+//! use voice_otp_daemon::{Config, Daemon};
+//! let config = Config::load(None)?;
+//! let daemon = Daemon::start(config, executor).await?;
+//! println!("API on {}", daemon.local_addr());
+//! daemon.shutdown().await?;
+//! # Ok(()) }
+//! ```
 
+mod api;
+mod audio;
+mod callbacks;
+mod calls;
 pub mod commands;
+pub mod config;
+mod daemon;
+pub mod engine;
+mod error;
+mod event;
+mod metrics;
+mod request;
+mod store;
+mod tts;
+
+pub use api::ApiError;
+pub use callbacks::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+pub use config::Config;
+pub use daemon::Daemon;
+pub use error::{ConfigError, DaemonError, StoreError};
+pub use event::{EventResult, FinishedEvent, format_timestamp_ms};
+pub use metrics::Metrics;
+pub use request::FieldError;

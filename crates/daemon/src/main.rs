@@ -13,6 +13,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the daemon: HTTP API, SIP calls, CDR store and callbacks.
+    Serve(commands::serve::Args),
     /// Render exactly the audio a call streams for one reading to an 8 kHz mono 16-bit WAV.
     Say(commands::say::Args),
     /// Run the in-band DTMF detector on a WAV; prints `<start_ms>\t<digit>` per digit.
@@ -22,6 +24,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
         Command::Say(args) => commands::say::run(args),
         Command::Dtmf(args) => commands::dtmf::run(args),
     };

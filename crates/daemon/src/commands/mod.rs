@@ -4,6 +4,7 @@
 
 pub mod dtmf;
 pub mod say;
+pub mod serve;
 
 /// What a command reports on failure: printed as one line on stderr, exit code 1.
 pub type CommandError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,527 @@
+//! The HTTP API (spec section 2): routes, auth and the JSON error body.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tracing::{error, info};
+use voice_otp_call::{CallKind, CallSpec};
+
+use crate::audio::{AudioError, AudioFiles, MAX_UPLOAD_BYTES};
+use crate::calls::CallEngine;
+use crate::event::{FinishedEvent, parse_timestamp_ms, to_ms};
+use crate::request::{FieldError, Instruction, validate};
+use crate::store::{CdrFilter, NewInstruction};
+
+/// Largest accepted instruction body.
+pub(crate) const MAX_INSTRUCTION_BYTES: usize = 64 * 1024;
+
+/// What the API answers when something goes wrong: a status and a JSON body
+/// `{"success":false,"errors":[{"field":...,"message":...}]}`. Internal causes are logged,
+/// never sent.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401: no or unknown token.
+    Unauthorized,
+    /// 415: the body is not JSON (or not audio).
+    UnsupportedMediaType(&'static str),
+    /// 413: the body is too large.
+    PayloadTooLarge(usize),
+    /// 400: the request broke one or more rules.
+    Invalid(Vec<FieldError>),
+    /// 404: no such call or file.
+    NotFound,
+    /// 503: the daemon is shutting down.
+    ShuttingDown,
+    /// 500: something failed inside; details are in the log.
+    Internal,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, errors) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                vec![json!({"message": "missing or unknown product token"})],
+            ),
+            ApiError::UnsupportedMediaType(expected) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                vec![json!({"message": format!("content type must be {expected}")})],
+            ),
+            ApiError::PayloadTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                vec![json!({"message": format!("body larger than {limit} bytes")})],
+            ),
+            ApiError::Invalid(fields) => (
+                StatusCode::BAD_REQUEST,
+                fields
+                    .into_iter()
+                    .map(|f| json!({"field": f.field, "message": f.message}))
+                    .collect(),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                vec![json!({"message": "not found"})],
+            ),
+            ApiError::ShuttingDown => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![json!({"message": "the daemon is shutting down"})],
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![json!({"message": "internal error"})],
+            ),
+        };
+        let mut resp = (
+            status,
+            axum::Json(json!({"success": false, "errors": errors})),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid(vec![FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }])
+}
+
+/// Shared state of the handlers.
+pub(crate) struct AppState {
+    pub(crate) engine: Arc<CallEngine>,
+    pub(crate) audio: AudioFiles,
+    /// SHA-256 of every accepted token: comparing fixed-size digests in constant time
+    /// leaks neither the tokens nor their lengths.
+    pub(crate) token_digests: Vec<[u8; 32]>,
+    pub(crate) replay_wait: Duration,
+}
+
+impl AppState {
+    fn authorise(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let token = headers
+            .get("x-cm-producttoken")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .or_else(|| {
+                let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+                let (scheme, rest) = auth.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(rest.trim())
+            })
+            .ok_or(ApiError::Unauthorized)?;
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let mut ok = subtle::Choice::from(0);
+        for known in &self.token_digests {
+            ok |= known.ct_eq(&digest);
+        }
+        if bool::from(ok) && !token.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+/// Builds the router.
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/voiceapi/v2/OTP", post(post_otp))
+        .route("/voiceapi/v2/Notification", post(post_notification))
+        .route("/v1/calls/{call_id}", get(get_call))
+        .route("/v1/cdrs", get(get_cdrs))
+        .route("/v1/audio", get(list_audio))
+        .route(
+            "/v1/audio/{*path}",
+            get(get_audio).put(put_audio).delete(delete_audio),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// Reads a body up to `limit` bytes; a larger one is a 413 whether or not it declared its
+/// length.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(limit))
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+async fn post_otp(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    accept(state, CallKind::Otp, headers, body).await
+}
+
+async fn post_notification(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    accept(state, CallKind::Notification, headers, body).await
+}
+
+async fn accept(
+    state: Arc<AppState>,
+    kind: CallKind,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    if !state.engine.accepting() {
+        return Err(ApiError::ShuttingDown);
+    }
+    match content_type(&headers).as_deref() {
+        Some("application/json") => {}
+        Some(t) if t.starts_with("application/") && t.ends_with("+json") => {}
+        _ => return Err(ApiError::UnsupportedMediaType("application/json")),
+    }
+    let body = read_body(&headers, body, MAX_INSTRUCTION_BYTES).await?;
+    // Validation touches the file system (prompt files, spelling sets).
+    let audio = state.audio.clone();
+    let ins = tokio::task::spawn_blocking(move || validate(kind, &body, &audio))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::Invalid)?;
+
+    let specs: Vec<CallSpec> = ins
+        .callees
+        .iter()
+        .map(|callee| spec_for(&ins, callee, state.replay_wait))
+        .collect();
+    let record = NewInstruction {
+        instruction_id: ins.instruction_id.clone(),
+        kind,
+        caller: ins.caller.clone(),
+        anonymous: ins.anonymous,
+        callback_url: ins.callback_url.clone(),
+        voicemail_response: ins.voicemail_response,
+        created_ms: to_ms(SystemTime::now()),
+        calls: specs
+            .iter()
+            .map(|s| (s.call_id.clone(), s.callee.clone()))
+            .collect(),
+    };
+    if let Err(e) = state.engine.store.insert_instruction(record).await {
+        error!(error = %e, "could not record an instruction");
+        return Err(ApiError::Internal);
+    }
+    info!(
+        instruction_id = ins.instruction_id.as_deref().unwrap_or(""),
+        calls = specs.len(),
+        skipped = ins.skipped.len(),
+        "instruction accepted"
+    );
+    let mut events: Vec<Value> = specs
+        .iter()
+        .map(|s| {
+            json!({
+                "type": "call-queued",
+                "success": true,
+                "call-id": s.call_id,
+                "instruction-id": ins.instruction_id,
+                "caller": ins.caller,
+                "callee": s.callee,
+            })
+        })
+        .collect();
+    events.extend(ins.skipped.iter().map(|s| {
+        json!({
+            "type": "call-skipped",
+            "success": false,
+            "instruction-id": ins.instruction_id,
+            "caller": ins.caller,
+            "callee": s.callee,
+            "message": s.message,
+        })
+    }));
+    state.engine.launch(specs);
+    let body = if ins.single {
+        events.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(events)
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+fn spec_for(ins: &Instruction, callee: &str, replay_wait: Duration) -> CallSpec {
+    CallSpec {
+        call_id: uuid::Uuid::new_v4().to_string(),
+        instruction_id: ins.instruction_id.clone(),
+        kind: ins.kind,
+        callee: callee.to_owned(),
+        caller: ins.caller.clone(),
+        anonymous: ins.anonymous,
+        ring_timeout: ins.ring_timeout,
+        intro: ins.intro.clone(),
+        code_prompt: ins.code_prompt.clone(),
+        replay_prompt: ins.replay_prompt.clone(),
+        outro: ins.outro.clone(),
+        code: ins.code.clone(),
+        code_type: ins.code_type,
+        voice: ins.voice.clone(),
+        max_replays: ins.max_replays,
+        auto_replay: ins.auto_replay,
+        replay_wait,
+    }
+}
+
+/// The finished event plus `"state":"ended"`.
+fn ended_view(event: &FinishedEvent) -> Value {
+    let mut v = serde_json::to_value(event).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("state".to_owned(), Value::from("ended"));
+    }
+    v
+}
+
+async fn get_call(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(call_id): Path<String>,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    let record = state
+        .engine
+        .store
+        .get_call(call_id.clone())
+        .await
+        .map_err(|e| {
+            error!(error = %e, "store read failed");
+            ApiError::Internal
+        })?
+        .ok_or(ApiError::NotFound)?;
+    let body = match &record.outcome {
+        Some(o) => ended_view(&FinishedEvent::from_parts(&record.identity, o)),
+        None => {
+            let live = state
+                .engine
+                .live_state(&call_id)
+                .map(|s| s.as_str())
+                .unwrap_or("ending");
+            let id = &record.identity;
+            json!({
+                "type": "call-status",
+                "call-id": id.call_id,
+                "instruction-id": id.instruction_id,
+                "caller": id.caller,
+                "callee": id.callee,
+                "started-on": null,
+                "answered-on": null,
+                "ended-on": null,
+                "duration": 0.0,
+                "code-read-count": 0,
+                "replays": 0,
+                "dtmf": "",
+                "result": null,
+                "state": live,
+            })
+        }
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+async fn get_cdrs(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    let mut errors = Vec::new();
+    let mut time = |name: &str| -> Option<i64> {
+        let raw = q.get(name).filter(|s| !s.is_empty())?;
+        let t = parse_timestamp_ms(raw);
+        if t.is_none() {
+            errors.push(FieldError {
+                field: name.to_owned(),
+                message: "must be an RFC 3339 timestamp such as 2026-11-25T20:00:00Z".to_owned(),
+            });
+        }
+        t
+    };
+    let since_ms = time("since");
+    let until_ms = time("until");
+    let limit = match q.get("limit").filter(|s| !s.is_empty()) {
+        None => 100,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n @ 1..=1000) => n,
+            _ => {
+                errors.push(FieldError {
+                    field: "limit".to_owned(),
+                    message: "must be between 1 and 1000".to_owned(),
+                });
+                100
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let filter = CdrFilter {
+        since_ms,
+        until_ms,
+        instruction_id: q.get("instruction-id").filter(|s| !s.is_empty()).cloned(),
+        limit,
+    };
+    let cdrs = state.engine.store.query_cdrs(filter).await.map_err(|e| {
+        error!(error = %e, "store read failed");
+        ApiError::Internal
+    })?;
+    Ok(axum::Json(Value::Array(cdrs.iter().map(ended_view).collect())).into_response())
+}
+
+fn audio_error(e: AudioError) -> ApiError {
+    match e {
+        AudioError::BadPath(_) | AudioError::BadWav(_) => invalid("path", e.to_string()),
+        AudioError::NotFound => ApiError::NotFound,
+        AudioError::Io => {
+            error!("audio store write failed");
+            ApiError::Internal
+        }
+    }
+}
+
+async fn put_audio(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    match content_type(&headers).as_deref() {
+        None
+        | Some(
+            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave"
+            | "application/octet-stream",
+        ) => {}
+        Some(_) => return Err(ApiError::UnsupportedMediaType("audio/wav")),
+    }
+    let body = read_body(&headers, body, MAX_UPLOAD_BYTES).await?;
+    let audio = state.audio.clone();
+    let (norm, samples) = tokio::task::spawn_blocking(move || {
+        audio.put(&path, &body).map_err(|e| match e {
+            AudioError::BadWav(_) => invalid("body", e.to_string()),
+            other => audio_error(other),
+        })
+    })
+    .await
+    .map_err(|_| ApiError::Internal)??;
+    info!(path = %norm, samples, "audio stored");
+    let body = json!({
+        "success": true,
+        "path": norm,
+        "samples": samples,
+        "sample-rate": 8000,
+        "duration": (samples as f64 / 80.0).round() / 100.0,
+    });
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+async fn get_audio(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    let audio = state.audio.clone();
+    let bytes = tokio::task::spawn_blocking(move || audio.get(&path))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(audio_error)?;
+    Ok(([(header::CONTENT_TYPE, "audio/wav")], bytes).into_response())
+}
+
+async fn delete_audio(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    let audio = state.audio.clone();
+    tokio::task::spawn_blocking(move || audio.delete(&path))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(audio_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_audio(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.authorise(&headers)?;
+    let audio = state.audio.clone();
+    let files = tokio::task::spawn_blocking(move || audio.list())
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let body: Vec<Value> = files
+        .into_iter()
+        .map(|(path, bytes)| json!({"path": path, "bytes": bytes}))
+        .collect();
+    Ok(axum::Json(Value::Array(body)).into_response())
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let store_ok = state.engine.store.ping().await;
+    let sip = state.engine.metrics.sip_ready();
+    let accepting = state.engine.accepting();
+    let ok = store_ok && sip != Some(false) && accepting;
+    let body = json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "store": if store_ok { "ok" } else { "down" },
+        "sip": match sip { Some(true) => "ok", Some(false) => "down", None => "unknown" },
+        "accepting": accepting,
+    });
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.engine.metrics.render(),
+    )
+        .into_response()
+}

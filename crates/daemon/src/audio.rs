@@ -1,0 +1,252 @@
+//! The audio store (the "voice audio manager"): uploaded WAVs under `[audio] dir`, with the
+//! shipped defaults under `[audio] defaults` beneath them for lookups.
+//!
+//! Paths are `/`-separated segments of `[a-z0-9._-]` that do not start with a dot, ending in
+//! `.wav`; anything else is refused before the file system is touched, so a request cannot
+//! reach outside the store.
+
+use std::path::{Path, PathBuf};
+
+use voice_otp_media::{CodeType, Voice};
+
+/// Largest accepted upload.
+pub(crate) const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// Why an audio path or upload was refused (shown to the client).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum AudioError {
+    /// The path breaks the naming rules.
+    #[error("{0}")]
+    BadPath(&'static str),
+    /// The WAV could not be read.
+    #[error("not a supported WAV file: {0}")]
+    BadWav(String),
+    /// No such file.
+    #[error("no such audio file")]
+    NotFound,
+    /// The disk refused.
+    #[error("the audio store could not be written")]
+    Io,
+}
+
+/// Lookups and file operations on the audio store.
+#[derive(Debug, Clone)]
+pub(crate) struct AudioFiles {
+    user: PathBuf,
+    defaults: PathBuf,
+}
+
+/// Checks a store path and returns it normalised as `/a/b.wav` plus its relative form.
+pub(crate) fn normalise_path(path: &str) -> Result<(String, PathBuf), AudioError> {
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    if trimmed.is_empty() {
+        return Err(AudioError::BadPath("path is empty"));
+    }
+    let segments: Vec<&str> = trimmed.split('/').collect();
+    if segments.len() > 8 {
+        return Err(AudioError::BadPath("path has more than 8 segments"));
+    }
+    for (i, seg) in segments.iter().enumerate() {
+        // `/spelling/en-GB/a.wav`: the locale directory keeps its region in upper case,
+        // because that is how the request's `voice.language` names it.
+        if i == 1 && segments[0] == "spelling" && segments.len() > 2 {
+            if !crate::request::is_locale(seg) {
+                return Err(AudioError::BadPath(
+                    "the directory under /spelling/ must be a locale such as en-GB",
+                ));
+            }
+            continue;
+        }
+        if seg.is_empty() {
+            return Err(AudioError::BadPath("path has an empty segment"));
+        }
+        if seg.starts_with('.') {
+            return Err(AudioError::BadPath("path segments must not start with a dot"));
+        }
+        if seg.len() > 128 {
+            return Err(AudioError::BadPath("path segment longer than 128 characters"));
+        }
+        if !seg
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
+        {
+            return Err(AudioError::BadPath(
+                "path segments may only contain lowercase letters, digits, '.', '_' and '-'",
+            ));
+        }
+    }
+    if !trimmed.ends_with(".wav") {
+        return Err(AudioError::BadPath("file name must end in .wav"));
+    }
+    Ok((format!("/{trimmed}"), segments.iter().collect()))
+}
+
+impl AudioFiles {
+    pub(crate) fn new(user: PathBuf, defaults: PathBuf) -> Self {
+        AudioFiles { user, defaults }
+    }
+
+    /// Where a store path lives: the user's file if there is one, else the shipped one.
+    pub(crate) fn resolve(&self, path: &str) -> Option<PathBuf> {
+        let (_, rel) = normalise_path(path).ok()?;
+        [self.user.join(&rel), self.defaults.join(&rel)]
+            .into_iter()
+            .find(|p| p.is_file())
+    }
+
+    /// A `File` prompt: a valid path that exists. Returns the normalised path.
+    pub(crate) fn check_prompt_file(&self, path: &str) -> Result<String, String> {
+        let (norm, _) = normalise_path(path).map_err(|e| e.to_string())?;
+        if self.resolve(&norm).is_none() {
+            return Err(format!("audio file {norm} does not exist"));
+        }
+        Ok(norm)
+    }
+
+    /// The spelling files a code needs. Custom: the user's `/spelling/<lang>/` only, and a
+    /// missing character names its file. Default: the shipped set of the language, else of
+    /// its base language (`en-GB` -> `en`), else the `en-GB` set.
+    pub(crate) fn check_code(
+        &self,
+        code: &str,
+        code_type: CodeType,
+        voice: &Voice,
+    ) -> Result<(), String> {
+        match code_type {
+            CodeType::Tts => Ok(()),
+            CodeType::Custom => {
+                let lang = &voice.language;
+                for c in code.chars() {
+                    let file = format!("{}.wav", c.to_ascii_lowercase());
+                    if !self.user.join("spelling").join(lang).join(&file).is_file() {
+                        return Err(format!("missing spelling file /spelling/{lang}/{file}"));
+                    }
+                }
+                Ok(())
+            }
+            CodeType::Default => {
+                let base = voice.language.split('-').next().unwrap_or("");
+                let set = [voice.language.as_str(), base, "en-GB"]
+                    .into_iter()
+                    .map(|l| self.defaults.join("spelling").join(l))
+                    .find(|d| d.is_dir());
+                let Some(set) = set else {
+                    return Err(format!(
+                        "no shipped spelling audio for {} (nor for en-GB)",
+                        voice.language
+                    ));
+                };
+                for c in code.chars() {
+                    let file = format!("{}.wav", c.to_ascii_lowercase());
+                    if !set.join(&file).is_file() {
+                        return Err(format!(
+                            "shipped spelling set {} has no {file}",
+                            set.display()
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A TTS voice this build can speak.
+    pub(crate) fn check_voice(&self, voice: &Voice) -> Result<(), String> {
+        crate::tts::check_voice(voice)
+    }
+
+    /// Converts and stores an upload; returns (normalised path, samples stored).
+    pub(crate) fn put(&self, path: &str, wav: &[u8]) -> Result<(String, usize), AudioError> {
+        let (norm, rel) = normalise_path(path)?;
+        let samples = voice_otp_media::wav::decode_wav(wav)
+            .map_err(|e| AudioError::BadWav(e.to_string()))?;
+        let bytes = voice_otp_media::wav::encode_wav(&samples);
+        let target = self.user.join(&rel);
+        let dir = target.parent().ok_or(AudioError::Io)?;
+        std::fs::create_dir_all(dir).map_err(|_| AudioError::Io)?;
+        // Write then rename, so a call never reads a half-written prompt.
+        let tmp = dir.join(format!(".upload-{}.tmp", uuid::Uuid::new_v4()));
+        std::fs::write(&tmp, &bytes).map_err(|_| AudioError::Io)?;
+        std::fs::rename(&tmp, &target).map_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+            AudioError::Io
+        })?;
+        Ok((norm, samples.len()))
+    }
+
+    /// The bytes of a stored file (user store first, then the shipped defaults).
+    pub(crate) fn get(&self, path: &str) -> Result<Vec<u8>, AudioError> {
+        normalise_path(path)?;
+        let file = self.resolve(path).ok_or(AudioError::NotFound)?;
+        std::fs::read(file).map_err(|_| AudioError::NotFound)
+    }
+
+    /// Deletes a user file (shipped defaults cannot be deleted).
+    pub(crate) fn delete(&self, path: &str) -> Result<(), AudioError> {
+        let (_, rel) = normalise_path(path)?;
+        let target = self.user.join(&rel);
+        if !target.is_file() {
+            return Err(AudioError::NotFound);
+        }
+        std::fs::remove_file(&target).map_err(|_| AudioError::Io)
+    }
+
+    /// Every user file as (path, size in bytes), sorted by path.
+    pub(crate) fn list(&self) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        walk(&self.user, "", &mut out, 0);
+        out.sort();
+        out
+    }
+}
+
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, u64)>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let path = format!("{prefix}/{name}");
+        if meta.is_dir() {
+            walk(&entry.path(), &path, out, depth + 1);
+        } else if meta.is_file() && name.ends_with(".wav") {
+            out.push((path, meta.len()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_naming_rules() {
+        assert_eq!(
+            normalise_path("/spelling/en-gb/a.wav").unwrap().0,
+            "/spelling/en-gb/a.wav"
+        );
+        assert!(normalise_path("prompts/welcome.wav").is_ok());
+        assert!(normalise_path("/spelling/en-GB/q.wav").is_ok());
+        assert!(normalise_path("/spelling/en-GB/Q.wav").is_err());
+        for bad in [
+            "",
+            "/",
+            "/A.wav",
+            "/../x.wav",
+            "/a//b.wav",
+            "/a/.hidden.wav",
+            "/a b.wav",
+            "/x.mp3",
+            "/a/b\\c.wav",
+        ] {
+            assert!(normalise_path(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

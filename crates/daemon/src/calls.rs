@@ -1,0 +1,196 @@
+//! Runs accepted calls: one task per callee, at most `max-concurrent` executing at once
+//! (the rest wait in FIFO order, never refused), live state kept for `GET /v1/calls/{id}`,
+//! and each outcome stored together with its callback.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use dashmap::DashMap;
+use tokio::sync::{Notify, Semaphore, watch};
+use tracing::{Instrument, error, info, info_span, warn};
+use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ResultCode};
+
+use crate::event::{StoredOutcome, to_ms};
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// Everything a call task needs; shared by the API and the tasks.
+pub(crate) struct CallEngine {
+    pub(crate) store: Store,
+    pub(crate) metrics: Metrics,
+    executor: Arc<dyn CallExecutor>,
+    live: Arc<DashMap<String, LiveState>>,
+    slots: Arc<Semaphore>,
+    accepting: AtomicBool,
+    shutdown_tx: watch::Sender<bool>,
+    inflight: AtomicUsize,
+    idle: Notify,
+    /// Woken when a callback was enqueued.
+    pub(crate) callbacks_wake: Arc<Notify>,
+}
+
+impl CallEngine {
+    pub(crate) fn new(
+        store: Store,
+        metrics: Metrics,
+        executor: Arc<dyn CallExecutor>,
+        max_concurrent: usize,
+        callbacks_wake: Arc<Notify>,
+    ) -> Self {
+        let (shutdown_tx, _) = watch::channel(false);
+        CallEngine {
+            store,
+            metrics,
+            executor,
+            live: Arc::new(DashMap::new()),
+            slots: Arc::new(Semaphore::new(max_concurrent)),
+            accepting: AtomicBool::new(true),
+            shutdown_tx,
+            inflight: AtomicUsize::new(0),
+            idle: Notify::new(),
+            callbacks_wake,
+        }
+    }
+
+    /// False once shutdown has begun: new instructions get 503.
+    pub(crate) fn accepting(&self) -> bool {
+        self.accepting.load(Ordering::SeqCst)
+    }
+
+    /// Live state of a call that has not ended yet.
+    pub(crate) fn live_state(&self, call_id: &str) -> Option<LiveState> {
+        self.live.get(call_id).map(|s| *s)
+    }
+
+    /// Starts one task per spec. The calls must already be in the store.
+    pub(crate) fn launch(self: &Arc<Self>, specs: Vec<CallSpec>) {
+        for spec in specs {
+            self.metrics.call_accepted();
+            self.live.insert(spec.call_id.clone(), LiveState::Queued);
+            self.inflight.fetch_add(1, Ordering::SeqCst);
+            let engine = Arc::clone(self);
+            let span = info_span!("call", call_id = %spec.call_id);
+            tokio::spawn(async move { engine.run(spec).await }.instrument(span));
+        }
+    }
+
+    async fn run(self: Arc<Self>, spec: CallSpec) {
+        let call_id = spec.call_id.clone();
+        let mut shutdown = self.shutdown_tx.subscribe();
+        info!(callee = %spec.callee, kind = ?spec.kind, "call queued");
+        let permit = if *shutdown.borrow() {
+            None
+        } else {
+            tokio::select! {
+                p = Arc::clone(&self.slots).acquire_owned() => p.ok(),
+                _ = shutdown.wait_for(|s| *s) => None,
+            }
+        };
+        let (outcome, was_active) = match permit {
+            None => {
+                let now = SystemTime::now();
+                info!("daemon stopping: call never dialled");
+                (
+                    CallOutcome {
+                        result: ResultCode::Cancelled,
+                        started_on: now,
+                        answered_on: None,
+                        ended_on: now,
+                        code_read_count: 0,
+                        replays: 0,
+                        dtmf: String::new(),
+                        sip_code: None,
+                        sip_reason: Some("daemon shutting down".to_owned()),
+                    },
+                    false,
+                )
+            }
+            Some(permit) => {
+                self.metrics.call_started();
+                self.live.insert(call_id.clone(), LiveState::Dialling);
+                let live = Arc::clone(&self.live);
+                let id = call_id.clone();
+                let progress: voice_otp_call::ProgressFn = Box::new(move |state| {
+                    if let Some(mut entry) = live.get_mut(&id) {
+                        *entry = state;
+                    }
+                });
+                let started = SystemTime::now();
+                let fut = self
+                    .executor
+                    .execute(spec, progress, self.shutdown_tx.subscribe());
+                // Its own task, so a panicking runner still leaves a CDR and a callback.
+                let outcome = match tokio::spawn(fut.in_current_span()).await {
+                    Ok(o) => o,
+                    Err(_) => {
+                        error!("call runner panicked; recording the call as failed");
+                        CallOutcome {
+                            result: ResultCode::Failed,
+                            started_on: started,
+                            answered_on: None,
+                            ended_on: SystemTime::now(),
+                            code_read_count: 0,
+                            replays: 0,
+                            dtmf: String::new(),
+                            sip_code: None,
+                            sip_reason: Some("internal error".to_owned()),
+                        }
+                    }
+                };
+                drop(permit);
+                (outcome, true)
+            }
+        };
+        self.metrics.call_ended(outcome.result, was_active);
+        if let Some(answered) = outcome.answered_on
+            && let Ok(latency) = answered.duration_since(outcome.started_on)
+        {
+            self.metrics.observe_answer_latency(latency);
+        }
+        info!(
+            result = outcome.result.code(),
+            sip_code = outcome.sip_code,
+            readings = outcome.code_read_count,
+            replays = outcome.replays,
+            "call ended"
+        );
+        let stored = StoredOutcome::from(&outcome);
+        match self
+            .store
+            .finish_call(call_id.clone(), stored, to_ms(SystemTime::now()))
+            .await
+        {
+            Ok(Some((_, true))) => self.callbacks_wake.notify_one(),
+            Ok(_) => {}
+            Err(e) => error!(error = %e, "could not store the call outcome"),
+        }
+        self.live.remove(&call_id);
+        if self.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Stops intake, tells live calls to hang up and waits until every outcome is stored.
+    pub(crate) async fn shutdown(&self) {
+        self.accepting.store(false, Ordering::SeqCst);
+        self.shutdown_tx.send_replace(true);
+        loop {
+            let idle = self.idle.notified();
+            let n = self.inflight.load(Ordering::SeqCst);
+            if n == 0 {
+                break;
+            }
+            info!(calls = n, "waiting for live calls to end");
+            if tokio::time::timeout(std::time::Duration::from_secs(5), idle)
+                .await
+                .is_err()
+            {
+                warn!(
+                    calls = self.inflight.load(Ordering::SeqCst),
+                    "calls still ending"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! `voice-otp serve [--config FILE]`: runs the daemon until SIGTERM or SIGINT.
+
+use std::path::PathBuf;
+
+use tracing::info;
+
+use super::CommandError;
+use crate::config::Config;
+use crate::daemon::Daemon;
+use crate::engine::build_executor;
+use crate::metrics::Metrics;
+
+/// Command-line arguments of `voice-otp serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// TOML configuration file; `VOICE_OTP_<SECTION>_<KEY>` variables override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs `voice-otp serve`.
+pub fn run(args: Args) -> Result<(), CommandError> {
+    let config = Config::load(args.config.as_deref())?;
+    init_tracing(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let metrics = Metrics::new();
+        let executor = build_executor(&config, &metrics).await?;
+        let daemon = Daemon::start_with_metrics(config, executor, metrics).await?;
+        wait_for_signal().await?;
+        info!("signal received");
+        daemon.shutdown().await?;
+        Ok(())
+    })
+}
+
+fn init_tracing(config: &Config) -> Result<(), CommandError> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level)
+        .map_err(|_| format!("config: [log] level: invalid filter {:?}", config.log.level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = if config.log.json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    result.map_err(|e| format!("cannot set up logging: {e}").into())
+}
+
+async fn wait_for_signal() -> Result<(), CommandError> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

@@ -1,0 +1,483 @@
+//! The daemon configuration: a TOML file plus `VOICE_OTP_<SECTION>_<KEY>` environment
+//! overrides (spec section 5).
+//!
+//! Keys are read by hand rather than through serde so that every mistake becomes one line
+//! naming the key, e.g. `[calls] max-concurrent: must be an integer >= 1, got "x"`.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// SIP transport towards the trunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SipTransport {
+    /// RFC 3261 over UDP.
+    Udp,
+    /// RFC 3261 over TCP.
+    Tcp,
+}
+
+/// An inclusive range of UDP ports for RTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    /// First port.
+    pub first: u16,
+    /// Last port (inclusive).
+    pub last: u16,
+}
+
+/// `[http]`: the API listener.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpConfig {
+    /// Address the API binds (`listen`).
+    pub listen: SocketAddr,
+    /// Accepted product tokens (`tokens`).
+    pub tokens: Vec<String>,
+}
+
+/// `[sip]`: the user agent and the trunk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SipConfig {
+    /// Local SIP address (`listen`).
+    pub listen: SocketAddr,
+    /// `transport`: `udp` or `tcp`.
+    pub transport: SipTransport,
+    /// `trunk`: `host:port` (or a name) of the SIP trunk.
+    pub trunk: String,
+    /// `from-domain`: the host part of the From URI.
+    pub from_domain: String,
+    /// `username` for digest auth; empty: none.
+    pub username: String,
+    /// `password` for digest auth.
+    pub password: String,
+}
+
+/// `[rtp]`: media addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RtpConfig {
+    /// `ip`: put in SDP and bound for media.
+    pub ip: IpAddr,
+    /// `ports`: `first-last`.
+    pub ports: PortRange,
+}
+
+/// `[store]`: the SQLite database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    /// `path` of the database file.
+    pub path: PathBuf,
+}
+
+/// `[audio]`: the audio store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioConfig {
+    /// `dir`: uploaded files.
+    pub dir: PathBuf,
+    /// `defaults`: the shipped spelling sets and prompts.
+    pub defaults: PathBuf,
+}
+
+/// `[callbacks]`: delivery of the finished event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbacksConfig {
+    /// `secret`: HMAC key for `X-Voice-OTP-Signature`; empty: unsigned.
+    pub secret: String,
+    /// `timeout`: per-attempt HTTP timeout.
+    pub timeout: Duration,
+    /// `retry-for`: how long a failing delivery is retried (at least 24 h by default).
+    pub retry_for: Duration,
+    /// `initial-backoff`: delay before the first retry; doubles per attempt.
+    pub initial_backoff: Duration,
+    /// `max-backoff`: cap of the delay between attempts.
+    pub max_backoff: Duration,
+}
+
+/// `[calls]`: limits of the call engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallsConfig {
+    /// `max-concurrent`: live calls at once; more are queued, never refused.
+    pub max_concurrent: usize,
+    /// `replay-wait`: how long to wait for a key after the replay prompt.
+    pub replay_wait: Duration,
+    /// `max-call-duration`: guard that hangs up a call running longer than this.
+    pub max_call_duration: Duration,
+    /// `opus`: offer Opus in SDP besides PCMA/PCMU.
+    pub opus: bool,
+}
+
+/// `[log]`: tracing output of `serve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogConfig {
+    /// `level`: a tracing filter such as `info` or `voice_otp_daemon=debug`.
+    pub level: String,
+    /// `json`: one JSON object per line instead of text.
+    pub json: bool,
+}
+
+/// The whole configuration. [`Config::default`] is the loopback setup of spec section 5.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `[http]`.
+    pub http: HttpConfig,
+    /// `[sip]`.
+    pub sip: SipConfig,
+    /// `[rtp]`.
+    pub rtp: RtpConfig,
+    /// `[store]`.
+    pub store: StoreConfig,
+    /// `[audio]`.
+    pub audio: AudioConfig,
+    /// `[callbacks]`.
+    pub callbacks: CallbacksConfig,
+    /// `[calls]`.
+    pub calls: CallsConfig,
+    /// `[log]`.
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            http: HttpConfig {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                tokens: Vec::new(),
+            },
+            sip: SipConfig {
+                listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
+                transport: SipTransport::Udp,
+                trunk: "127.0.0.1:5070".to_owned(),
+                from_domain: "127.0.0.1".to_owned(),
+                username: String::new(),
+                password: String::new(),
+            },
+            rtp: RtpConfig {
+                ip: IpAddr::from([127, 0, 0, 1]),
+                ports: PortRange {
+                    first: 20000,
+                    last: 30000,
+                },
+            },
+            store: StoreConfig {
+                path: PathBuf::from("./data/voice-otp.db"),
+            },
+            audio: AudioConfig {
+                dir: PathBuf::from("./data/audio"),
+                defaults: PathBuf::from("./audio"),
+            },
+            callbacks: CallbacksConfig {
+                secret: String::new(),
+                timeout: Duration::from_secs(10),
+                retry_for: Duration::from_secs(25 * 3600),
+                initial_backoff: Duration::from_secs(2),
+                max_backoff: Duration::from_secs(3600),
+            },
+            calls: CallsConfig {
+                max_concurrent: 1000,
+                replay_wait: Duration::from_secs(5),
+                max_call_duration: Duration::from_secs(600),
+                opus: false,
+            },
+            log: LogConfig {
+                level: "info".to_owned(),
+                json: false,
+            },
+        }
+    }
+}
+
+/// A raw value before it is checked: from the TOML file or from an environment variable.
+enum Raw<'a> {
+    Toml(&'a toml::Value),
+    Env(&'a str),
+}
+
+impl Raw<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Raw::Toml(v) => v.to_string(),
+            Raw::Env(s) => format!("{s:?}"),
+        }
+    }
+
+    fn string(&self) -> Option<String> {
+        match self {
+            Raw::Toml(toml::Value::String(s)) => Some(s.clone()),
+            Raw::Toml(_) => None,
+            Raw::Env(s) => Some((*s).to_owned()),
+        }
+    }
+
+    fn integer(&self) -> Option<i64> {
+        match self {
+            Raw::Toml(toml::Value::Integer(i)) => Some(*i),
+            Raw::Toml(_) => None,
+            Raw::Env(s) => s.trim().parse().ok(),
+        }
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        match self {
+            Raw::Toml(toml::Value::Boolean(b)) => Some(*b),
+            Raw::Toml(_) => None,
+            Raw::Env(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Some(true),
+                "false" | "0" | "no" | "off" => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    /// A list of strings; from the environment it is comma-separated.
+    fn strings(&self) -> Option<Vec<String>> {
+        match self {
+            Raw::Toml(toml::Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Raw::Toml(_) => None,
+            Raw::Env(s) => Some(
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// `"5s"`, `"250ms"`, `"2m"`, `"24h"`, or an integer number of seconds.
+    fn duration(&self) -> Option<Duration> {
+        match self {
+            Raw::Toml(toml::Value::Integer(i)) => u64::try_from(*i).ok().map(Duration::from_secs),
+            Raw::Toml(toml::Value::String(s)) => parse_duration(s),
+            Raw::Toml(_) => None,
+            Raw::Env(s) => parse_duration(s),
+        }
+    }
+}
+
+/// Parses `"250ms"`, `"5s"`, `"2m"`, `"24h"` or a bare number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let unit_ms: u64 = match unit.trim() {
+        "" | "s" => 1000,
+        "ms" => 1,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms).map(Duration::from_millis)
+}
+
+/// Every known key: (section, key). The env name is derived from it.
+const KEYS: &[(&str, &str)] = &[
+    ("http", "listen"),
+    ("http", "tokens"),
+    ("sip", "listen"),
+    ("sip", "transport"),
+    ("sip", "trunk"),
+    ("sip", "from-domain"),
+    ("sip", "username"),
+    ("sip", "password"),
+    ("rtp", "ip"),
+    ("rtp", "ports"),
+    ("store", "path"),
+    ("audio", "dir"),
+    ("audio", "defaults"),
+    ("callbacks", "secret"),
+    ("callbacks", "timeout"),
+    ("callbacks", "retry-for"),
+    ("callbacks", "initial-backoff"),
+    ("callbacks", "max-backoff"),
+    ("calls", "max-concurrent"),
+    ("calls", "replay-wait"),
+    ("calls", "max-call-duration"),
+    ("calls", "opus"),
+    ("log", "level"),
+    ("log", "json"),
+];
+
+/// The environment variable that overrides `[section] key`.
+pub fn env_var_name(section: &str, key: &str) -> String {
+    format!(
+        "VOICE_OTP_{}_{}",
+        section.to_ascii_uppercase(),
+        key.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+impl Config {
+    /// Reads `path` (if given) and applies the process environment on top.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let text = match path {
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
+                path: p.display().to_string(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("VOICE_OTP_"))
+            .collect();
+        Config::from_sources(text.as_deref(), &env)
+    }
+
+    /// Builds a configuration from TOML text (if any) and environment variables; the
+    /// environment wins. Unknown sections, keys and `VOICE_OTP_*` variables are errors.
+    pub fn from_sources(
+        toml_text: Option<&str>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let table: toml::Table = match toml_text {
+            Some(text) => text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+                reason: e.message().replace('\n', " "),
+            })?,
+            None => toml::Table::new(),
+        };
+        for (section, value) in &table {
+            let Some(inner) = value.as_table() else {
+                return Err(ConfigError::UnknownKey {
+                    key: section.clone(),
+                });
+            };
+            for key in inner.keys() {
+                if !KEYS.iter().any(|(s, k)| s == section && k == key) {
+                    return Err(ConfigError::UnknownKey {
+                        key: format!("[{section}] {key}"),
+                    });
+                }
+            }
+        }
+        for name in env.keys() {
+            if name.starts_with("VOICE_OTP_")
+                && !KEYS.iter().any(|(s, k)| env_var_name(s, k) == *name)
+            {
+                return Err(ConfigError::UnknownKey { key: name.clone() });
+            }
+        }
+
+        let mut config = Config::default();
+        for (section, key) in KEYS {
+            let env_name = env_var_name(section, key);
+            let raw = if let Some(v) = env.get(&env_name) {
+                Raw::Env(v.as_str())
+            } else if let Some(v) = table.get(*section).and_then(|s| s.get(*key)) {
+                Raw::Toml(v)
+            } else {
+                continue;
+            };
+            apply(&mut config, section, key, &raw).map_err(|expected| ConfigError::Invalid {
+                key: format!("[{section}] {key}"),
+                expected,
+                // Secrets must not end up in an error line on a terminal or in a journal.
+                got: if matches!(*key, "tokens" | "password" | "secret") {
+                    "<redacted>".to_owned()
+                } else {
+                    raw.describe()
+                },
+            })?;
+        }
+        if config.rtp.ports.first > config.rtp.ports.last {
+            return Err(ConfigError::Invalid {
+                key: "[rtp] ports".to_owned(),
+                expected: "first port <= last port",
+                got: format!("{}-{}", config.rtp.ports.first, config.rtp.ports.last),
+            });
+        }
+        Ok(config)
+    }
+}
+
+/// Sets one key; on a bad value returns what was expected.
+fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
+    const ADDR: &str = "an address like \"127.0.0.1:8080\"";
+    const TEXT: &str = "a string";
+    const DUR: &str = "a duration like \"5s\", \"250ms\", \"2m\" or \"24h\"";
+    const BOOL: &str = "true or false";
+    let addr = |r: &Raw<'_>| r.string().and_then(|s| s.trim().parse::<SocketAddr>().ok());
+    match (section, key) {
+        ("http", "listen") => c.http.listen = addr(raw).ok_or(ADDR)?,
+        ("http", "tokens") => {
+            let tokens = raw.strings().ok_or("a list of strings")?;
+            if tokens.iter().any(|t| t.is_empty()) {
+                return Err("non-empty tokens");
+            }
+            c.http.tokens = tokens;
+        }
+        ("sip", "listen") => c.sip.listen = addr(raw).ok_or(ADDR)?,
+        ("sip", "transport") => {
+            c.sip.transport = match raw.string().map(|s| s.to_ascii_lowercase()).as_deref() {
+                Some("udp") => SipTransport::Udp,
+                Some("tcp") => SipTransport::Tcp,
+                _ => return Err("\"udp\" or \"tcp\""),
+            }
+        }
+        ("sip", "trunk") => {
+            let trunk = raw.string().filter(|s| !s.trim().is_empty());
+            c.sip.trunk = trunk.ok_or("a non-empty host:port")?;
+        }
+        ("sip", "from-domain") => {
+            let domain = raw.string().filter(|s| !s.trim().is_empty());
+            c.sip.from_domain = domain.ok_or("a non-empty host name")?;
+        }
+        ("sip", "username") => c.sip.username = raw.string().ok_or(TEXT)?,
+        ("sip", "password") => c.sip.password = raw.string().ok_or(TEXT)?,
+        ("rtp", "ip") => {
+            c.rtp.ip = raw
+                .string()
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or("an IP address")?
+        }
+        ("rtp", "ports") => {
+            c.rtp.ports = raw
+                .string()
+                .and_then(|s| {
+                    let (a, b) = s.split_once('-')?;
+                    Some(PortRange {
+                        first: a.trim().parse().ok()?,
+                        last: b.trim().parse().ok()?,
+                    })
+                })
+                .filter(|r| r.first > 0)
+                .ok_or("a port range like \"20000-30000\"")?
+        }
+        ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
+        ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),
+        ("audio", "defaults") => c.audio.defaults = raw.string().ok_or(TEXT)?.into(),
+        ("callbacks", "secret") => c.callbacks.secret = raw.string().ok_or(TEXT)?,
+        ("callbacks", "timeout") => {
+            c.callbacks.timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
+        ("callbacks", "retry-for") => c.callbacks.retry_for = raw.duration().ok_or(DUR)?,
+        ("callbacks", "initial-backoff") => {
+            c.callbacks.initial_backoff = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
+        ("callbacks", "max-backoff") => {
+            c.callbacks.max_backoff = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
+        ("calls", "max-concurrent") => {
+            c.calls.max_concurrent = raw
+                .integer()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .map(|n| n as usize)
+                .ok_or("an integer from 1 to 1000000")?
+        }
+        ("calls", "replay-wait") => c.calls.replay_wait = raw.duration().ok_or(DUR)?,
+        ("calls", "max-call-duration") => {
+            c.calls.max_call_duration = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
+        ("calls", "opus") => c.calls.opus = raw.boolean().ok_or(BOOL)?,
+        ("log", "level") => c.log.level = raw.string().ok_or(TEXT)?,
+        ("log", "json") => c.log.json = raw.boolean().ok_or(BOOL)?,
+        _ => return Err("a known key"),
+    }
+    Ok(())
+}

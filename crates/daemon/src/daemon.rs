@@ -1,0 +1,177 @@
+//! The running daemon: HTTP API, call engine, store and callback worker, started from a
+//! [`Config`] with the call executor injected.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+use voice_otp_call::CallExecutor;
+
+use crate::api::{AppState, router};
+use crate::audio::AudioFiles;
+use crate::callbacks::CallbackWorker;
+use crate::calls::CallEngine;
+use crate::config::Config;
+use crate::error::DaemonError;
+use crate::event::to_ms;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// A running daemon. Stop it with [`Daemon::shutdown`]; merely dropping it aborts the
+/// server and the callback worker as a crash would (pending callbacks stay in the store).
+pub struct Daemon {
+    engine: Arc<CallEngine>,
+    local_addr: SocketAddr,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    server_stop: watch::Sender<bool>,
+    worker: Option<JoinHandle<()>>,
+    worker_stop: watch::Sender<bool>,
+}
+
+impl Daemon {
+    /// Opens the store, closes calls a previous run left unfinished, resumes pending
+    /// callbacks and starts serving HTTP on `config.http.listen` (port 0 picks one; see
+    /// [`Daemon::local_addr`]).
+    pub async fn start(
+        config: Config,
+        executor: Arc<dyn CallExecutor>,
+    ) -> Result<Daemon, DaemonError> {
+        Daemon::start_with_metrics(config, executor, Metrics::new()).await
+    }
+
+    /// Like [`Daemon::start`], sharing `metrics` with the executor (RTP/DTMF counters,
+    /// SIP readiness).
+    pub async fn start_with_metrics(
+        config: Config,
+        executor: Arc<dyn CallExecutor>,
+        metrics: Metrics,
+    ) -> Result<Daemon, DaemonError> {
+        let store_path = config.store.path.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open(&store_path))
+            .await
+            .map_err(|_| crate::error::StoreError::Task)??;
+        let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
+        if orphans > 0 {
+            warn!(
+                calls = orphans,
+                "calls left unfinished by the previous run were recorded as failed"
+            );
+        }
+        std::fs::create_dir_all(&config.audio.dir).map_err(|source| DaemonError::AudioDir {
+            path: config.audio.dir.display().to_string(),
+            source,
+        })?;
+        if config.http.tokens.is_empty() {
+            warn!("no [http] tokens configured: every API request will be refused with 401");
+        }
+
+        let wake = Arc::new(Notify::new());
+        let engine = Arc::new(CallEngine::new(
+            store.clone(),
+            metrics.clone(),
+            executor,
+            config.calls.max_concurrent,
+            Arc::clone(&wake),
+        ));
+
+        let client = reqwest::Client::builder()
+            .timeout(config.callbacks.timeout)
+            .user_agent(concat!("voice-otp/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let worker = CallbackWorker {
+            store,
+            metrics,
+            config: config.callbacks.clone(),
+            client,
+            wake,
+        };
+        let (worker_stop, worker_stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(worker.run(worker_stop_rx));
+
+        let state = Arc::new(AppState {
+            engine: Arc::clone(&engine),
+            audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone()),
+            token_digests: config
+                .http
+                .tokens
+                .iter()
+                .map(|t| Sha256::digest(t.as_bytes()).into())
+                .collect(),
+            replay_wait: config.calls.replay_wait,
+        });
+        let listener = tokio::net::TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| DaemonError::Bind {
+                addr: config.http.listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| DaemonError::Bind {
+            addr: config.http.listen,
+            source,
+        })?;
+        let (server_stop, mut server_stop_rx) = watch::channel(false);
+        let app = router(state);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = server_stop_rx.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        info!(%local_addr, "HTTP API listening");
+        Ok(Daemon {
+            engine,
+            local_addr,
+            server: Some(server),
+            server_stop,
+            worker: Some(worker),
+            worker_stop,
+        })
+    }
+
+    /// The address the API is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The metrics handle (shared with the executor when given to `start_with_metrics`).
+    pub fn metrics(&self) -> Metrics {
+        self.engine.metrics.clone()
+    }
+
+    /// Graceful stop: new instructions get 503, live calls are told to hang up and their
+    /// outcomes stored, the callback worker finishes its batch, the HTTP server drains and
+    /// the store is checkpointed. Pending callbacks are delivered after the next start.
+    pub async fn shutdown(mut self) -> Result<(), DaemonError> {
+        info!("shutting down: intake stopped");
+        self.engine.shutdown().await;
+        self.worker_stop.send_replace(true);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.await;
+        }
+        self.server_stop.send_replace(true);
+        if let Some(server) = self.server.take()
+            && let Ok(Err(e)) = server.await
+        {
+            return Err(DaemonError::Serve(e));
+        }
+        self.engine.store.checkpoint().await?;
+        info!("shutdown complete");
+        Ok(())
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.abort();
+        }
+    }
+}

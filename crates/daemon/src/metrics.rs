@@ -1,0 +1,212 @@
+//! Counters for `GET /metrics` (Prometheus text format 0.0.4).
+//!
+//! [`Metrics`] is a cheap clonable handle of atomics: the daemon bumps the call and callback
+//! figures itself, and the call runner bumps RTP packets and DTMF events through the same
+//! handle (pass it to `engine::build_executor`). No label ever carries a number or a code.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::time::Duration;
+
+use voice_otp_call::ResultCode;
+
+/// Upper bounds (seconds) of the answer latency histogram buckets.
+const ANSWER_BUCKETS: [f64; 10] = [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0];
+
+#[derive(Default)]
+struct Inner {
+    /// Indexed by result code - 9.
+    calls_by_result: [AtomicU64; 4],
+    calls_active: AtomicI64,
+    calls_queued: AtomicI64,
+    calls_accepted: AtomicU64,
+    answer_buckets: [AtomicU64; ANSWER_BUCKETS.len()],
+    answer_count: AtomicU64,
+    answer_sum_ms: AtomicU64,
+    callbacks_delivered: AtomicU64,
+    callbacks_failed_attempts: AtomicU64,
+    callbacks_given_up: AtomicU64,
+    rtp_packets_sent: AtomicU64,
+    rtp_packets_received: AtomicU64,
+    dtmf_events: AtomicU64,
+    /// 0 unknown, 1 ready, 2 down.
+    sip_ready: AtomicU8,
+}
+
+/// Handle to the daemon's metrics; clones share the same counters.
+#[derive(Clone, Default)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    /// Fresh counters, all zero, SIP readiness unknown.
+    pub fn new() -> Self {
+        Metrics::default()
+    }
+
+    /// Counts RTP packets sent (for the runner).
+    pub fn add_rtp_packets_sent(&self, n: u64) {
+        self.inner.rtp_packets_sent.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts RTP packets received (for the runner).
+    pub fn add_rtp_packets_received(&self, n: u64) {
+        self.inner
+            .rtp_packets_received
+            .fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts one DTMF event (RFC 4733, SIP INFO or in-band) (for the runner).
+    pub fn inc_dtmf_events(&self) {
+        self.inner.dtmf_events.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Tells `/healthz` whether the SIP transport is bound (for the engine).
+    pub fn set_sip_ready(&self, ready: bool) {
+        self.inner
+            .sip_ready
+            .store(if ready { 1 } else { 2 }, Ordering::Relaxed);
+    }
+
+    /// `Some(true)` bound, `Some(false)` down, `None` not reported by the engine.
+    pub fn sip_ready(&self) -> Option<bool> {
+        match self.inner.sip_ready.load(Ordering::Relaxed) {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn call_accepted(&self) {
+        self.inner.calls_accepted.fetch_add(1, Ordering::Relaxed);
+        self.inner.calls_queued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn call_started(&self) {
+        self.inner.calls_queued.fetch_sub(1, Ordering::Relaxed);
+        self.inner.calls_active.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A call ended; `was_active` is false for calls that never left the queue.
+    pub(crate) fn call_ended(&self, result: ResultCode, was_active: bool) {
+        if was_active {
+            self.inner.calls_active.fetch_sub(1, Ordering::Relaxed);
+        } else {
+            self.inner.calls_queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        let i = usize::from(result.code() - 9);
+        self.inner.calls_by_result[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn observe_answer_latency(&self, latency: Duration) {
+        let secs = latency.as_secs_f64();
+        for (i, bound) in ANSWER_BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                self.inner.answer_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.inner.answer_count.fetch_add(1, Ordering::Relaxed);
+        self.inner.answer_sum_ms.fetch_add(
+            u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    pub(crate) fn callback_delivered(&self) {
+        self.inner.callbacks_delivered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn callback_failed_attempt(&self) {
+        self.inner
+            .callbacks_failed_attempts
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn callback_given_up(&self) {
+        self.inner.callbacks_given_up.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition of every counter.
+    pub fn render(&self) -> String {
+        let m = &self.inner;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut out = String::with_capacity(2048);
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_calls_total Calls ended, by result.\n# TYPE voice_otp_calls_total counter"
+        );
+        for code in [
+            ResultCode::Cancelled,
+            ResultCode::Finished,
+            ResultCode::Failed,
+            ResultCode::Rejected,
+        ] {
+            let _ = writeln!(
+                out,
+                "voice_otp_calls_total{{result=\"{}\",code=\"{}\"}} {}",
+                code.description().to_ascii_lowercase(),
+                code.code(),
+                get(&m.calls_by_result[usize::from(code.code() - 9)])
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_calls_accepted_total Calls accepted by the API.\n# TYPE voice_otp_calls_accepted_total counter\nvoice_otp_calls_accepted_total {}",
+            get(&m.calls_accepted)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_calls_active Calls being dialled or in progress.\n# TYPE voice_otp_calls_active gauge\nvoice_otp_calls_active {}",
+            m.calls_active.load(Ordering::Relaxed).max(0)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_calls_queued Calls waiting for a slot under max-concurrent.\n# TYPE voice_otp_calls_queued gauge\nvoice_otp_calls_queued {}",
+            m.calls_queued.load(Ordering::Relaxed).max(0)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_answer_latency_seconds INVITE to answer.\n# TYPE voice_otp_answer_latency_seconds histogram"
+        );
+        for (i, bound) in ANSWER_BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "voice_otp_answer_latency_seconds_bucket{{le=\"{bound}\"}} {}",
+                get(&m.answer_buckets[i])
+            );
+        }
+        let count = get(&m.answer_count);
+        let _ = writeln!(
+            out,
+            "voice_otp_answer_latency_seconds_bucket{{le=\"+Inf\"}} {count}\nvoice_otp_answer_latency_seconds_sum {}\nvoice_otp_answer_latency_seconds_count {count}",
+            get(&m.answer_sum_ms) as f64 / 1000.0
+        );
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_callback_deliveries_total Callback delivery attempts, by outcome.\n# TYPE voice_otp_callback_deliveries_total counter\nvoice_otp_callback_deliveries_total{{outcome=\"delivered\"}} {}\nvoice_otp_callback_deliveries_total{{outcome=\"failed\"}} {}\nvoice_otp_callback_deliveries_total{{outcome=\"given_up\"}} {}",
+            get(&m.callbacks_delivered),
+            get(&m.callbacks_failed_attempts),
+            get(&m.callbacks_given_up)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_rtp_packets_total RTP packets, by direction.\n# TYPE voice_otp_rtp_packets_total counter\nvoice_otp_rtp_packets_total{{direction=\"sent\"}} {}\nvoice_otp_rtp_packets_total{{direction=\"received\"}} {}",
+            get(&m.rtp_packets_sent),
+            get(&m.rtp_packets_received)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP voice_otp_dtmf_events_total DTMF key presses received.\n# TYPE voice_otp_dtmf_events_total counter\nvoice_otp_dtmf_events_total {}",
+            get(&m.dtmf_events)
+        );
+        out
+    }
+}

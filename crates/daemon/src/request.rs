@@ -1,0 +1,492 @@
+//! Validation of `POST /voiceapi/v2/OTP` and `/Notification` bodies (spec section 2).
+//!
+//! The body is read as a JSON tree and checked field by field so that one response can name
+//! every offending field. `null` counts as absent: CM.com's .NET SDK sends
+//! `"instruction-id": null` and `"callees": null`. Messages never echo the code.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use voice_otp_call::{CallKind, OtpCode};
+use voice_otp_media::{CodeType, Gender, PromptSource, Voice};
+
+use crate::audio::AudioFiles;
+
+/// One offending field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field, such as `max-replays` or `callees[2]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// A callee left out because `disable-callees-validation` was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SkippedCallee {
+    pub(crate) callee: String,
+    pub(crate) message: String,
+}
+
+/// A request that passed every rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Instruction {
+    pub(crate) kind: CallKind,
+    pub(crate) instruction_id: Option<String>,
+    pub(crate) caller: String,
+    pub(crate) anonymous: bool,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) ring_timeout: Duration,
+    pub(crate) intro: Option<PromptSource>,
+    pub(crate) code_prompt: Option<PromptSource>,
+    pub(crate) replay_prompt: Option<PromptSource>,
+    pub(crate) outro: Option<PromptSource>,
+    pub(crate) code: Option<OtpCode>,
+    pub(crate) code_type: CodeType,
+    pub(crate) voice: Voice,
+    pub(crate) max_replays: u8,
+    pub(crate) auto_replay: bool,
+    pub(crate) voicemail_response: Option<&'static str>,
+    /// Valid, deduplicated, in request order.
+    pub(crate) callees: Vec<String>,
+    pub(crate) skipped: Vec<SkippedCallee>,
+    /// Only `callee` was given: the response is one object, not an array.
+    pub(crate) single: bool,
+}
+
+/// Collects field errors while the request is walked.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// A field, with `null` treated as missing.
+fn get<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    obj.get(name).filter(|v| !v.is_null())
+}
+
+/// An enum given as a name (any letter case) or as the .NET SDK's integer.
+fn parse_enum(v: &Value, names: &[&'static str]) -> Option<usize> {
+    match v {
+        Value::String(s) => names.iter().position(|n| n.eq_ignore_ascii_case(s.trim())),
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|i| *i < names.len()),
+        _ => None,
+    }
+}
+
+fn enum_message(names: &[&str]) -> String {
+    let listed: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} ({i})"))
+        .collect();
+    format!("must be one of {}", listed.join(", "))
+}
+
+fn opt_bool(obj: &Map<String, Value>, name: &str, errors: &mut Errors) -> bool {
+    match get(obj, name) {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.add(name, "must be true or false");
+            false
+        }
+    }
+}
+
+fn opt_int(
+    obj: &Map<String, Value>,
+    name: &str,
+    range: std::ops::RangeInclusive<i64>,
+    errors: &mut Errors,
+) -> Option<i64> {
+    let v = get(obj, name)?;
+    match v.as_i64() {
+        Some(i) if range.contains(&i) => Some(i),
+        _ => {
+            errors.add(
+                name,
+                format!("must be between {} and {}", range.start(), range.end()),
+            );
+            None
+        }
+    }
+}
+
+/// Checks an E.164 number: `+`, 7 to 15 digits, and a number the numbering plan knows.
+pub(crate) fn check_e164(number: &str) -> Result<(), &'static str> {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    if !number.starts_with('+')
+        || !(7..=15).contains(&digits.len())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err("must be an E.164 number: + and 7 to 15 digits");
+    }
+    match phonenumber::parse(None, number) {
+        Ok(n) if phonenumber::is_valid(&n) => Ok(()),
+        _ => Err("is not a valid phone number in its country's numbering plan"),
+    }
+}
+
+const PROMPT_TYPES: &[&str] = &["File", "TTS", "TTS_SSML"];
+const CODE_TYPES: &[&str] = &["Default", "TTS", "Custom"];
+const GENDERS: &[&str] = &["Male", "Female"];
+const VOICEMAIL: &[&str] = &["Ignore", "Restart", "Stop"];
+const MAX_TTS_CHARS: usize = 750;
+
+/// A prompt and its type; both or neither.
+fn prompt(
+    obj: &Map<String, Value>,
+    name: &str,
+    type_name: &str,
+    audio: &AudioFiles,
+    errors: &mut Errors,
+) -> Option<PromptSource> {
+    let text = get(obj, name);
+    let kind = get(obj, type_name);
+    let text = match text {
+        None => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(_) => {
+            errors.add(name, "must be a non-empty string");
+            return None;
+        }
+    };
+    let kind = match kind {
+        None => None,
+        Some(v) => match parse_enum(v, PROMPT_TYPES) {
+            Some(i) => Some(i),
+            None => {
+                errors.add(type_name, enum_message(PROMPT_TYPES));
+                return None;
+            }
+        },
+    };
+    match (text, kind) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            errors.add(name, format!("is required when {type_name} is given"));
+            None
+        }
+        (Some(_), None) => {
+            errors.add(type_name, format!("is required when {name} is given"));
+            None
+        }
+        (Some(text), Some(0)) => match audio.check_prompt_file(&text) {
+            Ok(path) => Some(PromptSource::File(path)),
+            Err(message) => {
+                errors.add(name, message);
+                None
+            }
+        },
+        (Some(text), Some(i)) => {
+            if text.chars().count() > MAX_TTS_CHARS {
+                errors.add(name, format!("must be at most {MAX_TTS_CHARS} characters"));
+                return None;
+            }
+            Some(if i == 1 {
+                PromptSource::Tts(text)
+            } else {
+                PromptSource::Ssml(text)
+            })
+        }
+    }
+}
+
+fn voice(obj: &Map<String, Value>, errors: &mut Errors) -> Voice {
+    let mut voice = Voice::default();
+    let Some(v) = get(obj, "voice") else {
+        return voice;
+    };
+    let Some(o) = v.as_object() else {
+        errors.add("voice", "must be an object");
+        return voice;
+    };
+    match get(o, "language") {
+        None => {}
+        Some(Value::String(s)) if is_locale(s) => voice.language = s.clone(),
+        Some(_) => errors.add("voice.language", "must be a locale such as en-GB"),
+    }
+    if let Some(g) = get(o, "gender") {
+        match parse_enum(g, GENDERS) {
+            Some(0) => voice.gender = Gender::Male,
+            Some(_) => voice.gender = Gender::Female,
+            None => errors.add("voice.gender", enum_message(GENDERS)),
+        }
+    }
+    if let Some(n) = get(o, "number") {
+        match n.as_i64() {
+            Some(n @ 1..=255) => voice.number = n as u8,
+            _ => errors.add("voice.number", "must be an integer from 1 to 255"),
+        }
+    }
+    if let Some(n) = get(o, "volume") {
+        match n.as_i64() {
+            Some(n @ -4..=4) => voice.volume = n as i8,
+            _ => errors.add("voice.volume", "must be between -4 and 4"),
+        }
+    }
+    voice
+}
+
+/// `en-GB`, `nl-NL`, `en`, `es-419`: a language and optional region.
+pub(crate) fn is_locale(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang = parts.next().unwrap_or("");
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Validates a request body against every rule; on failure returns all offending fields.
+pub(crate) fn validate(
+    kind: CallKind,
+    body: &[u8],
+    audio: &AudioFiles,
+) -> Result<Instruction, Vec<FieldError>> {
+    let mut errors = Errors::default();
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.add(
+                "body",
+                format!("is not valid JSON (line {}, column {})", e.line(), e.column()),
+            );
+            return Err(errors.0);
+        }
+    };
+    let Some(obj) = value.as_object() else {
+        errors.add("body", "must be a JSON object");
+        return Err(errors.0);
+    };
+
+    let instruction_id = match get(obj, "instruction-id") {
+        None => None,
+        Some(Value::String(s)) if s.chars().count() <= 64 => Some(s.clone()),
+        Some(Value::String(_)) => {
+            errors.add("instruction-id", "must be at most 64 characters");
+            None
+        }
+        Some(_) => {
+            errors.add("instruction-id", "must be a string");
+            None
+        }
+    };
+
+    let disable_validation = opt_bool(obj, "disable-callees-validation", &mut errors);
+    let mut callees = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen = HashSet::new();
+    let mut consider = |field: String, v: &Value, errors: &mut Errors| {
+        let Some(number) = v.as_str() else {
+            errors.add(field, "must be a string");
+            return;
+        };
+        let number = number.trim().to_owned();
+        match check_e164(&number) {
+            Ok(()) => {
+                if seen.insert(number.clone()) {
+                    callees.push(number);
+                }
+            }
+            Err(message) if disable_validation => skipped.push(SkippedCallee {
+                callee: number,
+                message: message.to_owned(),
+            }),
+            Err(message) => errors.add(field, message),
+        }
+    };
+    let callee = get(obj, "callee");
+    let many = get(obj, "callees");
+    if let Some(v) = callee {
+        consider("callee".to_owned(), v, &mut errors);
+    }
+    match many {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                consider(format!("callees[{i}]"), v, &mut errors);
+            }
+        }
+        Some(_) => errors.add("callees", "must be an array of strings"),
+    }
+    let mut empty_callees_field = false;
+    if callee.is_none() && many.is_none_or(|v| v.as_array().is_some_and(|a| a.is_empty())) {
+        errors.add("callee", "callee or callees is required");
+        empty_callees_field = true;
+    }
+    if callees.is_empty() && !skipped.is_empty() && !empty_callees_field {
+        errors.add(
+            if many.is_some() { "callees" } else { "callee" },
+            "no valid number to dial",
+        );
+    }
+
+    let caller = match get(obj, "caller") {
+        None => {
+            errors.add("caller", "is required");
+            String::new()
+        }
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            if s.is_empty() || s.chars().count() > 24 {
+                errors.add("caller", "must be 1 to 24 characters");
+            } else if let Err(message) = check_e164(s) {
+                errors.add("caller", message);
+            }
+            s.to_owned()
+        }
+        Some(_) => {
+            errors.add("caller", "must be a string");
+            String::new()
+        }
+    };
+    let anonymous = opt_bool(obj, "anonymous", &mut errors);
+
+    let callback_url = match get(obj, "callback-url") {
+        None => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => match reqwest::Url::parse(s.trim()) {
+            Ok(u)
+                if matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && s.len() <= 2048 =>
+            {
+                Some(u.to_string())
+            }
+            _ => {
+                errors.add("callback-url", "must be an http or https URL");
+                None
+            }
+        },
+        Some(_) => {
+            errors.add("callback-url", "must be a string");
+            None
+        }
+    };
+
+    // `timeout` is the older name; the current one wins when both are given.
+    let ring = if get(obj, "max-ringing-timeout").is_some() {
+        opt_int(obj, "max-ringing-timeout", 10..=60, &mut errors)
+    } else {
+        opt_int(obj, "timeout", 10..=60, &mut errors)
+    };
+    let ring_timeout = Duration::from_secs(ring.unwrap_or(60) as u64);
+
+    let voice = voice(obj, &mut errors);
+    let max_replays = opt_int(obj, "max-replays", 0..=3, &mut errors).unwrap_or(0) as u8;
+    let auto_replay = opt_bool(obj, "auto-replay", &mut errors);
+    let voicemail_response = match get(obj, "voicemail-response") {
+        None => None,
+        Some(v) => match parse_enum(v, VOICEMAIL) {
+            Some(i) => Some(VOICEMAIL[i]),
+            None => {
+                errors.add("voicemail-response", enum_message(VOICEMAIL));
+                None
+            }
+        },
+    };
+
+    let audio_ok = audio;
+    let intro = prompt(obj, "intro-prompt", "intro-prompt-type", audio_ok, &mut errors);
+    let replay_prompt = prompt(
+        obj,
+        "replay-prompt",
+        "replay-prompt-type",
+        audio_ok,
+        &mut errors,
+    );
+    let outro = prompt(obj, "outro-prompt", "outro-prompt-type", audio_ok, &mut errors);
+
+    let (code_prompt, code, code_type) = match kind {
+        CallKind::Otp => {
+            let code_prompt = prompt(obj, "code-prompt", "code-prompt-type", audio_ok, &mut errors);
+            let code_type = match get(obj, "code-type") {
+                None => CodeType::Default,
+                Some(v) => match parse_enum(v, CODE_TYPES) {
+                    Some(0) => CodeType::Default,
+                    Some(1) => CodeType::Tts,
+                    Some(_) => CodeType::Custom,
+                    None => {
+                        errors.add("code-type", enum_message(CODE_TYPES));
+                        CodeType::Default
+                    }
+                },
+            };
+            let code = match get(obj, "code") {
+                None => {
+                    errors.add("code", "is required");
+                    None
+                }
+                Some(Value::String(s))
+                    if (1..=64).contains(&s.len())
+                        && s.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                {
+                    Some(OtpCode::new(s.clone()))
+                }
+                Some(_) => {
+                    errors.add("code", "must be 1 to 64 characters of [0-9A-Za-z]");
+                    None
+                }
+            };
+            if let Some(code) = &code
+                && let Err(message) = audio.check_code(code.expose(), code_type, &voice)
+            {
+                errors.add("code-type", message);
+            }
+            (code_prompt, code, code_type)
+        }
+        CallKind::Notification => {
+            let p = prompt(obj, "prompt", "prompt-type", audio_ok, &mut errors);
+            if get(obj, "prompt").is_none() && get(obj, "prompt-type").is_none() {
+                errors.add("prompt", "is required");
+            }
+            (p, None, CodeType::Default)
+        }
+    };
+
+    let uses_tts = [&intro, &code_prompt, &replay_prompt, &outro]
+        .iter()
+        .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
+        || (code.is_some() && code_type == CodeType::Tts);
+    if uses_tts && let Err(message) = audio.check_voice(&voice) {
+        errors.add("voice.language", message);
+    }
+
+    if !errors.0.is_empty() {
+        return Err(errors.0);
+    }
+    Ok(Instruction {
+        kind,
+        instruction_id,
+        caller,
+        anonymous,
+        callback_url,
+        ring_timeout,
+        intro,
+        code_prompt,
+        replay_prompt,
+        outro,
+        code,
+        code_type,
+        voice,
+        max_replays,
+        auto_replay,
+        voicemail_response,
+        single: many.is_none(),
+        callees,
+        skipped,
+    })
+}

@@ -1,0 +1,502 @@
+//! The SQLite store: instructions, calls with their CDRs, and the callback outbox.
+//!
+//! The OTP code is never written here, not even hashed: the rows hold only what the CDR and
+//! the finished event show. A call's outcome and its callback are written in one
+//! transaction, so a crash loses neither. All SQLite work runs on tokio's blocking pool.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::StoreError;
+use crate::event::{
+    CallIdentity, FinishedEvent, StoredOutcome, kind_from_name, kind_name,
+};
+
+/// Schema migrations, applied in order; the index + 1 is the version they bring.
+const MIGRATIONS: &[&str] = &[
+    // 1: first schema.
+    "CREATE TABLE instructions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        instruction_id TEXT,
+        kind TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        anonymous INTEGER NOT NULL,
+        callback_url TEXT,
+        voicemail_response TEXT,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE calls (
+        call_id TEXT PRIMARY KEY,
+        instruction_row INTEGER NOT NULL REFERENCES instructions(id),
+        instruction_id TEXT,
+        kind TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        callee TEXT NOT NULL,
+        callback_url TEXT,
+        created_ms INTEGER NOT NULL,
+        result_code INTEGER,
+        started_ms INTEGER,
+        answered_ms INTEGER,
+        ended_ms INTEGER,
+        code_read_count INTEGER,
+        replays INTEGER,
+        dtmf TEXT,
+        sip_code INTEGER,
+        sip_reason TEXT
+    );
+    CREATE INDEX calls_started ON calls(started_ms);
+    CREATE INDEX calls_instruction ON calls(instruction_id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        delivered_ms INTEGER,
+        gave_up INTEGER NOT NULL DEFAULT 0,
+        last_status TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up = 0;",
+];
+
+/// What is recorded when a request is accepted: one instruction, one row per callee.
+#[derive(Debug, Clone)]
+pub(crate) struct NewInstruction {
+    pub(crate) instruction_id: Option<String>,
+    pub(crate) kind: voice_otp_call::CallKind,
+    pub(crate) caller: String,
+    pub(crate) anonymous: bool,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) voicemail_response: Option<&'static str>,
+    pub(crate) created_ms: i64,
+    /// (call id, callee)
+    pub(crate) calls: Vec<(String, String)>,
+}
+
+/// A call as the store knows it.
+#[derive(Debug, Clone)]
+pub(crate) struct CallRecord {
+    pub(crate) identity: CallIdentity,
+    pub(crate) created_ms: i64,
+    pub(crate) outcome: Option<StoredOutcome>,
+}
+
+/// One pending callback delivery.
+#[derive(Debug, Clone)]
+pub(crate) struct OutboxItem {
+    pub(crate) id: i64,
+    pub(crate) call_id: String,
+    pub(crate) url: String,
+    pub(crate) body: String,
+    pub(crate) created_ms: i64,
+    pub(crate) attempts: u32,
+}
+
+/// Filters of `GET /v1/cdrs`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CdrFilter {
+    pub(crate) since_ms: Option<i64>,
+    pub(crate) until_ms: Option<i64>,
+    pub(crate) instruction_id: Option<String>,
+    pub(crate) limit: u32,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub(crate) fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a committed outcome + callback survives power loss, not just a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves SQLite consistent (transactions roll
+            // back on drop), so a poisoned lock is still usable.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|_| StoreError::Task)?
+    }
+
+    /// `SELECT 1`, for readiness.
+    pub(crate) async fn ping(&self) -> bool {
+        self.with(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .is_ok()
+    }
+
+    /// Records an accepted instruction and its calls (all queued).
+    pub(crate) async fn insert_instruction(&self, ins: NewInstruction) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+                    voicemail_response, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    ins.instruction_id,
+                    kind_name(ins.kind),
+                    ins.caller,
+                    ins.anonymous,
+                    ins.callback_url,
+                    ins.voicemail_response,
+                    ins.created_ms
+                ],
+            )?;
+            let row = tx.last_insert_rowid();
+            {
+                let mut stmt = tx.prepare(
+                    "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
+                        callee, callback_url, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                for (call_id, callee) in &ins.calls {
+                    stmt.execute(params![
+                        call_id,
+                        row,
+                        ins.instruction_id,
+                        kind_name(ins.kind),
+                        ins.caller,
+                        callee,
+                        ins.callback_url,
+                        ins.created_ms
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a call's outcome and, if it has a callback URL, enqueues the finished event,
+    /// in one transaction. Returns the event. A call that already has an outcome keeps it.
+    pub(crate) async fn finish_call(
+        &self,
+        call_id: String,
+        outcome: StoredOutcome,
+        now_ms: i64,
+    ) -> Result<Option<(FinishedEvent, bool)>, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let Some((record, url)) = load_call(&tx, &call_id)? else {
+                return Ok(None);
+            };
+            if record.outcome.is_some() {
+                return Ok(None);
+            }
+            let event = write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
+            tx.commit()?;
+            Ok(Some((event, url.is_some())))
+        })
+        .await
+    }
+
+    /// Calls that were accepted but never got an outcome (the daemon died): they are ended
+    /// as Failed now, with their callbacks enqueued. The code is gone with the process, so
+    /// they cannot be dialled again. Returns how many were closed.
+    pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let ids: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT call_id FROM calls WHERE result_code IS NULL")?;
+                stmt.query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            };
+            for id in &ids {
+                if let Some((record, url)) = load_call(&tx, id)? {
+                    let outcome = StoredOutcome {
+                        result_code: voice_otp_call::ResultCode::Failed.code(),
+                        started_ms: record.created_ms,
+                        answered_ms: None,
+                        ended_ms: now_ms,
+                        code_read_count: 0,
+                        replays: 0,
+                        dtmf: String::new(),
+                        sip_code: None,
+                        sip_reason: Some("daemon restarted before the call ended".to_owned()),
+                    };
+                    write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
+                }
+            }
+            tx.commit()?;
+            Ok(ids.len())
+        })
+        .await
+    }
+
+    /// One call, live or ended.
+    pub(crate) async fn get_call(&self, call_id: String) -> Result<Option<CallRecord>, StoreError> {
+        self.with(move |c| Ok(load_call(c, &call_id)?.map(|(r, _)| r)))
+            .await
+    }
+
+    /// Ended calls matching `filter`, newest first.
+    pub(crate) async fn query_cdrs(
+        &self,
+        filter: CdrFilter,
+    ) -> Result<Vec<FinishedEvent>, StoreError> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
+                   AND (?1 IS NULL OR started_ms >= ?1)
+                   AND (?2 IS NULL OR started_ms < ?2)
+                   AND (?3 IS NULL OR instruction_id = ?3)
+                 ORDER BY started_ms DESC, rowid DESC LIMIT ?4"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    filter.since_ms,
+                    filter.until_ms,
+                    filter.instruction_id,
+                    filter.limit
+                ],
+                row_to_call,
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (record, _) = row?;
+                if let Some(o) = &record.outcome {
+                    out.push(FinishedEvent::from_parts(&record.identity, o));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Deliveries due at `now_ms`, oldest first.
+    pub(crate) async fn due_callbacks(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT id, call_id, url, body, created_ms, attempts FROM outbox
+                 WHERE delivered_ms IS NULL AND gave_up = 0 AND next_attempt_ms <= ?1
+                 ORDER BY next_attempt_ms, id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![now_ms, limit], |r| {
+                Ok(OutboxItem {
+                    id: r.get(0)?,
+                    call_id: r.get(1)?,
+                    url: r.get(2)?,
+                    body: r.get(3)?,
+                    created_ms: r.get(4)?,
+                    attempts: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    /// When the next pending delivery is due, if any.
+    pub(crate) async fn next_callback_due(&self) -> Result<Option<i64>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND gave_up = 0",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )?)
+        })
+        .await
+    }
+
+    /// Records an attempt: delivered, or when to try again, or given up.
+    pub(crate) async fn record_attempt(
+        &self,
+        id: i64,
+        status: String,
+        attempt: Attempt,
+    ) -> Result<(), StoreError> {
+        self.with(move |c| {
+            match attempt {
+                Attempt::Delivered { at_ms } => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, delivered_ms = ?2, last_status = ?3
+                     WHERE id = ?1",
+                    params![id, at_ms, status],
+                )?,
+                Attempt::Retry { next_ms } => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
+                     last_status = ?3 WHERE id = ?1",
+                    params![id, next_ms, status],
+                )?,
+                Attempt::GaveUp => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, gave_up = 1, last_status = ?2
+                     WHERE id = ?1",
+                    params![id, status],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    /// Folds the WAL into the main file; called on shutdown.
+    pub(crate) async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The result of one delivery attempt.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Attempt {
+    /// 2xx received.
+    Delivered { at_ms: i64 },
+    /// Failed; try again then.
+    Retry { next_ms: i64 },
+    /// Failed and out of time.
+    GaveUp,
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+        [],
+    )?;
+    let current: i64 = conn
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })?
+        .unwrap_or(0);
+    let supported = MIGRATIONS.len() as i64;
+    if current > supported {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [i as i64 + 1],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+const CALL_COLUMNS: &str = "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
+    result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
+    sip_reason";
+
+fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<String>)> {
+    let kind: String = r.get(2)?;
+    let identity = CallIdentity {
+        call_id: r.get(0)?,
+        instruction_id: r.get(1)?,
+        kind: kind_from_name(&kind),
+        caller: r.get(3)?,
+        callee: r.get(4)?,
+    };
+    let url: Option<String> = r.get(5)?;
+    let result_code: Option<u8> = r.get(7)?;
+    let outcome = match result_code {
+        Some(result_code) => Some(StoredOutcome {
+            result_code,
+            started_ms: r.get(8)?,
+            answered_ms: r.get(9)?,
+            ended_ms: r.get(10)?,
+            code_read_count: r.get(11)?,
+            replays: r.get(12)?,
+            dtmf: r.get(13)?,
+            sip_code: r.get(14)?,
+            sip_reason: r.get(15)?,
+        }),
+        None => None,
+    };
+    Ok((
+        CallRecord {
+            identity,
+            created_ms: r.get(6)?,
+            outcome,
+        },
+        url,
+    ))
+}
+
+fn load_call(
+    c: &Connection,
+    call_id: &str,
+) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
+    Ok(c.query_row(
+        &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = ?1"),
+        [call_id],
+        row_to_call,
+    )
+    .optional()?)
+}
+
+fn write_outcome(
+    tx: &Connection,
+    identity: &CallIdentity,
+    url: Option<&str>,
+    o: &StoredOutcome,
+    now_ms: i64,
+) -> Result<FinishedEvent, StoreError> {
+    tx.execute(
+        "UPDATE calls SET result_code = ?2, started_ms = ?3, answered_ms = ?4, ended_ms = ?5,
+            code_read_count = ?6, replays = ?7, dtmf = ?8, sip_code = ?9, sip_reason = ?10
+         WHERE call_id = ?1",
+        params![
+            identity.call_id,
+            o.result_code,
+            o.started_ms,
+            o.answered_ms,
+            o.ended_ms,
+            o.code_read_count,
+            o.replays,
+            o.dtmf,
+            o.sip_code,
+            o.sip_reason
+        ],
+    )?;
+    let event = FinishedEvent::from_parts(identity, o);
+    if let Some(url) = url {
+        // Serialising plain fields cannot fail; an empty body would only be a missed event.
+        let body = serde_json::to_string(&event).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO outbox (call_id, url, body, created_ms, next_attempt_ms)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![identity.call_id, url, body, now_ms],
+        )?;
+    }
+    Ok(event)
+}
