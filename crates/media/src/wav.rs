@@ -36,7 +36,18 @@ struct Format {
 /// `WAVE_FORMAT_EXTENSIBLE`), 1 to 8 channels (averaged to mono), 8 to 48 kHz (resampled
 /// with an anti-aliasing filter). Garbage gives a typed error, never a panic.
 pub fn decode_wav(bytes: &[u8]) -> Result<Vec<i16>, MediaError> {
-    let (format, data) = parse_riff(bytes)?;
+    decode(bytes, false)
+}
+
+/// Like [`decode_wav`], but a `data` chunk that claims more bytes than there are is taken to
+/// end where the input ends: what streaming writers (`espeak-ng --stdout`) produce, since
+/// they cannot seek back to fill in the size. Only for output of programs we run.
+pub(crate) fn decode_wav_stream(bytes: &[u8]) -> Result<Vec<i16>, MediaError> {
+    decode(bytes, true)
+}
+
+fn decode(bytes: &[u8], streamed: bool) -> Result<Vec<i16>, MediaError> {
+    let (format, data) = parse_riff(bytes, streamed)?;
     let frames = data.len() / usize::from(format.block_align);
     if frames as u64 > MAX_SECONDS * u64::from(format.rate) {
         return Err(MediaError::WavTooLong {
@@ -106,7 +117,7 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 }
 
 /// Walks the RIFF chunks; returns the validated format and the `data` bytes.
-fn parse_riff(bytes: &[u8]) -> Result<(Format, &[u8]), MediaError> {
+fn parse_riff(bytes: &[u8], streamed: bool) -> Result<(Format, &[u8]), MediaError> {
     if bytes.len() < 12 {
         return Err(if bytes.len() >= 4 && &bytes[..4] != b"RIFF" {
             MediaError::WavNotRiff
@@ -133,9 +144,11 @@ fn parse_riff(bytes: &[u8]) -> Result<(Format, &[u8]), MediaError> {
                 format = Some(parse_fmt(&bytes[body_start..body_start + size])?);
             }
             b"data" => {
-                if size > available {
-                    return Err(MediaError::WavTruncated("data chunk"));
-                }
+                let size = match (size > available, streamed) {
+                    (false, _) => size,
+                    (true, true) => available,
+                    (true, false) => return Err(MediaError::WavTruncated("data chunk")),
+                };
                 data = Some(&bytes[body_start..body_start + size]);
             }
             _ => {}
