@@ -1,12 +1,78 @@
-//! `voice-otp say` (work in progress).
+//! `voice-otp say`: renders exactly the audio a call streams for one reading (the intro if
+//! given, then the code prompt and the code) to an 8 kHz mono 16-bit WAV.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use voice_otp_media::{
+    AudioRoot, CodeType, EspeakNg, PromptSource, RenderConfig, Renderer, Voice, wav,
+};
 
 use super::CommandError;
 
 /// Command-line arguments of `voice-otp say`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The code to read, 1 to 64 characters of [0-9A-Za-z].
+    #[arg(long)]
+    pub code: String,
+    /// Language (locale) of the spelling set and the voice.
+    #[arg(long, default_value = "en-GB")]
+    pub lang: String,
+    /// How characters are spoken: Default (shipped audio), TTS or Custom (--audio-dir).
+    #[arg(long = "code-type", default_value = "Default", value_parser = parse_code_type)]
+    pub code_type: CodeType,
+    /// Text spoken (TTS) before the reading, as a call's intro prompt.
+    #[arg(long)]
+    pub intro: Option<String>,
+    /// The user's audio store (holds spelling/<lang>/<char>.wav for Custom).
+    #[arg(long = "audio-dir")]
+    pub audio_dir: Option<PathBuf>,
+    /// The shipped default audio (spelling sets and prompts).
+    #[arg(long, default_value = "./audio")]
+    pub defaults: PathBuf,
+    /// Where to write the WAV.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Accepts the API's names in any letter case and the integers CM.com's SDK sends.
+fn parse_code_type(s: &str) -> Result<CodeType, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "default" | "0" => Ok(CodeType::Default),
+        "tts" | "1" => Ok(CodeType::Tts),
+        "custom" | "2" => Ok(CodeType::Custom),
+        _ => Err("expected Default, TTS or Custom".to_owned()),
+    }
+}
 
 /// Runs `voice-otp say`.
-pub fn run(_args: Args) -> Result<(), CommandError> {
-    Err("not implemented yet".into())
+pub fn run(args: Args) -> Result<(), CommandError> {
+    if args.code.len() > 64 {
+        return Err("code is longer than 64 characters".into());
+    }
+    let root = AudioRoot::new(args.audio_dir, args.defaults);
+    let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), RenderConfig::default());
+    let voice = Voice {
+        language: args.lang,
+        ..Voice::default()
+    };
+    // Validate everything before synthesising anything, as the API does.
+    renderer.validate_code(&args.code, args.code_type, &voice)?;
+    let intro = args.intro.map(PromptSource::Tts);
+    if let Some(intro) = &intro {
+        renderer.validate_prompt(intro, &voice)?;
+    }
+    let mut samples = Vec::new();
+    if let Some(intro) = &intro {
+        samples.extend_from_slice(renderer.render_prompt(intro, &voice)?.samples());
+        let gap = renderer.config().prompt_gap;
+        let gap_samples =
+            (gap.as_millis() as usize) * (voice_otp_media::SAMPLE_RATE as usize) / 1000;
+        samples.resize(samples.len() + gap_samples, 0);
+    }
+    let reading = renderer.render_reading(None, &args.code, args.code_type, &voice)?;
+    samples.extend_from_slice(reading.samples());
+    wav::write_wav_file(&args.out, &samples)?;
+    Ok(())
 }
