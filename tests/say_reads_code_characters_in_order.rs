@@ -1,0 +1,149 @@
+//! `voice-otp say` writes what a call streams for one reading: the shipped (or, with
+//! Custom, the user's) spelling files of the code's characters, in order, sample for
+//! sample; a Custom character without a file fails and names the file.
+
+use std::path::Path;
+use std::process::Command;
+
+use voice_otp_suite::{repo_root, voice_otp_bin};
+
+fn read_wav(path: &Path) -> Vec<i16> {
+    let mut r = hound::WavReader::open(path).expect("output is a WAV");
+    let spec = r.spec();
+    assert_eq!(spec.sample_rate, 8000);
+    assert_eq!(spec.channels, 1);
+    assert_eq!(spec.bits_per_sample, 16);
+    assert_eq!(spec.sample_format, hound::SampleFormat::Int);
+    r.samples::<i16>().map(Result::unwrap).collect()
+}
+
+/// Where `needle` occurs in `hay`, searching from `from`.
+fn find(hay: &[i16], needle: &[i16], from: usize) -> Option<usize> {
+    assert!(!needle.is_empty());
+    (from..=hay.len().saturating_sub(needle.len())).find(|&i| hay[i..i + needle.len()] == *needle)
+}
+
+/// Asserts that the files appear whole and in this order, after `start`.
+fn assert_in_order(out: &[i16], files: &[&Path], start: usize) {
+    let mut at = start;
+    for f in files {
+        let s = read_wav(f);
+        let pos = find(out, &s, at)
+            .unwrap_or_else(|| panic!("{} not found after sample {at}", f.display()));
+        at = pos + s.len();
+    }
+}
+
+fn say(args: &[&str], out: &Path) -> std::process::Output {
+    Command::new(voice_otp_bin())
+        .current_dir(repo_root())
+        .arg("say")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("voice-otp runs")
+}
+
+fn tone(path: &Path, hz: f64, ms: usize) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for n in 0..ms * 8 {
+        let v = (2.0 * std::f64::consts::PI * hz * n as f64 / 8000.0).sin() * 8000.0;
+        w.write_sample(v as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+#[test]
+fn default_code_type_reads_the_shipped_files_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    let o = say(&["--code", "7A3", "--lang", "en-GB"], &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let samples = read_wav(&out);
+    let audio = repo_root().join("audio");
+    // The reading starts with the shipped code prompt.
+    let prompt = read_wav(&audio.join("prompts/en-GB/code.wav"));
+    assert_eq!(&samples[..prompt.len()], &prompt[..]);
+    let sp = audio.join("spelling/en-GB");
+    assert_in_order(
+        &samples,
+        &[&sp.join("7.wav"), &sp.join("a.wav"), &sp.join("3.wav")],
+        prompt.len(),
+    );
+    // And nothing else but pauses: prompt + 3 files + 1 prompt gap + 2 character gaps.
+    let chars: usize = ["7", "a", "3"]
+        .iter()
+        .map(|c| read_wav(&sp.join(format!("{c}.wav"))).len())
+        .sum();
+    assert_eq!(samples.len(), prompt.len() + chars + 400 * 8 + 2 * 300 * 8);
+}
+
+#[test]
+fn custom_code_type_reads_the_users_files_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let sp = store.join("spelling/en-GB");
+    std::fs::create_dir_all(&sp).unwrap();
+    tone(&sp.join("7.wav"), 440.0, 200);
+    // Upper-case file name: lookup is case-insensitive.
+    tone(&sp.join("A.wav"), 660.0, 250);
+    tone(&sp.join("3.wav"), 880.0, 300);
+    let out = dir.path().join("x.wav");
+    let o = say(
+        &[
+            "--code",
+            "7a3",
+            "--lang",
+            "en-GB",
+            "--code-type",
+            "Custom",
+            "--audio-dir",
+            store.to_str().unwrap(),
+        ],
+        &out,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let samples = read_wav(&out);
+    assert_in_order(
+        &samples,
+        &[&sp.join("7.wav"), &sp.join("A.wav"), &sp.join("3.wav")],
+        0,
+    );
+    // The shipped set is not used.
+    let shipped = read_wav(&repo_root().join("audio/spelling/en-GB/7.wav"));
+    assert!(find(&samples, &shipped, 0).is_none());
+}
+
+#[test]
+fn custom_character_without_a_file_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let sp = store.join("spelling/en-GB");
+    std::fs::create_dir_all(&sp).unwrap();
+    tone(&sp.join("7.wav"), 440.0, 200);
+    tone(&sp.join("3.wav"), 880.0, 300);
+    let out = dir.path().join("x.wav");
+    let o = say(
+        &[
+            "--code",
+            "7A3",
+            "--code-type",
+            "custom",
+            "--audio-dir",
+            store.to_str().unwrap(),
+        ],
+        &out,
+    );
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("/spelling/en-GB/a.wav"), "stderr: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(!out.exists());
+}
