@@ -3,11 +3,14 @@
 //! - [`flow`]: the flow of one OTP or Notification call (spec section 4b) as a sans-IO
 //!   state machine, [`CallFlow`]: `handle_*` feeds what happened, `poll_action` drains
 //!   what to do, `poll_timeout` says when to call `handle_timeout`.
+//! - [`runner`]: [`CallRunner`](runner::CallRunner), the tokio [`CallExecutor`] that
+//!   drives one flow per call over the SIP endpoint, the RTP engine and the renderer.
 //! - [`CallSpec`], [`CallOutcome`], [`CallExecutor`]: what the daemon hands to a call, what
 //!   it gets back, and the trait it places calls through.
 
 mod error;
 pub mod flow;
+pub mod runner;
 mod spec;
 
 pub use error::Error;
