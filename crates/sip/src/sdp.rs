@@ -121,8 +121,10 @@ pub struct SessionDescription {
     pub session_id: u64,
     /// `o=` session version.
     pub session_version: u64,
-    /// `o=` unicast address.
-    pub origin_addr: IpAddr,
+    /// `o=` address type (`IP4` or `IP6`).
+    pub origin_addr_type: String,
+    /// `o=` unicast address (an IP literal or a domain name).
+    pub origin_addr: String,
     /// `s=` line.
     pub session_name: String,
     /// Session-level `c=` address.
@@ -172,7 +174,6 @@ impl SessionDescription {
     /// Parses SDP text; errors on anything structurally wrong, never panics.
     pub fn parse(data: &[u8]) -> Result<Self, SipError> {
         let text = std::str::from_utf8(data).map_err(|_| SipError::Sdp("not UTF-8"))?;
-        let mut sd: Option<SessionDescription> = None;
         let mut origin = None;
         let mut seen_v = false;
         let mut session_name = None;
@@ -206,8 +207,10 @@ impl SessionDescription {
                     }
                     let id = f[1].parse().map_err(|_| SipError::Sdp("bad session id"))?;
                     let ver = f[2].parse().map_err(|_| SipError::Sdp("bad session version"))?;
-                    let addr = parse_addr(&f[3..].join(" "))?;
-                    origin = Some((f[0].to_owned(), id, ver, addr));
+                    if f[3] != "IN" {
+                        return Err(SipError::Sdp("bad o= network type"));
+                    }
+                    origin = Some((f[0].to_owned(), id, ver, f[4].to_owned(), f[5].to_owned()));
                 }
                 "s" => session_name = Some(value.to_owned()),
                 "t" => {
@@ -269,12 +272,13 @@ impl SessionDescription {
         if !seen_v {
             return Err(SipError::Sdp("empty"));
         }
-        let (origin_user, session_id, session_version, origin_addr) =
+        let (origin_user, session_id, session_version, origin_addr_type, origin_addr) =
             origin.ok_or(SipError::Sdp("missing o= line"))?;
-        sd.replace(SessionDescription {
+        Ok(SessionDescription {
             origin_user,
             session_id,
             session_version,
+            origin_addr_type,
             origin_addr,
             session_name: session_name.ok_or(SipError::Sdp("missing s= line"))?,
             connection,
@@ -282,8 +286,7 @@ impl SessionDescription {
             direction,
             other_lines,
             media,
-        });
-        sd.ok_or(SipError::Sdp("internal"))
+        })
     }
 
     /// Prints the description with CRLF line ends.
@@ -291,11 +294,12 @@ impl SessionDescription {
         let mut s = String::with_capacity(256);
         let _ = write!(
             s,
-            "v=0\r\no={} {} {} {}\r\ns={}\r\n",
+            "v=0\r\no={} {} {} IN {} {}\r\ns={}\r\n",
             self.origin_user,
             self.session_id,
             self.session_version,
-            addr_line(self.origin_addr),
+            self.origin_addr_type,
+            self.origin_addr,
             self.session_name
         );
         if let Some(c) = self.connection {
@@ -382,7 +386,8 @@ impl SessionDescription {
             origin_user: "voice-otp".to_owned(),
             session_id,
             session_version: session_id,
-            origin_addr: rtp.ip(),
+            origin_addr_type: if rtp.is_ipv4() { "IP4" } else { "IP6" }.to_owned(),
+            origin_addr: rtp.ip().to_string(),
             session_name: "voice-otp".to_owned(),
             connection: Some(rtp.ip()),
             timing: (0, 0),
