@@ -24,7 +24,7 @@ use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
 use crate::rtcp::{ReportBlock, parse_compound};
 use crate::scheduler::DeadlineHeap;
 use crate::sender::{RtpSender, SenderConfig, SenderEvent, SenderStats, TransmitKind};
-use crate::source::FrameSource;
+use crate::source::{FrameSource, RenderedSource};
 use crate::stats::ReceiveStats;
 use crate::types::{Codec, PayloadType, Ssrc};
 
@@ -452,6 +452,7 @@ impl MediaEngine {
         Ok((
             StreamHandle {
                 id,
+                codec,
                 worker,
                 stop: Some(stop_tx),
                 recv: Some(recv),
@@ -560,6 +561,7 @@ impl ReceiveTask {
 #[derive(Debug)]
 pub struct StreamHandle {
     id: u64,
+    codec: Codec,
     worker: std_mpsc::Sender<Command>,
     stop: Option<oneshot::Sender<()>>,
     recv: Option<JoinHandle<ReceiveOutcome>>,
@@ -567,7 +569,13 @@ pub struct StreamHandle {
 }
 
 impl StreamHandle {
-    /// Plays `source` from the next packet on, replacing what is playing.
+    /// Plays a rendered prompt from the next packet on, replacing what is playing; a
+    /// [`StreamEvent::PlaybackFinished`] follows its last frame.
+    pub fn play(&self, audio: Arc<voice_otp_media::RenderedAudio>) -> Result<(), RtpError> {
+        self.play_source(Box::new(RenderedSource::new(audio, self.codec)?))
+    }
+
+    /// Plays any frame source (in the stream's codec), replacing what is playing.
     pub fn play_source(&self, source: Box<dyn FrameSource>) -> Result<(), RtpError> {
         self.worker
             .send(Command::Play(self.id, source))

@@ -36,7 +36,7 @@ pub enum RtpError {
     /// The media engine worker has shut down.
     #[error("media engine is shut down")]
     EngineStopped,
-    /// No payload type was given for a codec without a static one (Opus).
-    #[error("codec needs a negotiated dynamic payload type")]
-    MissingPayloadType,
+    /// Encoding a rendering to Opus failed.
+    #[error("encoding the prompt to Opus failed")]
+    Opus(#[source] voice_otp_media::MediaError),
 }

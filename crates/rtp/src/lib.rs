@@ -24,6 +24,6 @@ pub use sender::{
     MAX_CATCH_UP, MIN_CATCH_UP_GAP, RTCP_INTERVAL, RtpSender, SenderConfig, SenderEvent,
     SenderStats, Transmit, TransmitKind,
 };
-pub use source::{FrameList, FrameSource, SlicedFrames};
+pub use source::{FrameList, FrameSource, RenderedSource, SlicedFrames};
 pub use stats::ReceiveStats;
 pub use types::{Codec, PTIME, PayloadType, RtpTimestamp, SeqNo, Ssrc};

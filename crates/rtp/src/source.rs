@@ -74,3 +74,50 @@ impl FrameSource for FrameList {
         Some(frame)
     }
 }
+
+/// The frames of a rendered prompt from the media crate, in the stream's codec.
+///
+/// G.711 frames are zero-copy slices of the rendering's shared buffer; Opus frames are the
+/// rendering's cached Opus packets (encoded once, on first use).
+#[derive(Debug)]
+pub struct RenderedSource {
+    audio: std::sync::Arc<voice_otp_media::RenderedAudio>,
+    law: Option<voice_otp_media::G711Law>,
+    next: usize,
+}
+
+impl RenderedSource {
+    /// A source playing `audio` from its start in `codec`.
+    pub fn new(
+        audio: std::sync::Arc<voice_otp_media::RenderedAudio>,
+        codec: crate::types::Codec,
+    ) -> Result<Self, crate::error::RtpError> {
+        let law = match codec {
+            crate::types::Codec::Pcma => Some(voice_otp_media::G711Law::Alaw),
+            crate::types::Codec::Pcmu => Some(voice_otp_media::G711Law::Ulaw),
+            crate::types::Codec::Opus => {
+                // Encode now, on the caller's side, so the pacer only ever clones packets.
+                audio.opus_frames().map_err(crate::error::RtpError::Opus)?;
+                None
+            }
+        };
+        Ok(RenderedSource {
+            audio,
+            law,
+            next: 0,
+        })
+    }
+}
+
+impl FrameSource for RenderedSource {
+    fn next_frame(&mut self) -> Option<Bytes> {
+        let frame = match self.law {
+            Some(law) => (self.next < self.audio.frame_count())
+                .then(|| self.audio.g711_frame(law, self.next)),
+            // Already encoded in `new`, so this is a cache read.
+            None => self.audio.opus_frames().ok()?.get(self.next).cloned(),
+        };
+        self.next += 1;
+        frame
+    }
+}
