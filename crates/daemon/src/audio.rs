@@ -2,7 +2,7 @@
 //! shipped defaults under `[audio] defaults` beneath them for lookups.
 //!
 //! Paths are `/`-separated segments of `[a-z0-9._-]` that do not start with a dot, ending in
-//! `.wav`; anything else is refused before the file system is touched, so a request cannot
+//! `.wav` (a directory may also be a locale such as `en-GB`); anything else is refused before the file system is touched, so a request cannot
 //! reach outside the store.
 
 use std::path::{Path, PathBuf};
@@ -47,14 +47,10 @@ pub(crate) fn normalise_path(path: &str) -> Result<(String, PathBuf), AudioError
         return Err(AudioError::BadPath("path has more than 8 segments"));
     }
     for (i, seg) in segments.iter().enumerate() {
-        // `/spelling/en-GB/a.wav`: the locale directory keeps its region in upper case,
-        // because that is how the request's `voice.language` names it.
-        if i == 1 && segments[0] == "spelling" && segments.len() > 2 {
-            if !crate::request::is_locale(seg) {
-                return Err(AudioError::BadPath(
-                    "the directory under /spelling/ must be a locale such as en-GB",
-                ));
-            }
+        // `/spelling/en-GB/a.wav`, `/prompts/nl-NL/intro.wav`: a directory named after a
+        // locale keeps its region in upper case, because that is how `voice.language`
+        // names it. File names stay lower case.
+        if i + 1 < segments.len() && seg.contains('-') && crate::request::is_locale(seg) {
             continue;
         }
         if seg.is_empty() {

@@ -1,0 +1,323 @@
+//! Shared test harness: a daemon on 127.0.0.1:0 with a scripted executor, an HTTP client,
+//! and a real callback receiver.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
+use voice_otp_daemon::{Config, Daemon};
+
+pub const TOKEN: &str = "test-token-0123";
+
+/// How a scripted call behaves.
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub result: ResultCode,
+    pub answered: bool,
+    pub sip: Option<(u16, &'static str)>,
+    pub readings: u32,
+    pub replays: u32,
+    pub dtmf: &'static str,
+    /// Stay live this long (or until shutdown, whichever first).
+    pub hold: Duration,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Script {
+            result: ResultCode::Finished,
+            answered: true,
+            sip: Some((200, "OK")),
+            readings: 2,
+            replays: 1,
+            dtmf: "1",
+            hold: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Counters {
+    pub running: AtomicUsize,
+    pub max_running: AtomicUsize,
+    pub shutdowns_seen: AtomicUsize,
+}
+
+type ScriptFn = Box<dyn Fn(&CallSpec) -> Script + Send + Sync>;
+
+/// A test executor: plays no audio, returns the scripted outcome. Lets tests exercise the
+/// API, the store and the callbacks without SIP (the real runner is tested end to end
+/// against SIPp at the workspace root).
+pub struct ScriptedExecutor {
+    script: ScriptFn,
+    pub seen: Mutex<Vec<CallSpec>>,
+    pub counters: Arc<Counters>,
+}
+
+impl ScriptedExecutor {
+    pub fn new(script: impl Fn(&CallSpec) -> Script + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(ScriptedExecutor {
+            script: Box::new(script),
+            seen: Mutex::new(Vec::new()),
+            counters: Arc::new(Counters::default()),
+        })
+    }
+
+    pub fn finished() -> Arc<Self> {
+        ScriptedExecutor::new(|_| Script::default())
+    }
+
+    pub fn specs(&self) -> Vec<CallSpec> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl CallExecutor for ScriptedExecutor {
+    fn execute(
+        &self,
+        spec: CallSpec,
+        progress: ProgressFn,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = CallOutcome> + Send + 'static>> {
+        let script = (self.script)(&spec);
+        self.seen.lock().unwrap().push(spec);
+        let counters = Arc::clone(&self.counters);
+        let now = counters.running.fetch_add(1, Ordering::SeqCst) + 1;
+        counters.max_running.fetch_max(now, Ordering::SeqCst);
+        Box::pin(async move {
+            let started = SystemTime::now();
+            progress(LiveState::Ringing);
+            if script.answered {
+                progress(LiveState::Answered);
+            }
+            if !script.hold.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(script.hold) => {}
+                    _ = shutdown.wait_for(|s| *s) => {
+                        counters.shutdowns_seen.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
+            counters.running.fetch_sub(1, Ordering::SeqCst);
+            let answered_on = script.answered.then(|| started + Duration::from_millis(1500));
+            CallOutcome {
+                result: script.result,
+                started_on: started,
+                answered_on,
+                ended_on: started + Duration::from_millis(13_840),
+                code_read_count: script.readings,
+                replays: script.replays,
+                dtmf: script.dtmf.to_owned(),
+                sip_code: script.sip.map(|s| s.0),
+                sip_reason: script.sip.map(|s| s.1.to_owned()),
+            }
+        })
+    }
+}
+
+/// A temp dir with store, user audio and a minimal shipped-defaults tree.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let defaults = dir.path().join("defaults");
+        let silence = voice_otp_media::wav::encode_wav(&[0i16; 400]);
+        for lang in ["en-GB", "nl-NL"] {
+            let set = defaults.join("spelling").join(lang);
+            std::fs::create_dir_all(&set).unwrap();
+            for c in ('0'..='9').chain('a'..='z') {
+                std::fs::write(set.join(format!("{c}.wav")), &silence).unwrap();
+            }
+        }
+        let prompts = defaults.join("prompts").join("en-GB");
+        std::fs::create_dir_all(&prompts).unwrap();
+        std::fs::write(prompts.join("intro.wav"), &silence).unwrap();
+        Env { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("store").join("voice-otp.db")
+    }
+
+    pub fn config(&self) -> Config {
+        let mut c = Config::default();
+        c.http.listen = "127.0.0.1:0".parse().unwrap();
+        c.http.tokens = vec![TOKEN.to_owned(), "second-token".to_owned()];
+        c.store.path = self.db();
+        c.audio.dir = self.dir.path().join("audio");
+        c.audio.defaults = self.dir.path().join("defaults");
+        c.callbacks.initial_backoff = Duration::from_millis(100);
+        c.callbacks.max_backoff = Duration::from_millis(400);
+        c.callbacks.timeout = Duration::from_secs(2);
+        c
+    }
+}
+
+pub struct TestDaemon {
+    pub daemon: Daemon,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl TestDaemon {
+    pub async fn start(config: Config, executor: Arc<dyn CallExecutor>) -> TestDaemon {
+        let daemon = Daemon::start(config, executor).await.unwrap();
+        let base = format!("http://{}", daemon.local_addr());
+        TestDaemon {
+            daemon,
+            base,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs JSON with the product token; returns status and JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header("X-CM-PRODUCTTOKEN", TOKEN)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn otp(&self, body: &Value) -> (u16, Value) {
+        self.post("/voiceapi/v2/OTP", body).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .header("X-CM-PRODUCTTOKEN", TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Polls `GET /v1/calls/{id}` until the call has ended.
+    pub async fn wait_ended(&self, call_id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body) = self.get(&format!("/v1/calls/{call_id}")).await;
+            if status == 200 && body["state"] == "ended" {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "call {call_id} did not end: {body}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A minimal valid OTP request.
+pub fn otp_body() -> Value {
+    json!({
+        "callee": "+31612345678",
+        "caller": "+31201234567",
+        "code": "4829",
+    })
+}
+
+/// One request seen by the callback receiver.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// A real HTTP server on 127.0.0.1:0 that records every POST and answers with the next
+/// scripted status (200 once the script is exhausted).
+#[derive(Clone)]
+pub struct Receiver {
+    pub addr: SocketAddr,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    statuses: Arc<Mutex<VecDeque<u16>>>,
+    task: Arc<tokio::task::JoinHandle<()>>,
+}
+
+impl Receiver {
+    pub async fn start(statuses: &[u16]) -> Receiver {
+        Receiver::start_on("127.0.0.1:0".parse().unwrap(), statuses).await
+    }
+
+    pub async fn start_on(addr: SocketAddr, statuses: &[u16]) -> Receiver {
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let statuses = Arc::new(Mutex::new(statuses.iter().copied().collect::<VecDeque<_>>()));
+        let (r, s) = (Arc::clone(&received), Arc::clone(&statuses));
+        let app = axum::Router::new().route(
+            "/{*path}",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (r, s) = (Arc::clone(&r), Arc::clone(&s));
+                async move {
+                    r.lock().unwrap().push(Received { headers, body });
+                    let code = s.lock().unwrap().pop_front().unwrap_or(200);
+                    StatusCode::from_u16(code).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver {
+            addr,
+            received,
+            statuses,
+            task: Arc::new(task),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hooks/voice", self.addr)
+    }
+
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` requests have arrived.
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + within;
+        loop {
+            let all = self.all();
+            if all.len() >= n {
+                return all;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "callback receiver got {} of {n} requests",
+                all.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
