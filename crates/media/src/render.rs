@@ -36,12 +36,20 @@ pub fn volume_gain(volume: i8) -> f32 {
 
 /// Audio ready to stream: 8 kHz samples plus their 20 ms G.711 frames for both laws,
 /// encoded once and shared (a frame is a zero-copy slice of one buffer per law).
-#[derive(Debug)]
 pub struct RenderedAudio {
     samples: Vec<i16>,
     alaw: Bytes,
     ulaw: Bytes,
     opus: OnceLock<Vec<Bytes>>,
+}
+
+impl std::fmt::Debug for RenderedAudio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderedAudio")
+            .field("samples", &self.samples.len())
+            .field("frames", &self.frame_count())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RenderedAudio {
@@ -178,7 +186,6 @@ struct CodeCache {
     order: VecDeque<Key>,
 }
 
-#[derive(Debug)]
 struct Inner {
     root: AudioRoot,
     tts: Arc<dyn Tts>,
@@ -192,9 +199,22 @@ struct Inner {
 
 /// Turns prompts and codes into [`RenderedAudio`]. Cheap to clone and share between
 /// calls; all clones share the caches.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Renderer {
     inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Renderer {
+    // Only sizes: the caches hold code renderings, which must not end up in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("root", &self.inner.root)
+            .field("tts", &self.inner.tts.name())
+            .field("config", &self.inner.config)
+            .field("cached_prompts", &lock(&self.inner.prompts).len())
+            .field("cached_codes", &lock(&self.inner.codes).map.len())
+            .finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

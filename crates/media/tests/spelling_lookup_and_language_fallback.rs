@@ -1,0 +1,140 @@
+//! The audio root: user store over shipped defaults; spelling files found whatever the
+//! letter case; Default falls back across languages, Custom never does and names the
+//! missing file; store paths cannot leave the store.
+
+use std::path::{Path, PathBuf};
+
+use voice_otp_media::{AudioRoot, DefaultPrompt, MediaError};
+
+fn touch(p: &Path) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, voice_otp_media::wav::encode_wav(&[0; 8])).unwrap();
+}
+
+/// defaults: spelling/{en-GB,fr-FR,nl}/{a,7}.wav and prompts/en-GB/code.wav.
+fn setup() -> (tempfile::TempDir, AudioRoot) {
+    let dir = tempfile::tempdir().unwrap();
+    let defaults = dir.path().join("defaults");
+    for lang in ["en-GB", "fr-FR", "nl"] {
+        touch(&defaults.join(format!("spelling/{lang}/a.wav")));
+        touch(&defaults.join(format!("spelling/{lang}/7.wav")));
+    }
+    touch(&defaults.join("prompts/en-GB/code.wav"));
+    touch(&defaults.join("prompts/welcome.wav"));
+    let user = dir.path().join("user");
+    touch(&user.join("spelling/en-GB/A.WAV"));
+    touch(&user.join("prompts/welcome.wav"));
+    touch(&user.join("prompts/mine.wav"));
+    let root = AudioRoot::new(Some(user), defaults);
+    (dir, root)
+}
+
+fn rel(root: &AudioRoot, p: PathBuf) -> String {
+    let base = root.defaults_dir().parent().unwrap();
+    p.strip_prefix(base).unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn default_spelling_is_case_insensitive_with_language_fallback() {
+    let (_d, root) = setup();
+    let got = |lang: &str, ch: char| rel(&root, root.default_spelling(lang, ch).unwrap());
+    assert_eq!(got("en-GB", 'A'), "defaults/spelling/en-GB/a.wav");
+    assert_eq!(got("en-gb", 'a'), "defaults/spelling/en-GB/a.wav");
+    // Another region of a shipped language uses that language.
+    assert_eq!(got("fr-CA", '7'), "defaults/spelling/fr-FR/7.wav");
+    // The primary subtag directory wins over the fallback.
+    assert_eq!(got("nl-BE", 'a'), "defaults/spelling/nl/a.wav");
+    // Nothing close: en-GB.
+    assert_eq!(got("ja-JP", 'a'), "defaults/spelling/en-GB/a.wav");
+    assert_eq!(root.spelling_language("en-AU"), "en-GB");
+    // A character missing from the shipped set names the file.
+    let e = root.default_spelling("en-GB", 'q').unwrap_err();
+    assert_eq!(e.to_string(), "missing spelling file /spelling/en-GB/q.wav");
+    assert!(matches!(
+        root.default_spelling("en-GB", '#'),
+        Err(MediaError::InvalidCodeCharacter)
+    ));
+}
+
+#[test]
+fn custom_spelling_uses_only_the_user_store() {
+    let (_d, root) = setup();
+    // A.WAV found for 'a' and 'A'.
+    assert_eq!(
+        rel(&root, root.custom_spelling("en-GB", 'a').unwrap()),
+        "user/spelling/en-GB/A.WAV"
+    );
+    assert_eq!(
+        rel(&root, root.custom_spelling("en-GB", 'A').unwrap()),
+        "user/spelling/en-GB/A.WAV"
+    );
+    // '7' exists only in the defaults: Custom does not fall back to them.
+    let e = root.custom_spelling("en-GB", '7').unwrap_err();
+    assert_eq!(e.to_string(), "missing spelling file /spelling/en-GB/7.wav");
+    // Nor to another language.
+    let e = root.custom_spelling("en-US", 'a').unwrap_err();
+    assert_eq!(e.to_string(), "missing spelling file /spelling/en-US/a.wav");
+    // No user store at all.
+    let bare = AudioRoot::new(None, root.defaults_dir().to_owned());
+    assert!(matches!(
+        bare.custom_spelling("en-GB", 'a'),
+        Err(MediaError::MissingSpelling(_))
+    ));
+    // A language that is not a path segment.
+    assert!(root.custom_spelling("../x", 'a').is_err());
+}
+
+#[test]
+fn file_prompts_resolve_user_first_then_defaults() {
+    let (_d, root) = setup();
+    assert_eq!(
+        rel(&root, root.resolve("/prompts/welcome.wav").unwrap()),
+        "user/prompts/welcome.wav"
+    );
+    assert_eq!(
+        rel(&root, root.resolve("/prompts/mine.wav").unwrap()),
+        "user/prompts/mine.wav"
+    );
+    assert_eq!(
+        rel(&root, root.resolve("/prompts/en-GB/code.wav").unwrap()),
+        "defaults/prompts/en-GB/code.wav"
+    );
+    assert!(root.check_prompt("/prompts/welcome.wav").is_ok());
+    let e = root.check_prompt("/prompts/none.wav").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "prompt file /prompts/none.wav does not exist"
+    );
+    // A directory is not a prompt.
+    assert!(matches!(
+        root.check_prompt("/prompts"),
+        Err(MediaError::PromptNotFound(_))
+    ));
+    assert_eq!(
+        rel(
+            &root,
+            root.default_prompt("en-US", DefaultPrompt::Code).unwrap()
+        ),
+        "defaults/prompts/en-GB/code.wav"
+    );
+}
+
+#[test]
+fn store_paths_cannot_escape() {
+    let (_d, root) = setup();
+    for bad in [
+        "prompts/welcome.wav",
+        "/../user/prompts/mine.wav",
+        "/prompts/../../x.wav",
+        "/",
+        "",
+        "/a\\b.wav",
+        "/./prompts/mine.wav",
+        "/a\0b",
+    ] {
+        assert!(
+            matches!(root.resolve(bad), Err(MediaError::InvalidAudioPath(_))),
+            "{bad:?}"
+        );
+    }
+}
