@@ -114,8 +114,17 @@ pub trait MediaStream: Send + 'static {
     /// The next event of the stream, `None` once it is gone.
     fn next_event(&mut self) -> impl Future<Output = Option<MediaEvent>> + Send;
 
-    /// Stops sending and releases the stream's sockets and ports.
-    fn close(self);
+    /// Stops sending, releases the stream's sockets and ports, and returns its figures.
+    fn close(self) -> impl Future<Output = MediaFigures> + Send;
+}
+
+/// Packet counts of a closed stream, for the daemon's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaFigures {
+    /// RTP packets sent (audio and silence).
+    pub packets_sent: u64,
+    /// RTP packets received from the far end.
+    pub packets_received: u64,
 }
 
 /// Renders, dials and streams for the runner.
@@ -146,5 +155,5 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         dialog: &mut Self::Dialog,
         media: <Self::Dialog as Dialog>::Media,
-    ) -> Result<Self::Stream, Self::Error>;
+    ) -> impl Future<Output = Result<Self::Stream, Self::Error>> + Send;
 }

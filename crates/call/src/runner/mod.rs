@@ -8,6 +8,7 @@
 //! its call id; the code is never logged.
 
 mod backend;
+mod stack;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +19,8 @@ use tokio::sync::watch;
 use tracing::{Instrument, debug, info, warn};
 use voice_otp_dtmf::{DtmfMerger, DtmfSource, parse_sip_info};
 
-pub use backend::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
+pub use backend::{Backend, Dialog, MediaEvent, MediaFigures, MediaStream, Rendered, SignalEvent};
+pub use stack::{RtpStream, SipDialog, Stack, StackConfig};
 
 use crate::flow::{
     Action, CallFlow, DEFAULT_ENDING_TIMEOUT, DEFAULT_MAX_DURATION, DialFailure, FlowConfig,
@@ -44,10 +46,30 @@ impl Default for RunnerConfig {
     }
 }
 
+/// Hears what every call did, for the daemon's metrics. Called from the call's task;
+/// must not block. Every method has a default that does nothing.
+pub trait CallObserver: Send + Sync + 'static {
+    /// A key press counted (after merging the sources).
+    fn key_pressed(&self, source: DtmfSource) {
+        let _ = source;
+    }
+
+    /// A call's media stream closed with these figures.
+    fn media_closed(&self, figures: MediaFigures) {
+        let _ = figures;
+    }
+}
+
+/// The observer used when none is given.
+struct NoObserver;
+
+impl CallObserver for NoObserver {}
+
 /// Places calls through a [`Backend`]; cheap to clone.
 pub struct CallRunner<B> {
     backend: Arc<B>,
     config: RunnerConfig,
+    observer: Arc<dyn CallObserver>,
 }
 
 impl<B> Clone for CallRunner<B> {
@@ -55,7 +77,22 @@ impl<B> Clone for CallRunner<B> {
         CallRunner {
             backend: Arc::clone(&self.backend),
             config: self.config,
+            observer: Arc::clone(&self.observer),
         }
+    }
+}
+
+impl CallRunner<Stack> {
+    /// A runner placing real calls: SIP through `sip`, RTP through `media`, audio from
+    /// `renderer`, offered as `stack` says.
+    pub fn new(
+        sip: Arc<voice_otp_sip::SipEndpoint>,
+        media: Arc<voice_otp_rtp::MediaEngine>,
+        renderer: voice_otp_media::Renderer,
+        stack: StackConfig,
+        config: RunnerConfig,
+    ) -> Self {
+        CallRunner::with_backend(Stack::new(sip, media, renderer, stack), config)
     }
 }
 
@@ -65,7 +102,14 @@ impl<B: Backend> CallRunner<B> {
         CallRunner {
             backend: Arc::new(backend),
             config,
+            observer: Arc::new(NoObserver),
         }
+    }
+
+    /// Reports key presses and stream figures to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Runs one call to its end (what [`CallExecutor::execute`] returns, unboxed).
@@ -79,6 +123,7 @@ impl<B: Backend> CallRunner<B> {
         run_call(
             Arc::clone(&self.backend),
             self.config,
+            Arc::clone(&self.observer),
             spec,
             progress,
             shutdown,
@@ -174,6 +219,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 async fn run_call<B: Backend>(
     backend: Arc<B>,
     config: RunnerConfig,
+    observer: Arc<dyn CallObserver>,
     spec: CallSpec,
     progress: ProgressFn,
     mut shutdown: watch::Receiver<bool>,
@@ -258,7 +304,7 @@ async fn run_call<B: Backend>(
                 }
                 Action::Finished(end) => {
                     if let Some(s) = stream.take() {
-                        s.close();
+                        observer.media_closed(s.close().await);
                     }
                     info!(
                         result = end.result.code(),
@@ -290,7 +336,7 @@ async fn run_call<B: Backend>(
                     Some(SignalEvent::Answered(media)) => {
                         if matches!(flow.live_state(), LiveState::Dialling | LiveState::Ringing) {
                             if let Some(d) = dialog.as_mut() {
-                                match backend.open_stream(d, media) {
+                                match backend.open_stream(d, media).await {
                                     Ok(s) => {
                                         stream = Some(s);
                                         stream_epoch = at;
@@ -348,7 +394,7 @@ async fn run_call<B: Backend>(
                     Some(MediaEvent::Failed) | None => {
                         warn!("media stream failed");
                         if let Some(s) = stream.take() {
-                            s.close();
+                            observer.media_closed(s.close().await);
                         }
                         current_play = None;
                         flow.handle_media_error(at);
@@ -371,9 +417,8 @@ async fn run_call<B: Backend>(
         }
 
         while let Some(press) = dtmf.poll_event() {
-            if press.source != DtmfSource::InBand {
-                debug!(source = ?press.source, "key press");
-            }
+            debug!(source = ?press.source, "key press");
+            observer.key_pressed(press.source);
             flow.handle_dtmf(now(), press.digit.as_char());
         }
     }

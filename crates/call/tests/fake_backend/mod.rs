@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use voice_otp_call::runner::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
+use voice_otp_call::runner::{
+    Backend, Dialog, MediaEvent, MediaFigures, MediaStream, Rendered, SignalEvent,
+};
 use voice_otp_call::{CallSpec, DialFailure};
 use voice_otp_dtmf::{Digit, DtmfEvent, DtmfSource};
 
@@ -196,8 +198,12 @@ impl MediaStream for FakeStream {
         }
     }
 
-    fn close(self) {
+    async fn close(self) -> MediaFigures {
         self.log.lock().unwrap().push("close".into());
+        MediaFigures {
+            packets_sent: 7,
+            packets_received: 5,
+        }
     }
 }
 
@@ -351,7 +357,7 @@ impl Backend for FakeBackend {
         })
     }
 
-    fn open_stream(
+    async fn open_stream(
         &self,
         dialog: &mut FakeDialog,
         media: FakeMedia,
