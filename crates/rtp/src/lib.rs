@@ -2,6 +2,7 @@
 
 mod engine;
 mod error;
+mod pacing;
 mod ports;
 mod receiver;
 mod rtcp;
@@ -15,6 +16,7 @@ pub use engine::{
     EngineConfig, LocalPorts, MediaEngine, StreamConfig, StreamEvent, StreamHandle, StreamStats,
 };
 pub use error::RtpError;
+pub use pacing::PacingStats;
 pub use ports::{PortAllocator, PortPair, PortRange};
 pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, parse_rtp};
 pub use rtcp::{

@@ -29,11 +29,11 @@ impl DeadlineHeap {
     }
 
     /// Pops the earliest entry if it is due at `now`.
-    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(u32, u32)> {
+    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(Instant, u32, u32)> {
         match self.heap.peek() {
             Some(Reverse((at, _, _))) if *at <= now => {
-                let Reverse((_, slot, generation)) = self.heap.pop()?;
-                Some((slot, generation))
+                let Reverse(entry) = self.heap.pop()?;
+                Some(entry)
             }
             _ => None,
         }

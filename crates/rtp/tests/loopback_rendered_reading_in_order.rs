@@ -10,16 +10,26 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use voice_otp_media::{AudioRoot, CodeType, EspeakNg, G711Law, RenderConfig, Renderer, Voice};
 use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PayloadType, Ssrc, StreamConfig, StreamEvent, parse_compound, parse_rtp,
+    Codec, EngineConfig, MediaEngine, PayloadType, Ssrc, StreamConfig, StreamEvent, parse_compound,
+    parse_rtp,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rendered_reading_arrives_complete_and_in_order() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../audio");
-    let renderer = Renderer::new(AudioRoot::new(None, root), Arc::new(EspeakNg::new()), RenderConfig::default());
-    let reading = renderer.render_code("7A35", CodeType::Default, &Voice::default()).unwrap();
+    let renderer = Renderer::new(
+        AudioRoot::new(None, root),
+        Arc::new(EspeakNg::new()),
+        RenderConfig::default(),
+    );
+    let reading = renderer
+        .render_code("7A35", CodeType::Default, &Voice::default())
+        .unwrap();
     let frames = reading.frame_count();
-    assert!(frames > 20, "a reading of four characters lasts more than 0.4 s");
+    assert!(
+        frames > 20,
+        "a reading of four characters lasts more than 0.4 s"
+    );
 
     // The peer: RTP on an even port, RTCP on the odd one above.
     let (peer_rtp, peer_rtcp) = loop {
@@ -55,7 +65,9 @@ async fn rendered_reading_arrives_complete_and_in_order() {
     let collector = tokio::spawn(async move {
         let mut got = Vec::new();
         let mut buf = [0u8; 1500];
-        while let Ok(Ok((n, _))) = tokio::time::timeout(Duration::from_secs(2), peer_rtp.recv_from(&mut buf)).await {
+        while let Ok(Ok((n, _))) =
+            tokio::time::timeout(Duration::from_secs(2), peer_rtp.recv_from(&mut buf)).await
+        {
             got.push((Instant::now(), buf[..n].to_vec()));
         }
         got
@@ -63,19 +75,27 @@ async fn rendered_reading_arrives_complete_and_in_order() {
     // 100 ms of silence first, so the prompt's own talk spurt is visible.
     tokio::time::sleep(Duration::from_millis(100)).await;
     stream.play(Arc::clone(&reading)).unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(30), events.recv())
+        .await
+        .unwrap();
     assert_eq!(ev, Some(StreamEvent::PlaybackFinished));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let stats = stream.close().await;
     let mut rtcp = [0u8; 1500];
     let mut bye = false;
-    while let Ok(Ok((n, _))) = tokio::time::timeout(Duration::from_millis(500), peer_rtcp.recv_from(&mut rtcp)).await {
+    while let Ok(Ok((n, _))) =
+        tokio::time::timeout(Duration::from_millis(500), peer_rtcp.recv_from(&mut rtcp)).await
+    {
         bye |= parse_compound(&rtcp[..n], Ssrc(0)).unwrap().bye;
     }
     let got = collector.await.unwrap();
 
     // Everything sent arrived, in order, with consecutive sequence numbers and timestamps.
-    assert_eq!(got.len() as u64, stats.sent.packets, "packets lost on loopback");
+    assert_eq!(
+        got.len() as u64,
+        stats.sent.packets,
+        "packets lost on loopback"
+    );
     assert_eq!(stats.send_errors, 0);
     let views: Vec<_> = got.iter().map(|(_, d)| parse_rtp(d).unwrap()).collect();
     for w in views.windows(2) {
@@ -85,7 +105,12 @@ async fn rendered_reading_arrives_complete_and_in_order() {
     }
     assert_eq!(Some(views[0].ssrc), stats.ssrc);
     // The prompt starts at the second talk spurt and is carried byte for byte.
-    let marks: Vec<usize> = views.iter().enumerate().filter(|(_, v)| v.marker).map(|(i, _)| i).collect();
+    let marks: Vec<usize> = views
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.marker)
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(marks.len(), 2, "{marks:?}");
     let start = marks[1];
     let mut heard = Vec::new();
@@ -98,6 +123,9 @@ async fn rendered_reading_arrives_complete_and_in_order() {
     // per packet here; the load harness measures the distribution).
     let span = got.last().unwrap().0 - got[0].0;
     let mean = span / (got.len() as u32 - 1);
-    assert!(mean > Duration::from_millis(19) && mean < Duration::from_millis(21), "{mean:?}");
+    assert!(
+        mean > Duration::from_millis(19) && mean < Duration::from_millis(21),
+        "{mean:?}"
+    );
     assert!(bye, "no RTCP BYE on the odd port");
 }

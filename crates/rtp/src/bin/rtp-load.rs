@@ -1,0 +1,330 @@
+//! Load harness: N concurrent streams from one [`MediaEngine`] over loopback to a counting
+//! receiver that measures inter-arrival error per stream; bounded in time.
+//!
+//! ```text
+//! rtp-load [--streams N] [--seconds S] [--warmup S] [--workers W] [--receivers R]
+//!          [--ports LOW-HIGH]
+//! ```
+//!
+//! Prints `key=value` lines: packets sent/received/lost, the inter-arrival error
+//! percentiles (|arrival gap - 20 ms| per stream), the pacer's own lateness percentiles, and
+//! CPU time of the engine (pacer threads plus tokio workers) and of the receiver threads.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use voice_otp_rtp::{
+    Codec, EngineConfig, MediaEngine, PayloadType, SlicedFrames, StreamConfig, parse_rtp,
+};
+
+const BUCKET_US: u64 = 50;
+const BUCKETS: usize = 2001; // 0..100 ms in 50 µs steps + overflow
+
+struct Args {
+    streams: usize,
+    seconds: f64,
+    warmup: f64,
+    workers: usize,
+    receivers: usize,
+    ports: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        streams: 1000,
+        seconds: 10.0,
+        warmup: 2.0,
+        workers: 1,
+        receivers: 2,
+        ports: "20000-39999".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let v = it.next().ok_or(format!("{flag} needs a value"))?;
+        let bad = || format!("bad value for {flag}: {v}");
+        match flag.as_str() {
+            "--streams" => a.streams = v.parse().map_err(|_| bad())?,
+            "--seconds" => a.seconds = v.parse().map_err(|_| bad())?,
+            "--warmup" => a.warmup = v.parse().map_err(|_| bad())?,
+            "--workers" => a.workers = v.parse().map_err(|_| bad())?,
+            "--receivers" => a.receivers = v.parse().map_err(|_| bad())?,
+            "--ports" => a.ports = v,
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    // Bounded: at most 10 minutes of load, at most 9,000 streams (fd limit of 2 per stream).
+    if a.seconds <= 0.0
+        || a.seconds > 600.0
+        || a.streams == 0
+        || a.streams > 9000
+        || a.receivers == 0
+    {
+        return Err("need 0 < seconds <= 600, 0 < streams <= 9000, receivers > 0".into());
+    }
+    Ok(a)
+}
+
+/// Per-receiver counts, merged at the end.
+struct Counts {
+    packets: u64,
+    /// Per SSRC: (first seq, last seq, extended highest, received, last arrival).
+    streams: HashMap<u32, StreamCount>,
+    gaps: Vec<u64>,
+}
+
+struct StreamCount {
+    last_arrival: Option<Instant>,
+    last_seq: u16,
+    received: u64,
+    extended: i64,
+    first: i64,
+}
+
+fn receiver(socket: UdpSocket, measuring: Arc<AtomicBool>, stop: Arc<AtomicBool>) -> Counts {
+    let mut c = Counts {
+        packets: 0,
+        streams: HashMap::with_capacity(8192),
+        gaps: vec![0; BUCKETS],
+    };
+    let mut buf = [0u8; 1500];
+    socket
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    while !stop.load(Ordering::Relaxed) {
+        let Ok((n, _)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        let now = Instant::now();
+        let Ok(v) = parse_rtp(&buf[..n]) else {
+            continue;
+        };
+        c.packets += 1;
+        let s = c.streams.entry(v.ssrc.0).or_insert(StreamCount {
+            last_arrival: None,
+            last_seq: v.seq.0.wrapping_sub(1),
+            received: 0,
+            extended: i64::from(v.seq.0) - 1,
+            first: i64::from(v.seq.0),
+        });
+        let delta = v.seq.0.wrapping_sub(s.last_seq) as i16;
+        s.extended += i64::from(delta);
+        s.last_seq = v.seq.0;
+        s.received += 1;
+        if let Some(prev) = s.last_arrival
+            && delta == 1
+            && measuring.load(Ordering::Relaxed)
+        {
+            let gap = now - prev;
+            let err = gap.abs_diff(Duration::from_millis(20));
+            let i = ((err.as_micros() as u64 / BUCKET_US) as usize).min(BUCKETS - 1);
+            c.gaps[i] += 1;
+        }
+        s.last_arrival = Some(now);
+    }
+    c
+}
+
+fn percentile(h: &[u64], p: f64) -> Duration {
+    let total: u64 = h.iter().sum();
+    if total == 0 {
+        return Duration::ZERO;
+    }
+    let rank = ((total as f64) * p).ceil().max(1.0) as u64;
+    let mut seen = 0;
+    for (i, c) in h.iter().enumerate() {
+        seen += c;
+        if seen >= rank {
+            return Duration::from_micros((i as u64 + 1) * BUCKET_US);
+        }
+    }
+    Duration::from_micros(BUCKETS as u64 * BUCKET_US)
+}
+
+/// CPU seconds (user + system) of this process's threads, split by thread name prefix.
+fn cpu_by_thread() -> HashMap<String, f64> {
+    let tick = 100.0; // USER_HZ on Linux
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for t in dir.flatten() {
+        let p = t.path();
+        let name = std::fs::read_to_string(p.join("comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let stat = std::fs::read_to_string(p.join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+        let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(u), Some(s)) = (f.get(11), f.get(12)) else {
+            continue;
+        };
+        let secs = (u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0)) / tick;
+        let key = if name.starts_with("rtp-pacer") {
+            "pacer"
+        } else if name.starts_with("load-rx") {
+            "receiver"
+        } else if name.starts_with("tokio") {
+            "tokio"
+        } else {
+            "other"
+        };
+        *out.entry(key.to_string()).or_insert(0.0) += secs;
+    }
+    out
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("rtp-load: {e}");
+            std::process::exit(2);
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("tokio-rt")
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(run(args));
+}
+
+async fn run(args: Args) {
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut receivers = Vec::new();
+    let mut targets: Vec<SocketAddr> = Vec::new();
+    for i in 0..args.receivers {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+        // Several ms of all streams' packets, so a descheduled receiver loses nothing.
+        let _ = s.set_recv_buffer_size(4 << 20);
+        s.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .unwrap();
+        let s: UdpSocket = s.into();
+        targets.push(s.local_addr().unwrap());
+        let (m, st) = (Arc::clone(&measuring), Arc::clone(&stop));
+        receivers.push(
+            thread::Builder::new()
+                .name(format!("load-rx-{i}"))
+                .spawn(move || receiver(s, m, st))
+                .unwrap(),
+        );
+    }
+
+    let mut config = EngineConfig::new(args.ports.parse().expect("--ports LOW-HIGH"));
+    config.bind_ip = "127.0.0.1".parse().unwrap();
+    config.workers = args.workers;
+    let engine = MediaEngine::start(config).unwrap();
+    // One minute of A-law "audio" shared by every stream (zero-copy frames).
+    let audio = Bytes::from(
+        (0..480_000u32)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let mut streams = Vec::with_capacity(args.streams);
+    let t_open = Instant::now();
+    for i in 0..args.streams {
+        let local = engine.reserve().expect("ports for every stream");
+        let (h, ev) = engine
+            .open_stream(StreamConfig {
+                local,
+                remote: targets[i % targets.len()],
+                remote_rtcp: None,
+                codec: Codec::Pcma,
+                payload_type: PayloadType::PCMA,
+                telephone_event: PayloadType::new(101),
+                seed: i as u64,
+                latching: false,
+            })
+            .await
+            .expect("open stream");
+        h.play_source(Box::new(SlicedFrames::new(audio.clone(), 160)))
+            .unwrap();
+        streams.push((h, ev));
+    }
+    let open_time = t_open.elapsed();
+    tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
+
+    let cpu0 = cpu_by_thread();
+    let pacing0 = engine.pacing_stats();
+    let t0 = Instant::now();
+    measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs_f64(args.seconds)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu1 = cpu_by_thread();
+    let pacing = engine.pacing_stats();
+
+    let mut sent = 0;
+    let mut send_errors = 0;
+    for (h, _ev) in streams {
+        let st = h.close().await;
+        sent += st.sent.packets;
+        send_errors += st.send_errors;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut gaps = vec![0u64; BUCKETS];
+    let mut received = 0;
+    let mut lost: i64 = 0;
+    let mut seen_streams = 0;
+    for r in receivers {
+        let c = r.join().unwrap();
+        received += c.packets;
+        for s in c.streams.values() {
+            lost += (s.extended - s.first + 1) - s.received as i64;
+        }
+        seen_streams += c.streams.len();
+        for (g, x) in gaps.iter_mut().zip(c.gaps) {
+            *g += x;
+        }
+    }
+    let cpu = |k: &str| cpu1.get(k).copied().unwrap_or(0.0) - cpu0.get(k).copied().unwrap_or(0.0);
+    let engine_cpu = cpu("pacer") + cpu("tokio");
+    let per_k = |c: f64| c / wall / (args.streams as f64 / 1000.0) * 100.0;
+    println!("streams={}", args.streams);
+    println!("workers={}", args.workers);
+    println!("open_seconds={:.3}", open_time.as_secs_f64());
+    println!("measured_seconds={wall:.3}");
+    println!("streams_seen={seen_streams}");
+    println!("packets_sent={sent}");
+    println!("packets_received={received}");
+    println!("packets_lost={}", sent as i64 - received as i64);
+    println!("seq_gaps={lost}");
+    println!("send_errors={send_errors}");
+    println!("interarrival_samples={}", gaps.iter().sum::<u64>());
+    println!(
+        "interarrival_error_p50_us={}",
+        percentile(&gaps, 0.5).as_micros()
+    );
+    println!(
+        "interarrival_error_p99_us={}",
+        percentile(&gaps, 0.99).as_micros()
+    );
+    println!(
+        "interarrival_error_p999_us={}",
+        percentile(&gaps, 0.999).as_micros()
+    );
+    println!("pacer_fired={}", pacing.fired - pacing0.fired);
+    println!("pacer_lateness_p50_us={}", pacing.p50.as_micros());
+    println!("pacer_lateness_p99_us={}", pacing.p99.as_micros());
+    println!("pacer_lateness_max_us={}", pacing.max.as_micros());
+    println!("cpu_engine_percent={:.1}", engine_cpu / wall * 100.0);
+    println!("cpu_pacer_percent={:.1}", cpu("pacer") / wall * 100.0);
+    println!("cpu_tokio_percent={:.1}", cpu("tokio") / wall * 100.0);
+    println!("cpu_receiver_percent={:.1}", cpu("receiver") / wall * 100.0);
+    println!(
+        "cpu_engine_percent_per_1000_streams={:.1}",
+        per_k(engine_cpu)
+    );
+}

@@ -1,0 +1,87 @@
+//! How late the pacing workers wake up: a lock-free histogram fed once per fired deadline.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+const BUCKET_US: u64 = 50;
+const BUCKETS: usize = 401; // 0..20 ms in 50 µs steps, then one overflow bucket
+
+/// Counts of wake-up lateness (actual send time minus the packet's deadline).
+#[derive(Debug)]
+pub(crate) struct LatenessHistogram {
+    buckets: Box<[AtomicU64]>,
+    max_us: AtomicU64,
+}
+
+impl LatenessHistogram {
+    pub(crate) fn new() -> Self {
+        LatenessHistogram {
+            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            max_us: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn record(&self, late: Duration) {
+        let us = late.as_micros().min(u128::from(u64::MAX)) as u64;
+        let i = ((us / BUCKET_US) as usize).min(BUCKETS - 1);
+        // Relaxed: these are statistics, read long after and never used for ordering.
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.max_us.fetch_max(us, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_to(&self, counts: &mut [u64; BUCKETS], max_us: &mut u64) {
+        for (c, b) in counts.iter_mut().zip(self.buckets.iter()) {
+            *c += b.load(Ordering::Relaxed);
+        }
+        *max_us = (*max_us).max(self.max_us.load(Ordering::Relaxed));
+    }
+}
+
+/// Pacing figures of a [`MediaEngine`](crate::MediaEngine) since it started: how late the
+/// workers sent packets compared to their deadlines (50 µs resolution).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacingStats {
+    /// Deadlines fired (RTP packets and RTCP reports).
+    pub fired: u64,
+    /// Median lateness.
+    pub p50: Duration,
+    /// 99th percentile lateness.
+    pub p99: Duration,
+    /// 99.9th percentile lateness.
+    pub p999: Duration,
+    /// Worst lateness.
+    pub max: Duration,
+}
+
+pub(crate) fn summarize(histograms: &[std::sync::Arc<LatenessHistogram>]) -> PacingStats {
+    let mut counts = [0u64; BUCKETS];
+    let mut max_us = 0;
+    for h in histograms {
+        h.add_to(&mut counts, &mut max_us);
+    }
+    let fired: u64 = counts.iter().sum();
+    let pct = |p: f64| {
+        if fired == 0 {
+            return Duration::ZERO;
+        }
+        let rank = ((fired as f64) * p).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, c) in counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                // Upper edge of the bucket: a conservative figure.
+                return Duration::from_micros(
+                    ((i as u64 + 1) * BUCKET_US).min(max_us.max(BUCKET_US)),
+                );
+            }
+        }
+        Duration::from_micros(max_us)
+    };
+    PacingStats {
+        fired,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        p999: pct(0.999),
+        max: Duration::from_micros(max_us),
+    }
+}
