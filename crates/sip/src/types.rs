@@ -147,6 +147,8 @@ pub enum EndReason {
         /// Final response to our BYE.
         code: Option<u16>,
     },
+    /// The connection to the trunk broke (TCP closed or reset) during the call.
+    TransportError,
     /// We cancelled before the answer; the INVITE's final code (487 normally, 200 if the
     /// answer raced the CANCEL and was BYEd, `None` if nothing came).
     Cancelled {

@@ -658,7 +658,7 @@ impl UserAgent {
                 },
                 Some((_, true)) => SipEvent::Ended {
                     key,
-                    reason: EndReason::LocalBye { code: None },
+                    reason: EndReason::TransportError,
                 },
                 _ => SipEvent::Failed {
                     key,

@@ -1,0 +1,45 @@
+//! SIPp challenges with 401 (its `verifyauth` checks our MD5 digest) and with 407 (SHA-256,
+//! header checked by regex); both calls are answered after the retry.
+mod sipp_support;
+use sipp_support::*;
+use voice_otp_sip::{EndReason, FailReason, SipEvent, Transport};
+
+async fn run(scenario: &str, port: u16) {
+    let sipp = Sipp::uas(scenario, Transport::Udp, &[]);
+    sipp.ready(Transport::Udp).await;
+    let ep = endpoint(&sipp, Transport::Udp, "otpuser", "s3cret").await;
+    let (key, mut rx) = ep.dial(call_request(false, port)).await.unwrap();
+    assert!(matches!(next_final(&mut rx).await, SipEvent::Answered { .. }));
+    ep.hangup(key).unwrap();
+    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::LocalBye { code: Some(200) } });
+    assert_eq!(sipp.finish().await, 0);
+    ep.shutdown().await;
+}
+
+#[tokio::test]
+async fn www_authenticate_401_md5() {
+    run("uas_auth_401.xml", 40050).await;
+}
+
+#[tokio::test]
+async fn proxy_authenticate_407_sha256() {
+    run("uas_auth_407.xml", 40052).await;
+}
+
+#[tokio::test]
+async fn wrong_password_is_not_answered() {
+    let sipp = Sipp::uas("uas_auth_401.xml", Transport::Udp, &[]);
+    sipp.ready(Transport::Udp).await;
+    let ep = endpoint(&sipp, Transport::Udp, "otpuser", "wrong").await;
+    let (key, mut rx) = ep.dial(call_request(false, 40054)).await.unwrap();
+    ep.cancel(key).ok();
+    let _ = key;
+    // SIPp's verifyauth refuses the digest and never answers; our CANCEL ends it.
+    match next_final(&mut rx).await {
+        SipEvent::Ended { reason: EndReason::Cancelled { .. }, .. }
+        | SipEvent::Failed { reason: FailReason::Timeout, .. } => {}
+        other => panic!("{other:?}"),
+    }
+    assert_ne!(sipp.finish().await, 0, "SIPp marks the call failed");
+    ep.shutdown().await;
+}

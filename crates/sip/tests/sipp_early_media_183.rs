@@ -1,0 +1,25 @@
+//! SIPp sends 183 with SDP (early media), then 200: we report the early media, then answer.
+mod sipp_support;
+use sipp_support::*;
+use voice_otp_sip::{Codec, EndReason, SipEvent, Transport};
+
+#[tokio::test]
+async fn early_media_then_answer() {
+    let sipp = Sipp::uas("uas_early_media_183.xml", Transport::Udp, &[]);
+    sipp.ready(Transport::Udp).await;
+    let ep = endpoint(&sipp, Transport::Udp, "", "").await;
+    let (key, mut rx) = ep.dial(call_request(false, 40040)).await.unwrap();
+    let early = match next(&mut rx).await {
+        SipEvent::Provisional { code: 183, early_media: Some(m), .. } => m,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(early.codec, Codec::Pcma);
+    match next(&mut rx).await {
+        SipEvent::Answered { media, .. } => assert_eq!(media, early),
+        other => panic!("{other:?}"),
+    }
+    ep.hangup(key).unwrap();
+    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::LocalBye { code: Some(200) } });
+    assert_eq!(sipp.finish().await, 0);
+    ep.shutdown().await;
+}
