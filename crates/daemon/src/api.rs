@@ -68,10 +68,7 @@ impl IntoResponse for ApiError {
                     .map(|f| json!({"field": f.field, "message": f.message}))
                     .collect(),
             ),
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                vec![json!({"message": "not found"})],
-            ),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, vec![json!({"message": "not found"})]),
             ApiError::ShuttingDown => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 vec![json!({"message": "the daemon is shutting down"})],
@@ -122,9 +119,7 @@ impl AppState {
             .or_else(|| {
                 let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
                 let (scheme, rest) = auth.trim().split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then_some(rest.trim())
+                scheme.eq_ignore_ascii_case("bearer").then_some(rest.trim())
             })
             .ok_or(ApiError::Unauthorized)?;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
@@ -429,7 +424,10 @@ async fn put_audio(
     match content_type(&headers).as_deref() {
         None
         | Some(
-            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave"
+            "audio/wav"
+            | "audio/x-wav"
+            | "audio/wave"
+            | "audio/vnd.wave"
             | "application/octet-stream",
         ) => {}
         Some(_) => return Err(ApiError::UnsupportedMediaType("audio/wav")),

@@ -57,10 +57,14 @@ pub(crate) fn normalise_path(path: &str) -> Result<(String, PathBuf), AudioError
             return Err(AudioError::BadPath("path has an empty segment"));
         }
         if seg.starts_with('.') {
-            return Err(AudioError::BadPath("path segments must not start with a dot"));
+            return Err(AudioError::BadPath(
+                "path segments must not start with a dot",
+            ));
         }
         if seg.len() > 128 {
-            return Err(AudioError::BadPath("path segment longer than 128 characters"));
+            return Err(AudioError::BadPath(
+                "path segment longer than 128 characters",
+            ));
         }
         if !seg
             .bytes()
@@ -154,8 +158,8 @@ impl AudioFiles {
     /// Converts and stores an upload; returns (normalised path, samples stored).
     pub(crate) fn put(&self, path: &str, wav: &[u8]) -> Result<(String, usize), AudioError> {
         let (norm, rel) = normalise_path(path)?;
-        let samples = voice_otp_media::wav::decode_wav(wav)
-            .map_err(|e| AudioError::BadWav(e.to_string()))?;
+        let samples =
+            voice_otp_media::wav::decode_wav(wav).map_err(|e| AudioError::BadWav(e.to_string()))?;
         let bytes = voice_otp_media::wav::encode_wav(&samples);
         let target = self.user.join(&rel);
         let dir = target.parent().ok_or(AudioError::Io)?;

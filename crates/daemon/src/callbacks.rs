@@ -136,7 +136,11 @@ impl CallbackWorker {
         let now = to_ms(SystemTime::now());
         let (text, attempt) = match status {
             Ok(code) => {
-                info!(status = code, attempts = item.attempts + 1, "callback delivered");
+                info!(
+                    status = code,
+                    attempts = item.attempts + 1,
+                    "callback delivered"
+                );
                 self.metrics.callback_delivered();
                 (format!("HTTP {code}"), Attempt::Delivered { at_ms: now })
             }
@@ -150,9 +154,8 @@ impl CallbackWorker {
                     (reason, Attempt::GaveUp)
                 } else {
                     let delay = backoff(&self.config, item.attempts + 1, &mut rand::rng());
-                    let next_ms = (now
-                        + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2))
-                    .min(deadline);
+                    let next_ms = (now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2))
+                        .min(deadline);
                     debug!(%reason, retry_in_ms = next_ms - now, "callback failed");
                     (reason, Attempt::Retry { next_ms })
                 }

@@ -337,9 +337,11 @@ impl Config {
         env: &BTreeMap<String, String>,
     ) -> Result<Config, ConfigError> {
         let table: toml::Table = match toml_text {
-            Some(text) => text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-                reason: e.message().replace('\n', " "),
-            })?,
+            Some(text) => text
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    reason: e.message().replace('\n', " "),
+                })?,
             None => toml::Table::new(),
         };
         for (section, value) in &table {

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use voice_otp_call::ResultCode;
@@ -121,7 +121,9 @@ impl Metrics {
     }
 
     pub(crate) fn callback_delivered(&self) {
-        self.inner.callbacks_delivered.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .callbacks_delivered
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn callback_failed_attempt(&self) {
@@ -131,7 +133,9 @@ impl Metrics {
     }
 
     pub(crate) fn callback_given_up(&self) {
-        self.inner.callbacks_given_up.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .callbacks_given_up
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition of every counter.

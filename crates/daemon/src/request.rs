@@ -262,7 +262,11 @@ pub(crate) fn validate(
         Err(e) => {
             errors.add(
                 "body",
-                format!("is not valid JSON (line {}, column {})", e.line(), e.column()),
+                format!(
+                    "is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
             );
             return Err(errors.0);
         }
@@ -400,7 +404,13 @@ pub(crate) fn validate(
     };
 
     let audio_ok = audio;
-    let intro = prompt(obj, "intro-prompt", "intro-prompt-type", audio_ok, &mut errors);
+    let intro = prompt(
+        obj,
+        "intro-prompt",
+        "intro-prompt-type",
+        audio_ok,
+        &mut errors,
+    );
     let replay_prompt = prompt(
         obj,
         "replay-prompt",
@@ -408,11 +418,23 @@ pub(crate) fn validate(
         audio_ok,
         &mut errors,
     );
-    let outro = prompt(obj, "outro-prompt", "outro-prompt-type", audio_ok, &mut errors);
+    let outro = prompt(
+        obj,
+        "outro-prompt",
+        "outro-prompt-type",
+        audio_ok,
+        &mut errors,
+    );
 
     let (code_prompt, code, code_type) = match kind {
         CallKind::Otp => {
-            let code_prompt = prompt(obj, "code-prompt", "code-prompt-type", audio_ok, &mut errors);
+            let code_prompt = prompt(
+                obj,
+                "code-prompt",
+                "code-prompt-type",
+                audio_ok,
+                &mut errors,
+            );
             let code_type = match get(obj, "code-type") {
                 None => CodeType::Default,
                 Some(v) => match parse_enum(v, CODE_TYPES) {

@@ -10,9 +10,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
-use crate::event::{
-    CallIdentity, FinishedEvent, StoredOutcome, kind_from_name, kind_name,
-};
+use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_from_name, kind_name};
 
 /// Schema migrations, applied in order; the index + 1 is the version they bring.
 const MIGRATIONS: &[&str] = &[
@@ -413,7 +411,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-const CALL_COLUMNS: &str = "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
+const CALL_COLUMNS: &str =
+    "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
     result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
     sip_reason";
 

@@ -54,7 +54,12 @@ async fn tokens_are_required_and_checked() {
         assert_eq!(resp.status(), 200, "{headers:?}");
     }
 
-    for path in ["/v1/cdrs", "/v1/audio", "/v1/calls/x", "/v1/audio/prompts/a.wav"] {
+    for path in [
+        "/v1/cdrs",
+        "/v1/audio",
+        "/v1/calls/x",
+        "/v1/audio/prompts/a.wav",
+    ] {
         let resp = d.client.get(d.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), 401, "{path}");
     }

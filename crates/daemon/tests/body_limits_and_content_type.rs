@@ -47,7 +47,11 @@ async fn oversized_and_non_json_bodies_are_refused() {
     // Chunked, with no Content-Length to trust.
     assert_eq!(chunked_post(&d, big.as_bytes()).await, 413);
 
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
         let mut req = d
             .client
             .post(d.url("/voiceapi/v2/OTP"))

@@ -14,12 +14,20 @@ async fn duplicates_are_dialled_once_and_responses_are_arrays() {
     let d = TestDaemon::start(env.config(), exec.clone()).await;
     let mut body = otp_body();
     body["callee"] = json!("+31612345678");
-    body["callees"] = json!(["+31612345678", "+4915112345678", "+31612345678", "+33612345678"]);
+    body["callees"] = json!([
+        "+31612345678",
+        "+4915112345678",
+        "+31612345678",
+        "+33612345678"
+    ]);
     body["instruction-id"] = json!("batch-1");
     let (status, resp) = d.otp(&body).await;
     assert_eq!(status, 200, "{resp}");
     let events = resp.as_array().expect("array for callees");
-    let callees: Vec<&str> = events.iter().map(|e| e["callee"].as_str().unwrap()).collect();
+    let callees: Vec<&str> = events
+        .iter()
+        .map(|e| e["callee"].as_str().unwrap())
+        .collect();
     assert_eq!(callees, ["+31612345678", "+4915112345678", "+33612345678"]);
     let mut ids = std::collections::HashSet::new();
     for e in events {

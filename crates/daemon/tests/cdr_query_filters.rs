@@ -57,11 +57,21 @@ async fn cdrs_filter_and_order() {
     let rev: Vec<String> = ids.iter().rev().cloned().collect();
     assert_eq!(list("").await, rev);
     assert_eq!(list("?limit=2").await, rev[..2]);
-    assert_eq!(list("?instruction-id=a").await, [ids[3].clone(), ids[0].clone()]);
-    assert_eq!(list(&format!("?since={}", started[1])).await, rev[..3]);
-    assert_eq!(list(&format!("?until={}", started[1])).await, [ids[0].clone()]);
     assert_eq!(
-        list(&format!("?since={}&until={}&instruction-id=busy", started[0], started[3])).await,
+        list("?instruction-id=a").await,
+        [ids[3].clone(), ids[0].clone()]
+    );
+    assert_eq!(list(&format!("?since={}", started[1])).await, rev[..3]);
+    assert_eq!(
+        list(&format!("?until={}", started[1])).await,
+        [ids[0].clone()]
+    );
+    assert_eq!(
+        list(&format!(
+            "?since={}&until={}&instruction-id=busy",
+            started[0], started[3]
+        ))
+        .await,
         [ids[2].clone()]
     );
     assert!(list("?since=2099-01-01T00:00:00Z").await.is_empty());
@@ -79,11 +89,19 @@ async fn cdrs_filter_and_order() {
     assert_eq!(busy["answered-on"], Value::Null);
     assert_eq!(busy["duration"], 0.0);
 
-    for bad in ["?since=yesterday", "?until=1", "?limit=0", "?limit=1001", "?limit=x"] {
+    for bad in [
+        "?since=yesterday",
+        "?until=1",
+        "?limit=0",
+        "?limit=1001",
+        "?limit=x",
+    ] {
         let (status, body) = d.get(&format!("/v1/cdrs{bad}")).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    let (status, _) = d.get("/v1/calls/00000000-0000-0000-0000-000000000000").await;
+    let (status, _) = d
+        .get("/v1/calls/00000000-0000-0000-0000-000000000000")
+        .await;
     assert_eq!(status, 404);
     d.daemon.shutdown().await.unwrap();
 }
@@ -108,7 +126,10 @@ async fn a_running_call_shows_its_live_state_then_its_cdr() {
             assert_eq!(live["callee"], "+31612345678");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "never answered: {live}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never answered: {live}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let ended = d.wait_ended(&id).await;

@@ -42,7 +42,10 @@ async fn dotnet_sdk_otp_body_with_integer_enums_is_accepted() {
         spec.outro,
         Some(PromptSource::File("/prompts/en-GB/intro.wav".into()))
     );
-    assert_eq!(spec.code_prompt, Some(PromptSource::Tts("Your code is".into())));
+    assert_eq!(
+        spec.code_prompt,
+        Some(PromptSource::Tts("Your code is".into()))
+    );
     assert_eq!(spec.max_replays, 2);
     assert_eq!(spec.callee, "+31612345678");
     d.daemon.shutdown().await.unwrap();

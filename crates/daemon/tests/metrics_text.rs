@@ -80,7 +80,10 @@ async fn metrics_count_calls_callbacks_and_runner_events() {
         "voice_otp_dtmf_events_total 1",
         "# TYPE voice_otp_answer_latency_seconds histogram",
     ] {
-        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
     }
     // Every sample line is `name{labels} value` with a numeric value.
     for l in text.lines().filter(|l| !l.starts_with('#')) {

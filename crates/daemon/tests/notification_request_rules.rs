@@ -16,9 +16,18 @@ async fn notification_needs_a_prompt_and_its_type() {
         (json!({}), "prompt"),
         (json!({"prompt": "Hello"}), "prompt-type"),
         (json!({"prompt-type": "TTS"}), "prompt"),
-        (json!({"prompt": "/prompts/none.wav", "prompt-type": "File"}), "prompt"),
-        (json!({"prompt": "x".repeat(751), "prompt-type": "TTS"}), "prompt"),
-        (json!({"prompt": "Hello", "prompt-type": "TTS", "max-replays": 4}), "max-replays"),
+        (
+            json!({"prompt": "/prompts/none.wav", "prompt-type": "File"}),
+            "prompt",
+        ),
+        (
+            json!({"prompt": "x".repeat(751), "prompt-type": "TTS"}),
+            "prompt",
+        ),
+        (
+            json!({"prompt": "Hello", "prompt-type": "TTS", "max-replays": 4}),
+            "max-replays",
+        ),
     ];
     for (patch, field) in cases {
         let mut body = base.clone();

@@ -49,14 +49,20 @@ async fn each_broken_rule_is_a_400_naming_its_field() {
         (json!({"callees": "+31612345678"}), "callees"),
         (json!({"callees": ["+31612345679", "nope"]}), "callees[1]"),
         (json!({"callees": ["+31612345679", 5]}), "callees[1]"),
-        (json!({"disable-callees-validation": "yes"}), "disable-callees-validation"),
+        (
+            json!({"disable-callees-validation": "yes"}),
+            "disable-callees-validation",
+        ),
         (json!({"caller": null}), "caller"),
         (json!({"caller": ""}), "caller"),
         (json!({"caller": "+3120123456712345678901234"}), "caller"),
         (json!({"caller": "CMcom"}), "caller"),
         (json!({"caller": 31201234567u64}), "caller"),
         (json!({"anonymous": "true"}), "anonymous"),
-        (json!({"callback-url": "ftp://example.test/x"}), "callback-url"),
+        (
+            json!({"callback-url": "ftp://example.test/x"}),
+            "callback-url",
+        ),
         (json!({"callback-url": "not a url"}), "callback-url"),
         (json!({"callback-url": 7}), "callback-url"),
         (json!({"max-ringing-timeout": 9}), "max-ringing-timeout"),
@@ -93,7 +99,10 @@ async fn each_broken_rule_is_a_400_naming_its_field() {
             json!({"voice": {"language": "qq-QQ"}, "code-type": "TTS"}),
             "voice.language",
         ),
-        (json!({"voicemail-response": "Hangup"}), "voicemail-response"),
+        (
+            json!({"voicemail-response": "Hangup"}),
+            "voicemail-response",
+        ),
         (json!({"voicemail-response": 3}), "voicemail-response"),
     ];
     let mut all: Vec<(Value, String)> = cases
@@ -101,7 +110,12 @@ async fn each_broken_rule_is_a_400_naming_its_field() {
         .map(|(p, f)| (with(p), f.to_owned()))
         .collect();
     // The same four rules for every prompt.
-    for p in ["intro-prompt", "code-prompt", "replay-prompt", "outro-prompt"] {
+    for p in [
+        "intro-prompt",
+        "code-prompt",
+        "replay-prompt",
+        "outro-prompt",
+    ] {
         let t = format!("{p}-type");
         all.push((with(json!({ &t: "TTS" })), p.to_owned()));
         all.push((with(json!({ p: "Hello" })), t.clone()));
@@ -110,9 +124,18 @@ async fn each_broken_rule_is_a_400_naming_its_field() {
         all.push((with(json!({ p: "", &t: "TTS" })), p.to_owned()));
         all.push((with(json!({ p: long(751), &t: "TTS" })), p.to_owned()));
         all.push((with(json!({ p: long(751), &t: "TTS_SSML" })), p.to_owned()));
-        all.push((with(json!({ p: "/prompts/nope.wav", &t: "File" })), p.to_owned()));
-        all.push((with(json!({ p: "/../defaults/x.wav", &t: 0 })), p.to_owned()));
-        all.push((with(json!({ p: "/Prompts/Intro.wav", &t: "file" })), p.to_owned()));
+        all.push((
+            with(json!({ p: "/prompts/nope.wav", &t: "File" })),
+            p.to_owned(),
+        ));
+        all.push((
+            with(json!({ p: "/../defaults/x.wav", &t: 0 })),
+            p.to_owned(),
+        ));
+        all.push((
+            with(json!({ p: "/Prompts/Intro.wav", &t: "file" })),
+            p.to_owned(),
+        ));
     }
     for (body, field) in &all {
         let (status, resp) = d.otp(body).await;

@@ -107,7 +107,9 @@ impl CallExecutor for ScriptedExecutor {
                 }
             }
             counters.running.fetch_sub(1, Ordering::SeqCst);
-            let answered_on = script.answered.then(|| started + Duration::from_millis(1500));
+            let answered_on = script
+                .answered
+                .then(|| started + Duration::from_millis(1500));
             CallOutcome {
                 result: script.result,
                 started_on: started,
@@ -227,7 +229,10 @@ impl TestDaemon {
             if status == 200 && body["state"] == "ended" {
                 return body;
             }
-            assert!(Instant::now() < deadline, "call {call_id} did not end: {body}");
+            assert!(
+                Instant::now() < deadline,
+                "call {call_id} did not end: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -266,7 +271,9 @@ impl Receiver {
 
     pub async fn start_on(addr: SocketAddr, statuses: &[u16]) -> Receiver {
         let received = Arc::new(Mutex::new(Vec::new()));
-        let statuses = Arc::new(Mutex::new(statuses.iter().copied().collect::<VecDeque<_>>()));
+        let statuses = Arc::new(Mutex::new(
+            statuses.iter().copied().collect::<VecDeque<_>>(),
+        ));
         let (r, s) = (Arc::clone(&received), Arc::clone(&statuses));
         let app = axum::Router::new().route(
             "/{*path}",
@@ -294,6 +301,11 @@ impl Receiver {
 
     pub fn url(&self) -> String {
         format!("http://{}/hooks/voice", self.addr)
+    }
+
+    /// Replaces the statuses still to be answered.
+    pub fn set_statuses(&self, statuses: &[u16]) {
+        *self.statuses.lock().unwrap() = statuses.iter().copied().collect();
     }
 
     pub fn stop(&self) {
