@@ -150,3 +150,19 @@ pub fn bursts(tones: &[Tone], on_ms: f64, off_ms: f64) -> Vec<f64> {
     }
     buf
 }
+
+/// A telephone-event payload.
+pub fn te(code: u8, end: bool, volume: u8, duration: u16) -> [u8; 4] {
+    voice_otp_dtmf::TelephoneEvent {
+        code,
+        end,
+        volume,
+        duration,
+    }
+    .to_bytes()
+}
+
+/// Drains a tracker's events.
+pub fn drain(t: &mut voice_otp_dtmf::Rfc4733Tracker) -> Vec<DtmfEvent> {
+    std::iter::from_fn(|| t.poll_event()).collect()
+}
