@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use voice_otp_media::{CodeType, Voice};
+use voice_otp_media::{AudioRoot, CodeType, Voice};
 
 /// Largest accepted upload.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -94,65 +94,52 @@ impl AudioFiles {
             .find(|p| p.is_file())
     }
 
-    /// A `File` prompt: a valid path that exists. Returns the normalised path.
+    /// A `File` prompt: a valid path that exists (user store, then shipped defaults, as
+    /// the renderer will look it up). Returns the normalised path.
     pub(crate) fn check_prompt_file(&self, path: &str) -> Result<String, String> {
         let (norm, _) = normalise_path(path).map_err(|e| e.to_string())?;
-        if self.resolve(&norm).is_none() {
-            return Err(format!("audio file {norm} does not exist"));
-        }
+        self.root().check_prompt(&norm).map_err(|e| e.to_string())?;
         Ok(norm)
     }
 
-    /// The spelling files a code needs. Custom: the user's `/spelling/<lang>/` only, and a
-    /// missing character names its file. Default: the shipped set of the language, else of
-    /// its base language (`en-GB` -> `en`), else the `en-GB` set.
+    /// The spelling files a code needs, looked up exactly as the renderer will: Custom from
+    /// the user's `/spelling/<lang>/` only (a missing character names its file), Default
+    /// from the shipped set with its language fallback.
     pub(crate) fn check_code(
         &self,
         code: &str,
         code_type: CodeType,
         voice: &Voice,
     ) -> Result<(), String> {
-        match code_type {
-            CodeType::Tts => Ok(()),
-            CodeType::Custom => {
-                let lang = &voice.language;
-                for c in code.chars() {
-                    let file = format!("{}.wav", c.to_ascii_lowercase());
-                    if !self.user.join("spelling").join(lang).join(&file).is_file() {
-                        return Err(format!("missing spelling file /spelling/{lang}/{file}"));
-                    }
-                }
-                Ok(())
-            }
-            CodeType::Default => {
-                let base = voice.language.split('-').next().unwrap_or("");
-                let set = [voice.language.as_str(), base, "en-GB"]
-                    .into_iter()
-                    .map(|l| self.defaults.join("spelling").join(l))
-                    .find(|d| d.is_dir());
-                let Some(set) = set else {
-                    return Err(format!(
-                        "no shipped spelling audio for {} (nor for en-GB)",
-                        voice.language
-                    ));
-                };
-                for c in code.chars() {
-                    let file = format!("{}.wav", c.to_ascii_lowercase());
-                    if !set.join(&file).is_file() {
-                        return Err(format!(
-                            "shipped spelling set {} has no {file}",
-                            set.display()
-                        ));
-                    }
-                }
-                Ok(())
-            }
+        let root = self.root();
+        for c in code.chars() {
+            let found = match code_type {
+                CodeType::Tts => return Ok(()),
+                CodeType::Custom => root.custom_spelling(&voice.language, c),
+                CodeType::Default => root.default_spelling(&voice.language, c),
+            };
+            found.map_err(|e| e.to_string())?;
         }
+        Ok(())
     }
 
-    /// A TTS voice this build can speak.
-    pub(crate) fn check_voice(&self, voice: &Voice) -> Result<(), String> {
-        crate::tts::check_voice(voice)
+    /// A TTS voice the engine can speak: (field, reason) when not.
+    pub(crate) fn check_voice(&self, voice: &Voice) -> Result<(), (&'static str, String)> {
+        use voice_otp_media::{MediaError, Tts};
+        voice_otp_media::EspeakNg::new()
+            .validate_voice(voice)
+            .map_err(|e| {
+                let field = match e {
+                    MediaError::UnsupportedVoiceNumber { .. } => "voice.number",
+                    MediaError::InvalidVolume(_) => "voice.volume",
+                    _ => "voice.language",
+                };
+                (field, e.to_string())
+            })
+    }
+
+    fn root(&self) -> AudioRoot {
+        AudioRoot::new(Some(self.user.clone()), self.defaults.clone())
     }
 
     /// Converts and stores an upload; returns (normalised path, samples stored).

@@ -27,7 +27,6 @@ mod event;
 mod metrics;
 mod request;
 mod store;
-mod tts;
 
 pub use api::ApiError;
 pub use callbacks::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};

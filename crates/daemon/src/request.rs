@@ -483,8 +483,8 @@ pub(crate) fn validate(
         .iter()
         .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
         || (code.is_some() && code_type == CodeType::Tts);
-    if uses_tts && let Err(message) = audio.check_voice(&voice) {
-        errors.add("voice.language", message);
+    if uses_tts && let Err((field, message)) = audio.check_voice(&voice) {
+        errors.add(field, message);
     }
 
     if !errors.0.is_empty() {
