@@ -59,6 +59,17 @@ impl G711Law {
             G711Law::Ulaw => 0xFF,
         }
     }
+
+    /// A 20 ms frame of silence (160 codes), shared and never copied: what the stream
+    /// sends between prompts.
+    pub fn silence_frame(self) -> bytes::Bytes {
+        static ALAW: [u8; crate::FRAME_SAMPLES] = [0xD5; crate::FRAME_SAMPLES];
+        static ULAW: [u8; crate::FRAME_SAMPLES] = [0xFF; crate::FRAME_SAMPLES];
+        match self {
+            G711Law::Alaw => bytes::Bytes::from_static(&ALAW),
+            G711Law::Ulaw => bytes::Bytes::from_static(&ULAW),
+        }
+    }
 }
 
 /// G.191 `alaw_compress` for one sample (only the 13 most significant bits matter).

@@ -190,6 +190,19 @@ fn frames_are_encoded_once_and_shared() {
 }
 
 #[test]
+fn silence_frames_decode_to_zero_and_everything_is_shareable() {
+    for law in G711Law::ALL {
+        let f = law.silence_frame();
+        assert_eq!(f.len(), 160);
+        assert!(f.iter().all(|&c| law.decode(c).unsigned_abs() <= 8));
+    }
+    fn shareable<T: Send + Sync + Clone>() {}
+    fn send_sync<T: Send + Sync>() {}
+    shareable::<Renderer>();
+    send_sync::<voice_otp_media::RenderedAudio>();
+}
+
+#[test]
 fn invalid_codes_are_refused() {
     let (_d, r) = setup(RenderConfig::default());
     assert!(
