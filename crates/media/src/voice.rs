@@ -2,7 +2,7 @@
 //! where a prompt comes from. These types are shared by the daemon (validation), the call
 //! crate (the call specification) and the renderer.
 
-/// Gender of a TTS voice (`Male`[0] / `Female`[1] in the API).
+/// Gender of a TTS voice (`Male` = 0 / `Female` = 1 in the API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Gender {
     /// A male voice.
