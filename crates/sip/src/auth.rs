@@ -208,7 +208,10 @@ mod tests {
             "0a4f113b",
             1,
         );
-        assert!(v.contains("response=\"6629fae49393a05397450978507c4ef1\""), "{v}");
+        assert!(
+            v.contains("response=\"6629fae49393a05397450978507c4ef1\""),
+            "{v}"
+        );
         assert!(v.contains("nc=00000001"));
     }
 
@@ -230,14 +233,23 @@ mod tests {
             1,
         );
         assert!(
-            v.contains("response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\""),
+            v.contains(
+                "response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\""
+            ),
             "{v}"
         );
     }
 
     #[test]
     fn garbage_is_an_error() {
-        for g in ["", "Digest", "Basic realm=x", "Digest realm=\"x", "Digest =x", "Digest nonce=1"] {
+        for g in [
+            "",
+            "Digest",
+            "Basic realm=x",
+            "Digest realm=\"x",
+            "Digest =x",
+            "Digest nonce=1",
+        ] {
             assert!(Challenge::parse(g).is_err(), "{g}");
         }
     }

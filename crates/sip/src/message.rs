@@ -116,7 +116,8 @@ impl SipMessage {
 
     /// `tag` parameter of From.
     pub fn from_tag(&self) -> Option<&str> {
-        self.header("From").and_then(|v| param(addr_params(v), "tag"))
+        self.header("From")
+            .and_then(|v| param(addr_params(v), "tag"))
     }
 
     /// `tag` parameter of To.
@@ -326,10 +327,10 @@ pub(crate) fn addr_params(v: &str) -> &str {
 
 /// The URI inside `<>` of a name-addr, or the addr-spec without parameters.
 pub(crate) fn addr_uri(v: &str) -> &str {
-    if let (Some(open), Some(close)) = (v.find('<'), v.rfind('>')) {
-        if open < close {
-            return v[open + 1..close].trim();
-        }
+    if let (Some(open), Some(close)) = (v.find('<'), v.rfind('>'))
+        && open < close
+    {
+        return v[open + 1..close].trim();
     }
     v.split(';').next().unwrap_or("").trim()
 }

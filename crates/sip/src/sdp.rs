@@ -187,7 +187,9 @@ impl SessionDescription {
             if line.is_empty() {
                 continue;
             }
-            let (kind, value) = line.split_once('=').ok_or(SipError::Sdp("line without '='"))?;
+            let (kind, value) = line
+                .split_once('=')
+                .ok_or(SipError::Sdp("line without '='"))?;
             if kind.len() != 1 {
                 return Err(SipError::Sdp("bad line type"));
             }
@@ -206,7 +208,9 @@ impl SessionDescription {
                         return Err(SipError::Sdp("bad o= line"));
                     }
                     let id = f[1].parse().map_err(|_| SipError::Sdp("bad session id"))?;
-                    let ver = f[2].parse().map_err(|_| SipError::Sdp("bad session version"))?;
+                    let ver = f[2]
+                        .parse()
+                        .map_err(|_| SipError::Sdp("bad session version"))?;
                     if f[3] != "IN" {
                         return Err(SipError::Sdp("bad o= network type"));
                     }
@@ -325,7 +329,11 @@ impl SessionDescription {
                 let _ = write!(s, "c={}\r\n", addr_line(c));
             }
             for r in &m.rtpmaps {
-                let _ = write!(s, "a=rtpmap:{} {}/{}", r.payload_type, r.encoding, r.clock_rate);
+                let _ = write!(
+                    s,
+                    "a=rtpmap:{} {}/{}",
+                    r.payload_type, r.encoding, r.clock_rate
+                );
                 if let Some(ch) = r.channels {
                     let _ = write!(s, "/{ch}");
                 }
@@ -451,7 +459,10 @@ impl SessionDescription {
             payload_type,
             telephone_event_pt,
             ptime: m.ptime.filter(|p| (10..=120).contains(p)).unwrap_or(20),
-            direction: m.direction.or(self.direction).unwrap_or(Direction::SendRecv),
+            direction: m
+                .direction
+                .or(self.direction)
+                .unwrap_or(Direction::SendRecv),
         })
     }
 }
@@ -459,7 +470,10 @@ impl SessionDescription {
 fn parse_media_attribute(m: &mut MediaDescription, value: &str) -> Result<(), SipError> {
     if let Some(rest) = value.strip_prefix("rtpmap:") {
         let (pt, enc) = rest.split_once(' ').ok_or(SipError::Sdp("bad rtpmap"))?;
-        let payload_type = pt.trim().parse().map_err(|_| SipError::Sdp("bad rtpmap pt"))?;
+        let payload_type = pt
+            .trim()
+            .parse()
+            .map_err(|_| SipError::Sdp("bad rtpmap pt"))?;
         let mut it = enc.trim().split('/');
         let encoding = it.next().unwrap_or("").to_owned();
         let clock_rate = it
@@ -467,7 +481,10 @@ fn parse_media_attribute(m: &mut MediaDescription, value: &str) -> Result<(), Si
             .and_then(|r| r.parse().ok())
             .ok_or(SipError::Sdp("bad rtpmap rate"))?;
         let channels = match it.next() {
-            Some(c) => Some(c.parse().map_err(|_| SipError::Sdp("bad rtpmap channels"))?),
+            Some(c) => Some(
+                c.parse()
+                    .map_err(|_| SipError::Sdp("bad rtpmap channels"))?,
+            ),
             None => None,
         };
         if encoding.is_empty() {
@@ -481,10 +498,17 @@ fn parse_media_attribute(m: &mut MediaDescription, value: &str) -> Result<(), Si
         });
     } else if let Some(rest) = value.strip_prefix("fmtp:") {
         let (pt, params) = rest.split_once(' ').unwrap_or((rest, ""));
-        let pt = pt.trim().parse().map_err(|_| SipError::Sdp("bad fmtp pt"))?;
+        let pt = pt
+            .trim()
+            .parse()
+            .map_err(|_| SipError::Sdp("bad fmtp pt"))?;
         m.fmtps.push((pt, params.trim().to_owned()));
     } else if let Some(rest) = value.strip_prefix("ptime:") {
-        m.ptime = Some(rest.trim().parse().map_err(|_| SipError::Sdp("bad ptime"))?);
+        m.ptime = Some(
+            rest.trim()
+                .parse()
+                .map_err(|_| SipError::Sdp("bad ptime"))?,
+        );
     } else if let Some(d) = parse_direction(value) {
         m.direction = Some(d);
     } else {

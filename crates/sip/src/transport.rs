@@ -91,7 +91,12 @@ enum Command {
     Dial(Box<CallRequest>, DialReply),
     Cancel(CallKey),
     Hangup(CallKey),
-    Info(CallKey, String, Bytes, oneshot::Sender<Result<(), SipError>>),
+    Info(
+        CallKey,
+        String,
+        Bytes,
+        oneshot::Sender<Result<(), SipError>>,
+    ),
     Shutdown,
 }
 
@@ -361,10 +366,10 @@ impl Driver {
             match ev.key() {
                 Some(key) => {
                     let terminal = ev.is_terminal();
-                    if let Some(tx) = self.calls.get(&key) {
-                        if tx.try_send(ev).is_err() {
-                            tracing::warn!(%key, "SIP event dropped: receiver full or gone");
-                        }
+                    if let Some(tx) = self.calls.get(&key)
+                        && tx.try_send(ev).is_err()
+                    {
+                        tracing::warn!(%key, "SIP event dropped: receiver full or gone");
                     }
                     if terminal {
                         self.calls.remove(&key);
@@ -434,9 +439,13 @@ fn advertised_addr(bound: SocketAddr, trunk: SocketAddr) -> Result<SocketAddr, S
         return Ok(bound);
     }
     let probe_bind: SocketAddr = if trunk.is_ipv4() {
-        "0.0.0.0:0".parse().map_err(|_| SipError::Resolve(String::new()))?
+        "0.0.0.0:0"
+            .parse()
+            .map_err(|_| SipError::Resolve(String::new()))?
     } else {
-        "[::]:0".parse().map_err(|_| SipError::Resolve(String::new()))?
+        "[::]:0"
+            .parse()
+            .map_err(|_| SipError::Resolve(String::new()))?
     };
     let probe = std::net::UdpSocket::bind(probe_bind)?;
     probe.connect(trunk)?;
@@ -447,7 +456,10 @@ fn advertised_addr(bound: SocketAddr, trunk: SocketAddr) -> Result<SocketAddr, S
 /// 18.3). `Ok(None)` means more bytes are needed; an error means the stream is unusable.
 pub fn frame_stream(buf: &mut BytesMut) -> Result<Option<Bytes>, SipError> {
     // Leading CRLFs are keepalives (RFC 5626 4.4.1).
-    let lead = buf.iter().take_while(|b| **b == b'\r' || **b == b'\n').count();
+    let lead = buf
+        .iter()
+        .take_while(|b| **b == b'\r' || **b == b'\n')
+        .count();
     let _ = buf.split_to(lead);
     let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
         if buf.len() > MAX_STREAM_MESSAGE {

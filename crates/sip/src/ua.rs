@@ -209,7 +209,11 @@ impl UserAgent {
     }
 
     fn contact(&self, user: &str) -> String {
-        let t = if self.reliable() { ";transport=tcp" } else { "" };
+        let t = if self.reliable() {
+            ";transport=tcp"
+        } else {
+            ""
+        };
         format!("<sip:{user}@{}{t}>", self.config.local_addr)
     }
 
@@ -226,7 +230,11 @@ impl UserAgent {
         };
         let call_id = format!("{}@voice-otp", self.token(12));
         let local_tag = self.token(8);
-        let transport_param = if self.reliable() { ";transport=tcp" } else { "" };
+        let transport_param = if self.reliable() {
+            ";transport=tcp"
+        } else {
+            ""
+        };
         let request_uri = format!("sip:{}@{}{transport_param}", req.callee, trunk.host);
         let domain = &self.config.from_domain;
         let from = if req.anonymous {
@@ -424,7 +432,16 @@ impl UserAgent {
         let branch = inv.branch.clone();
         let dest = call.trunk.addr;
         let guard = now + 64 * self.t1();
-        self.start_non_invite(now, key, branch, "CANCEL", Purpose::Cancel, request, dest, None);
+        self.start_non_invite(
+            now,
+            key,
+            branch,
+            "CANCEL",
+            Purpose::Cancel,
+            request,
+            dest,
+            None,
+        );
         if let Some(call) = self.calls.get_mut(&key) {
             call.cancel_sent = true;
             if let Some(inv) = call.invites.last_mut() {
@@ -479,6 +496,7 @@ impl UserAgent {
     }
 
     /// Builds and sends an in-dialog request (BYE or INFO) for the dialog with `remote_tag`.
+    #[allow(clippy::too_many_arguments)]
     fn send_in_dialog(
         &mut self,
         now: Instant,
@@ -674,11 +692,11 @@ impl UserAgent {
 
     /// Fires every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if let (Some(at), Some(every)) = (self.keepalive_at, self.config.keepalive) {
-            if at <= now {
-                self.keepalive_at = Some(now + every);
-                self.send_options(now);
-            }
+        if let (Some(at), Some(every)) = (self.keepalive_at, self.config.keepalive)
+            && at <= now
+        {
+            self.keepalive_at = Some(now + every);
+            self.send_options(now);
         }
         let mut options = std::mem::take(&mut self.options);
         let mut unreachable = false;
@@ -709,17 +727,17 @@ impl UserAgent {
         if tx.timer_f.is_some_and(|f| f <= now) {
             return NitStep::TimedOut;
         }
-        if let Some((at, interval)) = tx.timer_e {
-            if at <= now {
-                // Timer E: doubling up to T2 while trying, T2 once a provisional came.
-                let next = if tx.state == NonInviteState::Proceeding {
-                    self.config.timers.t2
-                } else {
-                    (interval * 2).min(self.config.timers.t2)
-                };
-                tx.timer_e = Some((now + next, next));
-                self.transmit(tx.destination, tx.request.clone());
-            }
+        if let Some((at, interval)) = tx.timer_e
+            && at <= now
+        {
+            // Timer E: doubling up to T2 while trying, T2 once a provisional came.
+            let next = if tx.state == NonInviteState::Proceeding {
+                self.config.timers.t2
+            } else {
+                (interval * 2).min(self.config.timers.t2)
+            };
+            tx.timer_e = Some((now + next, next));
+            self.transmit(tx.destination, tx.request.clone());
         }
         NitStep::Keep
     }
@@ -732,16 +750,17 @@ impl UserAgent {
         let mut cancel_gave_up = false;
         let dest = call.trunk.addr;
         for inv in &mut call.invites {
-            if let Some((at, interval)) = inv.timer_a {
-                if at <= now && inv.state == InviteState::Calling {
-                    let next = interval * 2;
-                    inv.timer_a = Some((now + next, next));
-                    self.transmits.push_back(Transmit {
-                        destination: dest,
-                        transport: self.config.transport,
-                        payload: inv.request.clone(),
-                    });
-                }
+            if let Some((at, interval)) = inv.timer_a
+                && at <= now
+                && inv.state == InviteState::Calling
+            {
+                let next = interval * 2;
+                inv.timer_a = Some((now + next, next));
+                self.transmits.push_back(Transmit {
+                    destination: dest,
+                    transport: self.config.transport,
+                    payload: inv.request.clone(),
+                });
             }
             if inv.timer_b.is_some_and(|b| b <= now) && inv.state == InviteState::Calling {
                 inv.state = InviteState::Terminated;
@@ -822,13 +841,12 @@ impl UserAgent {
 
     /// Drops a call once its terminal event is out and no transaction needs it any more.
     fn reap(&mut self, key: CallKey) {
-        let done = self.calls.get(&key).is_some_and(|c| {
-            c.terminal_sent && c.invites.is_empty() && c.non_invites.is_empty()
-        });
-        if done {
-            if let Some(call) = self.calls.remove(&key) {
-                self.by_call_id.remove(&call.call_id);
-            }
+        let done = self
+            .calls
+            .get(&key)
+            .is_some_and(|c| c.terminal_sent && c.invites.is_empty() && c.non_invites.is_empty());
+        if done && let Some(call) = self.calls.remove(&key) {
+            self.by_call_id.remove(&call.call_id);
         }
     }
 
@@ -865,7 +883,8 @@ impl UserAgent {
                 if code >= 200 {
                     let tx = &mut self.options[i];
                     if tx.state != NonInviteState::Completed {
-                        self.events.push_back(SipEvent::TrunkStatus { reachable: true });
+                        self.events
+                            .push_back(SipEvent::TrunkStatus { reachable: true });
                     }
                     complete_non_invite(tx, now, reliable, t4);
                 }
@@ -919,18 +938,21 @@ impl UserAgent {
         let purpose = tx.purpose.clone();
         let retried = tx.auth_retried;
         let tag = tx.dialog_tag.clone();
-        if purpose == Purpose::Bye && (code == 401 || code == 407) && !retried {
-            if let (Some(tag), Ok(())) = (tag, self.prepare_auth(key, code, msg)) {
-                self.send_in_dialog(now, key, "BYE", Purpose::Bye, &tag, None, true);
-                if let Some(tx) = self
-                    .calls
-                    .get_mut(&key)
-                    .and_then(|c| c.non_invites.last_mut())
-                {
-                    tx.auth_retried = true;
-                }
-                return;
+        if purpose == Purpose::Bye
+            && (code == 401 || code == 407)
+            && !retried
+            && let Some(tag) = tag
+            && self.prepare_auth(key, code, msg).is_ok()
+        {
+            self.send_in_dialog(now, key, "BYE", Purpose::Bye, &tag, None, true);
+            if let Some(tx) = self
+                .calls
+                .get_mut(&key)
+                .and_then(|c| c.non_invites.last_mut())
+            {
+                tx.auth_retried = true;
             }
+            return;
         }
         if purpose == Purpose::Bye {
             self.finish_bye(key, Some(code));
@@ -1146,7 +1168,10 @@ impl UserAgent {
             .map(|c| addr_uri(c).to_owned())
             .unwrap_or_else(|| call.request_uri.clone());
         let route_set: Vec<String> = {
-            let mut rr: Vec<String> = msg.header_values("Record-Route").map(str::to_owned).collect();
+            let mut rr: Vec<String> = msg
+                .header_values("Record-Route")
+                .map(str::to_owned)
+                .collect();
             rr.reverse();
             rr
         };
@@ -1228,7 +1253,15 @@ impl UserAgent {
                 "ACK" => {}
                 "OPTIONS" => self.respond(from, msg, 200, "OK", None, &[], b""),
                 "INVITE" => self.respond(from, msg, 603, "Decline", None, &[], b""),
-                _ => self.respond(from, msg, 481, "Call/Transaction Does Not Exist", None, &[], b""),
+                _ => self.respond(
+                    from,
+                    msg,
+                    481,
+                    "Call/Transaction Does Not Exist",
+                    None,
+                    &[],
+                    b"",
+                ),
             }
             return;
         };
@@ -1280,7 +1313,15 @@ impl UserAgent {
                             }
                         }
                         Err(_) => {
-                            self.respond(from, msg, 488, "Not Acceptable Here", Some(&local_tag), &[], b"");
+                            self.respond(
+                                from,
+                                msg,
+                                488,
+                                "Not Acceptable Here",
+                                Some(&local_tag),
+                                &[],
+                                b"",
+                            );
                             return;
                         }
                     }
@@ -1306,7 +1347,15 @@ impl UserAgent {
                     offer.as_bytes(),
                 );
             }
-            "CANCEL" => self.respond(from, msg, 481, "Call/Transaction Does Not Exist", None, &[], b""),
+            "CANCEL" => self.respond(
+                from,
+                msg,
+                481,
+                "Call/Transaction Does Not Exist",
+                None,
+                &[],
+                b"",
+            ),
             _ => self.respond(
                 from,
                 msg,
@@ -1321,6 +1370,7 @@ impl UserAgent {
     }
 
     /// Sends a response to a far-end request, echoing Via/From/To/Call-ID/CSeq.
+    #[allow(clippy::too_many_arguments)]
     fn respond(
         &mut self,
         to_addr: SocketAddr,

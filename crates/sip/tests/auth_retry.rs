@@ -14,7 +14,11 @@ fn creds() -> voice_otp_sip::UaConfig {
 }
 
 fn field<'a>(h: &'a str, name: &str) -> &'a str {
-    let start = h.find(&format!("{name}=")).unwrap_or_else(|| panic!("{name} in {h}")) + name.len() + 1;
+    let start = h
+        .find(&format!("{name}="))
+        .unwrap_or_else(|| panic!("{name} in {h}"))
+        + name.len()
+        + 1;
     let rest = &h[start..];
     if let Some(r) = rest.strip_prefix('"') {
         &r[..r.find('"').unwrap()]
@@ -25,7 +29,11 @@ fn field<'a>(h: &'a str, name: &str) -> &'a str {
 
 fn check_digest(auth: &str, method: &str, sha: bool) {
     let hash = |s: String| {
-        if sha { hex::encode(Sha256::digest(s.as_bytes())) } else { hex::encode(Md5::digest(s.as_bytes())) }
+        if sha {
+            hex::encode(Sha256::digest(s.as_bytes()))
+        } else {
+            hex::encode(Md5::digest(s.as_bytes()))
+        }
     };
     let realm = field(auth, "realm");
     let uri = field(auth, "uri");
@@ -72,7 +80,13 @@ fn www_authenticate_md5_qop_auth() {
     assert_eq!(field(auth, "opaque"), "op");
     assert!(auth.contains("algorithm=MD5"));
     // The retried INVITE can be answered normally.
-    h.reply(&retry, 200, Some("ok"), &[("Contact", "<sip:uas@127.0.0.1:5060>")], ANSWER_SDP);
+    h.reply(
+        &retry,
+        200,
+        Some("ok"),
+        &[("Contact", "<sip:uas@127.0.0.1:5060>")],
+        ANSWER_SDP,
+    );
     let ack = h.sent_one("ACK");
     assert_eq!(ack.cseq(), Some((2, "ACK")));
     assert!(matches!(h.events()[..], [SipEvent::Answered { .. }]));
@@ -86,7 +100,9 @@ fn proxy_authenticate_sha256() {
         "Digest realm=\"proxy.example\", nonce=\"n2\", qop=\"auth,auth-int\", algorithm=SHA-256",
     );
     assert!(retry.header("Authorization").is_none());
-    let auth = retry.header("Proxy-Authorization").expect("Proxy-Authorization");
+    let auth = retry
+        .header("Proxy-Authorization")
+        .expect("Proxy-Authorization");
     check_digest(auth, "INVITE", true);
     assert!(auth.contains("algorithm=SHA-256"));
 }
@@ -98,17 +114,41 @@ fn second_challenge_with_same_nonce_fails() {
     h.reply(&retry, 401, Some("b"), &[("WWW-Authenticate", ch)], "");
     assert_eq!(h.sent_one("ACK").cseq(), Some((2, "ACK")));
     let key = voice_otp_sip::CallKey(1);
-    assert_eq!(h.events(), [SipEvent::Failed { key, reason: FailReason::AuthFailed { code: 401 } }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Failed {
+            key,
+            reason: FailReason::AuthFailed { code: 401 }
+        }]
+    );
 }
 
 #[test]
 fn stale_nonce_gets_a_new_try() {
-    let (mut h, _, retry) = challenged(401, "WWW-Authenticate", "Digest realm=\"r\", nonce=\"n1\", qop=\"auth\"");
-    h.reply(&retry, 401, Some("b"), &[("WWW-Authenticate", "Digest realm=\"r\", nonce=\"n2\", stale=true, qop=\"auth\"")], "");
+    let (mut h, _, retry) = challenged(
+        401,
+        "WWW-Authenticate",
+        "Digest realm=\"r\", nonce=\"n1\", qop=\"auth\"",
+    );
+    h.reply(
+        &retry,
+        401,
+        Some("b"),
+        &[(
+            "WWW-Authenticate",
+            "Digest realm=\"r\", nonce=\"n2\", stale=true, qop=\"auth\"",
+        )],
+        "",
+    );
     let sent = h.sent();
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[1].cseq(), Some((3, "INVITE")));
-    assert!(sent[1].header("Authorization").unwrap().contains("nonce=\"n2\""));
+    assert!(
+        sent[1]
+            .header("Authorization")
+            .unwrap()
+            .contains("nonce=\"n2\"")
+    );
 }
 
 #[test]
@@ -116,7 +156,19 @@ fn challenge_without_credentials_fails() {
     let mut h = Harness::udp();
     let key = h.call(request());
     let inv = h.sent_one("INVITE");
-    h.reply(&inv, 407, Some("a"), &[("Proxy-Authenticate", "Digest realm=\"r\", nonce=\"n\"")], "");
+    h.reply(
+        &inv,
+        407,
+        Some("a"),
+        &[("Proxy-Authenticate", "Digest realm=\"r\", nonce=\"n\"")],
+        "",
+    );
     h.sent_one("ACK");
-    assert_eq!(h.events(), [SipEvent::Failed { key, reason: FailReason::AuthFailed { code: 407 } }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Failed {
+            key,
+            reason: FailReason::AuthFailed { code: 407 }
+        }]
+    );
 }

@@ -8,16 +8,28 @@ fn shown_caller_id() {
     h.call(request());
     let inv = h.sent_one("INVITE");
     let from = inv.header("From").unwrap();
-    assert!(from.starts_with("<sip:+3197010@otp.example>;tag="), "{from}");
-    assert_eq!(inv.header("P-Asserted-Identity"), Some("<sip:+3197010@otp.example>"));
+    assert!(
+        from.starts_with("<sip:+3197010@otp.example>;tag="),
+        "{from}"
+    );
+    assert_eq!(
+        inv.header("P-Asserted-Identity"),
+        Some("<sip:+3197010@otp.example>")
+    );
     assert_eq!(inv.header("Privacy"), None);
     assert_eq!(inv.header("To"), Some("<sip:+31612345678@trunk.example>"));
-    assert!(matches!(&inv.start, voice_otp_sip::StartLine::Request { uri, .. } if uri == "sip:+31612345678@trunk.example"));
+    assert!(
+        matches!(&inv.start, voice_otp_sip::StartLine::Request { uri, .. } if uri == "sip:+31612345678@trunk.example")
+    );
     assert_eq!(inv.header("User-Agent"), Some("voice-otp-test"));
     assert_eq!(inv.header("Max-Forwards"), Some("70"));
     assert!(inv.header("Allow").unwrap().contains("BYE"));
     assert!(inv.header("Supported").is_some());
-    assert!(inv.header("Contact").unwrap().contains("+3197010@127.0.0.1:5070"));
+    assert!(
+        inv.header("Contact")
+            .unwrap()
+            .contains("+3197010@127.0.0.1:5070")
+    );
 }
 
 #[test]
@@ -28,10 +40,19 @@ fn hidden_caller_id() {
     h.call(req);
     let inv = h.sent_one("INVITE");
     let from = inv.header("From").unwrap();
-    assert!(from.starts_with("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag="), "{from}");
+    assert!(
+        from.starts_with("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag="),
+        "{from}"
+    );
     assert_eq!(inv.header("Privacy"), Some("id"));
-    assert_eq!(inv.header("P-Asserted-Identity"), Some("<sip:+3197010@otp.example>"));
-    assert!(!inv.header("Contact").unwrap().contains("3197010"), "Contact must not leak the number");
+    assert_eq!(
+        inv.header("P-Asserted-Identity"),
+        Some("<sip:+3197010@otp.example>")
+    );
+    assert!(
+        !inv.header("Contact").unwrap().contains("3197010"),
+        "Contact must not leak the number"
+    );
 }
 
 #[test]

@@ -18,7 +18,13 @@ fn request_terminated_is_acked_and_ends_the_call() {
     let ack = h.sent_one("ACK");
     assert_eq!(ack.top_branch(), inv.top_branch());
     assert_eq!(ack.cseq(), Some((1, "ACK")));
-    assert_eq!(h.events(), [SipEvent::Ended { key, reason: EndReason::Cancelled { code: Some(487) } }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Ended {
+            key,
+            reason: EndReason::Cancelled { code: Some(487) }
+        }]
+    );
     h.run_for(Duration::from_secs(40));
     assert_eq!(h.ua.active_calls(), 0);
 }
@@ -29,12 +35,22 @@ fn cancel_before_any_response_waits_for_a_provisional() {
     let key = h.call(request());
     let inv = h.sent_one("INVITE");
     h.ua.cancel(h.now, key);
-    assert!(h.sent().is_empty(), "RFC 3261 9.1: no CANCEL before a provisional");
+    assert!(
+        h.sent().is_empty(),
+        "RFC 3261 9.1: no CANCEL before a provisional"
+    );
     let sends = h.run_for(Duration::from_millis(600));
-    assert_eq!(kind(&sends[0].1), "INVITE", "the INVITE is still retransmitted");
+    assert_eq!(
+        kind(&sends[0].1),
+        "INVITE",
+        "the INVITE is still retransmitted"
+    );
     h.reply(&inv, 100, None, &[], "");
     h.sent_one("CANCEL");
-    assert!(h.events().is_empty(), "no Provisional event for a call being cancelled");
+    assert!(
+        h.events().is_empty(),
+        "no Provisional event for a call being cancelled"
+    );
 }
 
 #[test]
@@ -48,5 +64,11 @@ fn cancel_with_no_final_response_gives_up_after_64_t1() {
     let cancel = h.sent_one("CANCEL");
     h.reply(&cancel, 200, None, &[], "");
     h.run_for(Duration::from_secs(33));
-    assert_eq!(h.events(), [SipEvent::Ended { key, reason: EndReason::Cancelled { code: None } }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Ended {
+            key,
+            reason: EndReason::Cancelled { code: None }
+        }]
+    );
 }

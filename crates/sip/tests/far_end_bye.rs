@@ -13,7 +13,13 @@ fn remote_bye_is_answered_and_ends_the_call() {
     let ok = h.sent_one("200");
     assert_eq!(ok.cseq(), Some((1, "BYE")));
     assert_eq!(ok.top_branch(), Some("z9hG4bKfar1BYE"));
-    assert_eq!(h.events(), [SipEvent::Ended { key, reason: EndReason::RemoteBye }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Ended {
+            key,
+            reason: EndReason::RemoteBye
+        }]
+    );
     // A retransmitted BYE is answered again, without a second event.
     h.feed(&bye);
     h.sent_one("200");

@@ -9,14 +9,22 @@ fn second_dialog_is_acked_and_byed() {
     let mut h = Harness::udp();
     let key = h.call(request());
     let (inv, _ack) = h.answer(key);
-    h.reply(&inv, 200, Some("fork2"), &[("Contact", "<sip:other@127.0.0.1:5099>")], ANSWER_SDP);
+    h.reply(
+        &inv,
+        200,
+        Some("fork2"),
+        &[("Contact", "<sip:other@127.0.0.1:5099>")],
+        ANSWER_SDP,
+    );
     let sent = h.sent();
     assert_eq!(sent.len(), 2, "{sent:#?}");
     assert_eq!(kind(&sent[0]), "ACK");
     assert_eq!(sent[0].to_tag(), Some("fork2"));
     assert_eq!(kind(&sent[1]), "BYE");
     assert_eq!(sent[1].to_tag(), Some("fork2"));
-    assert!(matches!(&sent[1].start, voice_otp_sip::StartLine::Request { uri, .. } if uri == "sip:other@127.0.0.1:5099"));
+    assert!(
+        matches!(&sent[1].start, voice_otp_sip::StartLine::Request { uri, .. } if uri == "sip:other@127.0.0.1:5099")
+    );
     h.reply(&sent[1], 200, None, &[], "");
     assert!(h.events().is_empty(), "the main call is untouched");
     // The main dialog still works.

@@ -6,12 +6,17 @@ use std::time::Instant;
 use voice_otp_sip::{SessionDescription, UserAgent, frame_stream, parse_message};
 
 fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(dir);
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(dir);
     let mut v: Vec<_> = fs::read_dir(&d)
         .unwrap()
         .map(|e| {
             let p = e.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap())
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
         })
         .collect();
     v.sort();
@@ -71,7 +76,11 @@ fn sip_mutations_never_panic() {
         }
     }
     assert!(rejected > 100);
-    assert_eq!(ua.malformed_count(), rejected, "every rejected datagram is counted");
+    assert_eq!(
+        ua.malformed_count(),
+        rejected,
+        "every rejected datagram is counted"
+    );
 }
 
 #[test]

@@ -22,7 +22,10 @@ fn garbage_is_rejected_with_an_error() {
         let r = parse_message(c);
         assert!(r.is_err(), "{:?} parsed: {r:?}", String::from_utf8_lossy(c));
     }
-    assert!(matches!(parse_message(&vec![b'a'; 70_000]), Err(SipError::Malformed(_))));
+    assert!(matches!(
+        parse_message(&vec![b'a'; 70_000]),
+        Err(SipError::Malformed(_))
+    ));
 }
 
 #[test]

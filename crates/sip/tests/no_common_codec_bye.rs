@@ -11,13 +11,22 @@ fn unusable_answer_is_acked_byed_and_reported() {
     let mut h = Harness::udp();
     let key = h.call(request());
     let inv = h.sent_one("INVITE");
-    h.reply(&inv, 200, Some("x"), &[("Contact", "<sip:uas@127.0.0.1:5060>")], G729_ONLY);
+    h.reply(
+        &inv,
+        200,
+        Some("x"),
+        &[("Contact", "<sip:uas@127.0.0.1:5060>")],
+        G729_ONLY,
+    );
     let sent = h.sent();
     let kinds: Vec<String> = sent.iter().map(kind).collect();
     assert_eq!(kinds, ["ACK", "BYE"]);
     assert_eq!(
         h.events(),
-        [SipEvent::Failed { key, reason: FailReason::NoCommonCodec(NegotiationError::NoCommonCodec) }]
+        [SipEvent::Failed {
+            key,
+            reason: FailReason::NoCommonCodec(NegotiationError::NoCommonCodec)
+        }]
     );
     h.reply(&sent[1], 200, None, &[], "");
     assert!(h.events().is_empty(), "exactly one terminal event");
@@ -28,10 +37,19 @@ fn answer_without_sdp_is_also_refused() {
     let mut h = Harness::udp();
     let key = h.call(request());
     let inv = h.sent_one("INVITE");
-    h.reply(&inv, 200, Some("x"), &[("Contact", "<sip:uas@127.0.0.1:5060>")], "");
+    h.reply(
+        &inv,
+        200,
+        Some("x"),
+        &[("Contact", "<sip:uas@127.0.0.1:5060>")],
+        "",
+    );
     assert_eq!(h.sent().len(), 2);
     assert_eq!(
         h.events(),
-        [SipEvent::Failed { key, reason: FailReason::NoCommonCodec(NegotiationError::NoAnswer) }]
+        [SipEvent::Failed {
+            key,
+            reason: FailReason::NoCommonCodec(NegotiationError::NoAnswer)
+        }]
     );
 }

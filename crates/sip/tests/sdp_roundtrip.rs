@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use voice_otp_sip::{Codec, Direction, NegotiationError, SessionDescription};
 
 fn corpus(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/sdp").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus/sdp")
+        .join(name);
     fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -80,7 +82,13 @@ fn second_m_line_is_kept_and_audio_is_chosen() {
 
 #[test]
 fn our_offer_lists_g711_and_telephone_event_101() {
-    let offer = SessionDescription::offer(7, "192.0.2.5:40000".parse().unwrap(), OFFERED, Some(101), 20);
+    let offer = SessionDescription::offer(
+        7,
+        "192.0.2.5:40000".parse().unwrap(),
+        OFFERED,
+        Some(101),
+        20,
+    );
     let text = offer.to_text();
     assert!(text.contains("m=audio 40000 RTP/AVP 8 0 101\r\n"), "{text}");
     assert!(text.contains("a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"));
@@ -110,6 +118,10 @@ fn rejected_stream_and_garbage_are_errors() {
         b"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nm=audio 1 RTP/AVP 0\r\na=ptime:\r\n",
         b"\xff\xfe",
     ] {
-        assert!(SessionDescription::parse(g).is_err(), "{:?}", String::from_utf8_lossy(g));
+        assert!(
+            SessionDescription::parse(g).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(g)
+        );
     }
 }

@@ -9,9 +9,18 @@ async fn our_bye_ends_the_call() {
     sipp.ready(Transport::Udp).await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40010)).await.unwrap();
-    assert!(matches!(next_final(&mut rx).await, SipEvent::Answered { .. }));
+    assert!(matches!(
+        next_final(&mut rx).await,
+        SipEvent::Answered { .. }
+    ));
     ep.hangup(key).unwrap();
-    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::LocalBye { code: Some(200) } });
+    assert_eq!(
+        next(&mut rx).await,
+        SipEvent::Ended {
+            key,
+            reason: EndReason::LocalBye { code: Some(200) }
+        }
+    );
     assert_eq!(sipp.finish().await, 0);
     ep.shutdown().await;
 }

@@ -17,7 +17,13 @@ async fn run(transport: Transport) {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::RemoteBye });
+    assert_eq!(
+        next(&mut rx).await,
+        SipEvent::Ended {
+            key,
+            reason: EndReason::RemoteBye
+        }
+    );
     assert_eq!(sipp.finish().await, 0);
     assert_eq!(ep.stats().malformed, 0);
     ep.shutdown().await;

@@ -11,7 +11,13 @@ async fn busy_is_reported_and_acked() {
     let (key, mut rx) = ep.dial(call_request(false, 40020)).await.unwrap();
     assert_eq!(
         next_final(&mut rx).await,
-        SipEvent::Failed { key, reason: FailReason::Rejected { code: 486, reason: "Busy Here".into() } }
+        SipEvent::Failed {
+            key,
+            reason: FailReason::Rejected {
+                code: 486,
+                reason: "Busy Here".into()
+            }
+        }
     );
     assert_eq!(sipp.finish().await, 0, "SIPp got our ACK");
     ep.shutdown().await;

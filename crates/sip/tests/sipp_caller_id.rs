@@ -9,9 +9,18 @@ async fn run(scenario: &str, anonymous: bool, port: u16) {
     sipp.ready(Transport::Udp).await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(anonymous, port)).await.unwrap();
-    assert!(matches!(next_final(&mut rx).await, SipEvent::Answered { .. }));
+    assert!(matches!(
+        next_final(&mut rx).await,
+        SipEvent::Answered { .. }
+    ));
     ep.hangup(key).unwrap();
-    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::LocalBye { code: Some(200) } });
+    assert_eq!(
+        next(&mut rx).await,
+        SipEvent::Ended {
+            key,
+            reason: EndReason::LocalBye { code: Some(200) }
+        }
+    );
     assert_eq!(sipp.finish().await, 0, "SIPp's header checks passed");
     ep.shutdown().await;
 }

@@ -10,7 +10,11 @@ async fn early_media_then_answer() {
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40040)).await.unwrap();
     let early = match next(&mut rx).await {
-        SipEvent::Provisional { code: 183, early_media: Some(m), .. } => m,
+        SipEvent::Provisional {
+            code: 183,
+            early_media: Some(m),
+            ..
+        } => m,
         other => panic!("{other:?}"),
     };
     assert_eq!(early.codec, Codec::Pcma);
@@ -19,7 +23,13 @@ async fn early_media_then_answer() {
         other => panic!("{other:?}"),
     }
     ep.hangup(key).unwrap();
-    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::LocalBye { code: Some(200) } });
+    assert_eq!(
+        next(&mut rx).await,
+        SipEvent::Ended {
+            key,
+            reason: EndReason::LocalBye { code: Some(200) }
+        }
+    );
     assert_eq!(sipp.finish().await, 0);
     ep.shutdown().await;
 }

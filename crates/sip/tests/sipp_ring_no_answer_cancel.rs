@@ -9,9 +9,18 @@ async fn cancel_after_ringing() {
     sipp.ready(Transport::Udp).await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40030)).await.unwrap();
-    assert!(matches!(next(&mut rx).await, SipEvent::Provisional { code: 180, .. }));
+    assert!(matches!(
+        next(&mut rx).await,
+        SipEvent::Provisional { code: 180, .. }
+    ));
     ep.cancel(key).unwrap();
-    assert_eq!(next(&mut rx).await, SipEvent::Ended { key, reason: EndReason::Cancelled { code: Some(487) } });
+    assert_eq!(
+        next(&mut rx).await,
+        SipEvent::Ended {
+            key,
+            reason: EndReason::Cancelled { code: Some(487) }
+        }
+    );
     assert_eq!(sipp.finish().await, 0);
     ep.shutdown().await;
 }

@@ -12,10 +12,17 @@ fn invite_is_retransmitted_with_doubling_interval_until_a_provisional() {
     let times: Vec<u128> = sends.iter().map(|(t, _)| t.as_millis()).collect();
     assert_eq!(times, [500, 1500, 3500, 7500]);
     for (_, m) in &sends {
-        assert_eq!(m.to_bytes(), first.to_bytes(), "a retransmission is byte-identical");
+        assert_eq!(
+            m.to_bytes(),
+            first.to_bytes(),
+            "a retransmission is byte-identical"
+        );
     }
     h.reply(&first, 100, None, &[], "");
-    assert!(h.run_for(Duration::from_secs(20)).is_empty(), "timer A stops in Proceeding");
+    assert!(
+        h.run_for(Duration::from_secs(20)).is_empty(),
+        "timer A stops in Proceeding"
+    );
 }
 
 #[test]

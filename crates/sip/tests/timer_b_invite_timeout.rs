@@ -13,7 +13,13 @@ fn unanswered_invite_fails_after_32_seconds() {
     // Retransmissions at 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s.
     assert_eq!(sends.len(), 6);
     let ev = h.events();
-    assert_eq!(ev, [SipEvent::Failed { key, reason: FailReason::Timeout }]);
+    assert_eq!(
+        ev,
+        [SipEvent::Failed {
+            key,
+            reason: FailReason::Timeout
+        }]
+    );
     assert_eq!(h.ua.active_calls(), 0);
     assert_eq!(h.ua.poll_timeout(), None);
 }
@@ -37,5 +43,8 @@ fn a_provisional_stops_timer_b() {
     h.reply(&inv, 180, Some("t"), &[], "");
     h.events();
     h.run_for(Duration::from_secs(120));
-    assert!(h.events().is_empty(), "ringing can last: the daemon's ring timeout ends it");
+    assert!(
+        h.events().is_empty(),
+        "ringing can last: the daemon's ring timeout ends it"
+    );
 }

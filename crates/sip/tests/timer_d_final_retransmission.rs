@@ -12,12 +12,22 @@ fn busy_is_acked_and_retransmitted_busy_is_acked_again() {
     let inv = h.sent_one("INVITE");
     h.reply(&inv, 486, Some("b"), &[], "");
     let ack = h.sent_one("ACK");
-    assert_eq!(ack.top_branch(), inv.top_branch(), "non-2xx ACK is in the INVITE transaction");
+    assert_eq!(
+        ack.top_branch(),
+        inv.top_branch(),
+        "non-2xx ACK is in the INVITE transaction"
+    );
     assert_eq!(ack.cseq(), Some((1, "ACK")));
     assert!(ack.to_tag() == Some("b"));
     assert_eq!(
         h.events(),
-        [SipEvent::Failed { key, reason: FailReason::Rejected { code: 486, reason: "Busy Here".into() } }]
+        [SipEvent::Failed {
+            key,
+            reason: FailReason::Rejected {
+                code: 486,
+                reason: "Busy Here".into()
+            }
+        }]
     );
     h.run_for(Duration::from_secs(10));
     h.reply(&inv, 486, Some("b"), &[], "");
@@ -25,10 +35,17 @@ fn busy_is_acked_and_retransmitted_busy_is_acked_again() {
     assert!(h.events().is_empty(), "one terminal event only");
     assert_eq!(h.ua.active_calls(), 1);
     while h.step() {}
-    assert_eq!(h.elapsed(), Duration::from_secs(32), "timer D is 32 s after the final");
+    assert_eq!(
+        h.elapsed(),
+        Duration::from_secs(32),
+        "timer D is 32 s after the final"
+    );
     assert_eq!(h.ua.active_calls(), 0);
     h.reply(&inv, 486, Some("b"), &[], "");
-    assert!(h.sent().is_empty(), "after timer D the final is no longer matched");
+    assert!(
+        h.sent().is_empty(),
+        "after timer D the final is no longer matched"
+    );
 }
 
 #[test]

@@ -16,9 +16,20 @@ fn bye_retransmits_then_times_out() {
     let bye = h.sent_one("BYE");
     let sends = h.run_for(Duration::from_secs(40));
     let times: Vec<u128> = sends.iter().map(|(t, _)| (*t - t0).as_millis()).collect();
-    assert_eq!(times, [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    assert_eq!(
+        times,
+        [
+            500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500
+        ]
+    );
     assert!(sends.iter().all(|(_, m)| m.to_bytes() == bye.to_bytes()));
-    assert_eq!(h.events(), [SipEvent::Ended { key, reason: EndReason::LocalBye { code: None } }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Ended {
+            key,
+            reason: EndReason::LocalBye { code: None }
+        }]
+    );
     assert_eq!(h.ua.active_calls(), 0);
 }
 

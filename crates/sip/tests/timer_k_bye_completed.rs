@@ -16,10 +16,19 @@ fn bye_200_ends_the_call_and_timer_k_frees_it() {
     assert_eq!(bye.cseq(), Some((2, "BYE")));
     assert_eq!(bye.to_tag(), Some("uas1"));
     h.reply(&bye, 200, None, &[], "");
-    assert_eq!(h.events(), [SipEvent::Ended { key, reason: EndReason::LocalBye { code: Some(200) } }]);
+    assert_eq!(
+        h.events(),
+        [SipEvent::Ended {
+            key,
+            reason: EndReason::LocalBye { code: Some(200) }
+        }]
+    );
     assert_eq!(h.ua.poll_timeout(), Some(h.now + Duration::from_secs(5)));
     h.reply(&bye, 200, None, &[], "");
-    assert!(h.sent().is_empty() && h.events().is_empty(), "retransmitted 200 absorbed");
+    assert!(
+        h.sent().is_empty() && h.events().is_empty(),
+        "retransmitted 200 absorbed"
+    );
     assert_eq!(h.ua.active_calls(), 1);
     assert!(h.step());
     assert_eq!(h.ua.active_calls(), 0);

@@ -141,7 +141,14 @@ impl Harness {
     }
 
     /// Sends the far end's response to `req`.
-    pub fn reply(&mut self, req: &SipMessage, code: u16, to_tag: Option<&str>, extra: &[(&str, &str)], body: &str) {
+    pub fn reply(
+        &mut self,
+        req: &SipMessage,
+        code: u16,
+        to_tag: Option<&str>,
+        extra: &[(&str, &str)],
+        body: &str,
+    ) {
         let bytes = response(req, code, to_tag, extra, body);
         self.feed(&bytes);
     }
@@ -151,7 +158,13 @@ impl Harness {
         let invite = self.sent_one("INVITE");
         self.reply(&invite, 100, None, &[], "");
         self.reply(&invite, 180, Some("uas1"), &[], "");
-        self.reply(&invite, 200, Some("uas1"), &[("Contact", "<sip:uas@127.0.0.1:5060>")], ANSWER_SDP);
+        self.reply(
+            &invite,
+            200,
+            Some("uas1"),
+            &[("Contact", "<sip:uas@127.0.0.1:5060>")],
+            ANSWER_SDP,
+        );
         let ack = self.sent_one("ACK");
         let ev = self.events();
         assert!(
@@ -185,7 +198,13 @@ pub fn reason(code: u16) -> &'static str {
 }
 
 /// Builds the far end's response to one of our requests.
-pub fn response(req: &SipMessage, code: u16, to_tag: Option<&str>, extra: &[(&str, &str)], body: &str) -> Vec<u8> {
+pub fn response(
+    req: &SipMessage,
+    code: u16,
+    to_tag: Option<&str>,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> Vec<u8> {
     let mut s = format!("SIP/2.0 {code} {}\r\n", reason(code));
     for (n, v) in &req.headers {
         if n.eq_ignore_ascii_case("Via") {
@@ -212,11 +231,20 @@ pub fn response(req: &SipMessage, code: u16, to_tag: Option<&str>, extra: &[(&st
 
 /// Builds an in-dialog request from the far end (after our INVITE was answered with
 /// `uas_tag`).
-pub fn far_request(invite: &SipMessage, method: &str, uas_tag: &str, cseq: u32, extra: &[(&str, &str)], body: &str) -> Vec<u8> {
+pub fn far_request(
+    invite: &SipMessage,
+    method: &str,
+    uas_tag: &str,
+    cseq: u32,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> Vec<u8> {
     let from = invite.header("From").unwrap();
     let to = invite.header("To").unwrap();
     let mut s = format!("{method} {} SIP/2.0\r\n", voice_otp_sip_contact(invite));
-    s.push_str(&format!("Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKfar{cseq}{method}\r\n"));
+    s.push_str(&format!(
+        "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKfar{cseq}{method}\r\n"
+    ));
     s.push_str("Max-Forwards: 70\r\n");
     // Roles swap: their From is our To (with their tag), their To is our From (our tag).
     s.push_str(&format!("From: {to};tag={uas_tag}\r\n"));

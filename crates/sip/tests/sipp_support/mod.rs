@@ -11,11 +11,17 @@ use tokio::sync::mpsc::Receiver;
 use voice_otp_sip::{CallRequest, EndpointConfig, MediaOffer, SipEndpoint, SipEvent, Transport};
 
 pub fn scenario(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sipp").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/sipp")
+        .join(name)
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Sipp {
@@ -36,7 +42,14 @@ impl Sipp {
             .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
             .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
             .args(["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
-            .args(["-t", if transport == Transport::Tcp { "t1" } else { "u1" }])
+            .args([
+                "-t",
+                if transport == Transport::Tcp {
+                    "t1"
+                } else {
+                    "u1"
+                },
+            ])
             .arg("-trace_err")
             .arg("-error_file")
             .arg(log_dir.path().join("errors.log"))
