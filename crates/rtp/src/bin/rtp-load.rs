@@ -253,6 +253,11 @@ async fn run(args: Args) {
         streams.push((h, ev));
     }
     let open_time = t_open.elapsed();
+    eprintln!(
+        "rtp-load: {} streams open in {:.2} s",
+        args.streams,
+        open_time.as_secs_f64()
+    );
     tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
 
     let cpu0 = cpu_by_thread();
@@ -265,6 +270,7 @@ async fn run(args: Args) {
     let cpu1 = cpu_by_thread();
     let pacing = engine.pacing_stats();
 
+    eprintln!("rtp-load: measured {wall:.1} s, closing");
     let mut sent = 0;
     let mut send_errors = 0;
     for (h, _ev) in streams {
