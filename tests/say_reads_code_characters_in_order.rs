@@ -147,3 +147,27 @@ fn custom_character_without_a_file_fails_naming_it() {
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(!out.exists());
 }
+
+#[test]
+fn an_intro_comes_first_then_the_reading_in_the_chosen_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    let o = say(
+        &["--code", "12", "--lang", "de-DE", "--intro", "Guten Tag"],
+        &out,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let samples = read_wav(&out);
+    let audio = repo_root().join("audio");
+    let prompt = read_wav(&audio.join("prompts/de-DE/code.wav"));
+    let at = find(&samples, &prompt, 0).expect("German code prompt");
+    // The spoken intro precedes it.
+    assert!(at > 4000, "intro is only {at} samples");
+    assert!(samples[..at].iter().any(|&s| s.unsigned_abs() > 3000));
+    let sp = audio.join("spelling/de-DE");
+    assert_in_order(
+        &samples,
+        &[&sp.join("1.wav"), &sp.join("2.wav")],
+        at + prompt.len(),
+    );
+}
