@@ -107,7 +107,7 @@ pub struct SipEndpoint {
     local_addr: SocketAddr,
     trunk: SocketAddr,
     stats: Arc<SharedStats>,
-    task: JoinHandle<()>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl SipEndpoint {
@@ -160,7 +160,7 @@ impl SipEndpoint {
             local_addr: advertised,
             trunk,
             stats,
-            task,
+            task: std::sync::Mutex::new(Some(task)),
         })
     }
 
@@ -228,10 +228,15 @@ impl SipEndpoint {
         }
     }
 
-    /// Stops the driver task (calls in progress are abandoned) and waits for it.
-    pub async fn shutdown(self) {
+    /// Stops the driver task (calls in progress are abandoned) and waits for it. Works
+    /// through a shared reference so an `Arc<SipEndpoint>` can be shut down; later calls
+    /// return at once. Dropping the endpoint also stops the task.
+    pub async fn shutdown(&self) {
         let _ = self.commands.send(Command::Shutdown);
-        let _ = self.task.await;
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
     }
 }
 

@@ -41,3 +41,31 @@ async fn keepalive_and_malformed_counters() {
     }
     panic!("stats not updated: {:?}", ep.stats());
 }
+
+#[tokio::test]
+async fn trunk_by_name_and_shared_shutdown() {
+    let cfg = EndpointConfig::udp("127.0.0.1:0".parse().unwrap(), "localhost:5999");
+    let ep = std::sync::Arc::new(SipEndpoint::start(cfg).await.unwrap());
+    assert!(ep.trunk_addr().ip().is_loopback());
+    assert_eq!(ep.trunk_addr().port(), 5999);
+    assert!(ep.local_addr().ip().is_loopback());
+    ep.shutdown().await;
+    ep.shutdown().await;
+    let req = voice_otp_sip::CallRequest {
+        callee: "1".into(),
+        caller: "2".into(),
+        anonymous: false,
+        trunk: None,
+        media: voice_otp_sip::MediaOffer::g711("127.0.0.1:4000".parse().unwrap()),
+        extra_headers: vec![],
+    };
+    assert!(matches!(
+        ep.dial(req).await,
+        Err(voice_otp_sip::SipError::Shutdown)
+    ));
+    let bad = EndpointConfig::udp("127.0.0.1:0".parse().unwrap(), "trunk:notaport");
+    assert!(matches!(
+        SipEndpoint::start(bad).await,
+        Err(voice_otp_sip::SipError::Resolve(_))
+    ));
+}
