@@ -8,6 +8,20 @@
 //! [`SipEndpoint`] is the thin tokio driver the daemon uses: one socket for every call, one
 //! task running the loop below.
 //!
+//! # Behaviour worth knowing
+//!
+//! - Every call ends with exactly one terminal event: [`SipEvent::Failed`] if it was never
+//!   answered (rejected, timer B, auth, no common codec, transport) or [`SipEvent::Ended`]
+//!   (remote BYE, our BYE completed, our CANCEL completed, transport broken).
+//! - Every request of a call goes to the trunk address, like an outbound proxy, whatever the
+//!   remote target or route set say: trunks and SBCs expect that, and it works behind NAT.
+//! - [`UserAgent::cancel`] before any provisional response only queues the CANCEL (RFC 3261
+//!   9.1); a 2xx that crosses the CANCEL is ACKed and BYEd and reported as
+//!   `Ended { Cancelled { code: Some(200) } }`, never as `Answered`.
+//! - Digest credentials are answered once per nonce: the same nonce challenged twice (wrong
+//!   password) fails the call instead of looping.
+//! - Malformed datagrams are counted ([`UserAgent::malformed_count`]) and dropped.
+//!
 //! # Run loop
 //!
 //! ```

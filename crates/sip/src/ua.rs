@@ -1045,6 +1045,9 @@ impl UserAgent {
                     } else {
                         negotiate(&msg.body, &call.req).ok()
                     };
+                    if early_media.is_some() {
+                        call.last_media.clone_from(&early_media);
+                    }
                     let reason = reason_of(msg);
                     self.events.push_back(SipEvent::Provisional {
                         key,
@@ -1223,7 +1226,14 @@ impl UserAgent {
             self.send_bye(now, key, EndReason::Cancelled { code: Some(200) });
             return;
         }
-        match negotiate(&msg.body, &call.req) {
+        let answer = match (negotiate(&msg.body, &call.req), &call.last_media) {
+            // A 200 without SDP after a 183 that carried the answer: that answer stands.
+            (Err(NegotiationError::NoAnswer), Some(early)) if msg.body.is_empty() => {
+                Ok(early.clone())
+            }
+            (r, _) => r,
+        };
+        match answer {
             Ok(media) => {
                 call.phase = Phase::Answered;
                 call.last_media = Some(media.clone());
