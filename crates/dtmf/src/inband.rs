@@ -131,16 +131,22 @@ const fn db_to_power_ratio(db: f64) -> f64 {
 
 const FREQS: [f64; 8] = [697.0, 770.0, 852.0, 941.0, 1209.0, 1336.0, 1477.0, 1633.0];
 
+/// One sample position's 16 lanes, aligned so SSE multiplies can take them
+/// straight from memory.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct Row([f32; 16]);
+
 /// `TABLE[n] = [cos(w_k n) for k in 0..8, sin(w_k n) for k in 0..8]`.
-static TABLE: [[f32; 16]; HALF] = {
-    let mut t = [[0.0f32; 16]; HALF];
+static TABLE: [Row; HALF] = {
+    let mut t = [Row([0.0f32; 16]); HALF];
     let mut n = 0;
     while n < HALF {
         let mut k = 0;
         while k < 8 {
             let w = TAU * FREQS[k] / SAMPLE_RATE as f64;
-            t[n][k] = cos(w * n as f64) as f32;
-            t[n][k + 8] = sin(w * n as f64) as f32;
+            t[n].0[k] = cos(w * n as f64) as f32;
+            t[n].0[k + 8] = sin(w * n as f64) as f32;
             k += 1;
         }
         n += 1;
@@ -490,6 +496,11 @@ impl InbandDetector {
 /// The key a window is a clean instance of, if any. `h1` and `h2` are the
 /// sums of its two halves, each relative to its own first sample.
 fn classify(h1: &[f32; 16], h2: &[f32; 16], energy: f32) -> Option<Digit> {
+    // By Cauchy-Schwarz 2|X|^2 <= 2 BLOCK energy: a quiet window (silence,
+    // pauses) cannot hold two tones above the threshold.
+    if 2.0 * BLOCK as f32 * energy < THRESHOLD {
+        return None;
+    }
     // Bring the second half to the window's phase reference (X = C - jS):
     // (cr - j sr)(C2 - j S2) = (cr C2 - sr S2) - j (sr C2 + cr S2).
     let mut c = [0.0f32; 8];
@@ -592,7 +603,7 @@ fn samples_to_duration(samples: u64) -> Duration {
 /// energy. Two accumulator sets (even and odd samples) halve the length of
 /// the dependency chain; the lanes vectorise.
 #[inline]
-fn accumulate(acc: &mut [f32; 16], energy: &mut f32, x: &[i16], table: &[[f32; 16]]) {
+fn accumulate(acc: &mut [f32; 16], energy: &mut f32, x: &[i16], table: &[Row]) {
     let mut a0 = *acc;
     let mut a1 = [0.0f32; 16];
     let mut e0 = 0.0f32;
@@ -604,7 +615,7 @@ fn accumulate(acc: &mut [f32; 16], energy: &mut f32, x: &[i16], table: &[[f32; 1
     for (xs, ts) in pairs.zip(tpairs) {
         let x0 = f32::from(xs[0]);
         let x1 = f32::from(xs[1]);
-        let (t0, t1) = (&ts[0], &ts[1]);
+        let (t0, t1) = (&ts[0].0, &ts[1].0);
         for k in 0..16 {
             a0[k] += x0 * t0[k];
             a1[k] += x1 * t1[k];
@@ -612,7 +623,7 @@ fn accumulate(acc: &mut [f32; 16], energy: &mut f32, x: &[i16], table: &[[f32; 1
         e0 += x0 * x0;
         e1 += x1 * x1;
     }
-    if let (Some(&x), Some(t)) = (rest_x.first(), rest_t.first()) {
+    if let (Some(&x), Some(Row(t))) = (rest_x.first(), rest_t.first()) {
         let x = f32::from(x);
         for k in 0..16 {
             a0[k] += x * t[k];
