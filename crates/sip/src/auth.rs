@@ -159,13 +159,16 @@ fn auth_params(s: &str) -> Result<Vec<(String, String)>, SipError> {
                         i += 1;
                         break;
                     }
-                    Some(b'\\') if i + 1 < b.len() => {
+                    Some(b'\\') if i + 1 < b.len() && b[i + 1].is_ascii() => {
                         v.push(b[i + 1] as char);
                         i += 2;
                     }
                     Some(_) => {
                         // Multi-byte UTF-8 is copied as a whole character.
-                        let ch = s[i..].chars().next().ok_or(SipError::Challenge("utf8"))?;
+                        let ch = s
+                            .get(i..)
+                            .and_then(|r| r.chars().next())
+                            .ok_or(SipError::Challenge("bad escape"))?;
                         v.push(ch);
                         i += ch.len_utf8();
                     }
@@ -238,6 +241,19 @@ mod tests {
             ),
             "{v}"
         );
+    }
+
+    #[test]
+    fn escapes_and_non_ascii_never_panic() {
+        for v in [
+            "Digest realm=\"a\\\u{e9}b\", nonce=\"n\"",
+            "Digest realm=\"\u{e9}\u{e9}\", nonce=\"\\\"\"",
+            "Digest realm=\"x\\",
+        ] {
+            let _ = Challenge::parse(v);
+        }
+        let c = Challenge::parse("Digest realm=\"a\\\"b\", nonce=\"n\"").unwrap();
+        assert_eq!(c.realm, "a\"b");
     }
 
     #[test]

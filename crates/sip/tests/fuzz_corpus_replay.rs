@@ -70,6 +70,13 @@ fn sip_mutations_never_panic() {
             if parse_message(&m).is_err() && !m.iter().all(u8::is_ascii_whitespace) {
                 rejected += 1;
             }
+            if let Ok(msg) = parse_message(&m) {
+                for (n, v) in &msg.headers {
+                    if n.ends_with("Authenticate") {
+                        let _ = voice_otp_sip::Challenge::parse(v);
+                    }
+                }
+            }
             ua.handle_datagram(now, from, &m);
             let mut buf = bytes::BytesMut::from(&m[..]);
             while let Ok(Some(_)) = frame_stream(&mut buf) {}
