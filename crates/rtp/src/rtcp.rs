@@ -235,9 +235,12 @@ impl<'a> RtcpWriter<'a> {
     }
 }
 
-/// Builds a compound RR + SDES packet into `buf` (at least 64 bytes) and returns its length.
+/// Builds a compound RR + SDES packet into `buf` and returns its length.
 ///
 /// voice-otp itself sends SRs; this exists for peers, tests and tools that only receive.
+///
+/// # Panics
+/// If `buf` is shorter than 48 bytes plus the CNAME (at most 304 bytes in all).
 pub fn write_receiver_report(
     buf: &mut [u8],
     ssrc: Ssrc,
