@@ -1,30 +1,170 @@
 //! The seam between the daemon and the real call runner.
 //!
-//! `voice-otp serve` gets its [`CallExecutor`] from [`build_executor`]. The runner
-//! (`voice_otp_call::runner`, driving the sip/rtp/media/dtmf crates) is wired in here by the
-//! lead; until then `serve` refuses to start rather than accept calls it cannot place.
+//! `voice-otp serve` (and `voice-otp demo`) get their [`CallExecutor`] from
+//! [`build_executor`]: a [`CallRunner`] over the SIP endpoint of `[sip]`, the RTP engine of
+//! `[rtp]` and a renderer over `[audio]` with the espeak-ng TTS, reporting to the daemon's
+//! [`Metrics`].
 
 use std::sync::Arc;
 
 use voice_otp_call::CallExecutor;
+use voice_otp_call::runner::{CallObserver, CallRunner, MediaFigures, RunnerConfig, StackConfig};
+use voice_otp_dtmf::DtmfSource;
+use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
+use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
+use voice_otp_sip::{Codec, EndpointConfig, SipEndpoint, SipError, Transport};
 
-use crate::config::Config;
+use crate::config::{Config, SipTransport};
 use crate::metrics::Metrics;
 
-/// Why no executor could be built.
+/// Why no executor could be built. Each message is one line naming what failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// This build has no call runner wired to the daemon yet.
-    #[error("no call runner is wired into this build (see crates/daemon/src/engine.rs)")]
-    NoRunner,
+    /// The SIP socket could not be bound (or, for TCP, the trunk connection failed).
+    #[error("sip: cannot listen on {addr}: {source}")]
+    SipBind {
+        /// `[sip] listen`.
+        addr: std::net::SocketAddr,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The SIP endpoint did not start for another reason (e.g. the trunk name does not
+    /// resolve).
+    #[error("sip: cannot start the endpoint towards trunk {trunk:?}: {source}")]
+    Sip {
+        /// `[sip] trunk`.
+        trunk: String,
+        /// What the SIP crate said.
+        source: SipError,
+    },
+    /// `[rtp] ports` is not a usable range for the media engine (it needs an even first
+    /// port below the last one).
+    #[error("rtp: ports {first}-{last}: {source}")]
+    RtpPorts {
+        /// First port.
+        first: u16,
+        /// Last port.
+        last: u16,
+        /// What the RTP crate said.
+        source: voice_otp_rtp::RtpError,
+    },
+    /// The RTP media engine did not start.
+    #[error("rtp: cannot start the media engine on {ip}: {source}")]
+    Rtp {
+        /// `[rtp] ip`.
+        ip: std::net::IpAddr,
+        /// What the RTP crate said.
+        source: voice_otp_rtp::RtpError,
+    },
 }
 
-/// Builds the executor that places real calls for `config` ([sip], [rtp], [calls]),
-/// bumping RTP/DTMF counters and reporting SIP readiness through `metrics`.
+/// Bumps the daemon's RTP and DTMF counters from every call.
+struct MetricsObserver(Metrics);
+
+impl CallObserver for MetricsObserver {
+    fn key_pressed(&self, _source: DtmfSource) {
+        self.0.inc_dtmf_events();
+    }
+
+    fn media_closed(&self, figures: MediaFigures) {
+        self.0.add_rtp_packets_sent(figures.packets_sent);
+        self.0.add_rtp_packets_received(figures.packets_received);
+    }
+}
+
+/// The SIP endpoint configuration `config` describes.
+fn endpoint_config(config: &Config) -> EndpointConfig {
+    let sip = &config.sip;
+    let mut endpoint = EndpointConfig::udp(sip.listen, sip.trunk.clone());
+    endpoint.transport = match sip.transport {
+        SipTransport::Udp => Transport::Udp,
+        SipTransport::Tcp => Transport::Tcp,
+    };
+    endpoint.from_domain = sip.from_domain.clone();
+    endpoint.username = sip.username.clone();
+    endpoint.password = sip.password.clone();
+    // The config has no keepalive key: OPTIONS pings stay off, since a trunk that does
+    // not expect them (SIPp scenarios, some carriers) would count them as errors.
+    endpoint.keepalive = None;
+    endpoint
+}
+
+/// Builds the executor that places real calls for `config` ([sip], [rtp], [audio],
+/// [calls]), bumping RTP/DTMF counters and reporting SIP readiness through `metrics`.
+///
+/// Must be called inside a multi-threaded tokio runtime (the SIP endpoint spawns its
+/// driver task). Binds the SIP socket at once, so a taken address fails here.
 pub async fn build_executor(
     config: &Config,
     metrics: &Metrics,
 ) -> Result<Arc<dyn CallExecutor>, EngineError> {
-    let _ = (config, metrics);
-    Err(EngineError::NoRunner)
+    let (runner, _sip) = build_parts(config, metrics).await?;
+    Ok(Arc::new(runner))
+}
+
+/// The runner and its SIP endpoint (the demo shuts the endpoint down when it is done).
+pub(crate) async fn build_parts(
+    config: &Config,
+    metrics: &Metrics,
+) -> Result<(CallRunner<voice_otp_call::runner::Stack>, Arc<SipEndpoint>), EngineError> {
+    let sip = SipEndpoint::start(endpoint_config(config))
+        .await
+        .map_err(|source| match source {
+            SipError::Io(source) => EngineError::SipBind {
+                addr: config.sip.listen,
+                source,
+            },
+            source => EngineError::Sip {
+                trunk: config.sip.trunk.clone(),
+                source,
+            },
+        });
+    let sip = match sip {
+        Ok(sip) => Arc::new(sip),
+        Err(error) => {
+            metrics.set_sip_ready(false);
+            return Err(error);
+        }
+    };
+    metrics.set_sip_ready(true);
+    tracing::info!(local = %sip.local_addr(), trunk = %sip.trunk_addr(), "SIP endpoint ready");
+
+    let ports = config.rtp.ports;
+    let range =
+        PortRange::new(ports.first, ports.last).map_err(|source| EngineError::RtpPorts {
+            first: ports.first,
+            last: ports.last,
+            source,
+        })?;
+    let mut engine = EngineConfig::new(range);
+    engine.bind_ip = config.rtp.ip;
+    let media = MediaEngine::start(engine).map_err(|source| EngineError::Rtp {
+        ip: config.rtp.ip,
+        source,
+    })?;
+
+    let root = AudioRoot::new(
+        Some(config.audio.dir.clone()),
+        config.audio.defaults.clone(),
+    );
+    let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), RenderConfig::default());
+
+    let mut stack = StackConfig::g711(config.rtp.ip);
+    if config.calls.opus {
+        // Asked for explicitly, so preferred: better quality where the trunk has it.
+        stack.codecs.insert(0, Codec::Opus);
+    }
+    let runner_config = RunnerConfig {
+        max_duration: config.calls.max_call_duration,
+        ..RunnerConfig::default()
+    };
+    let runner = CallRunner::new(
+        Arc::clone(&sip),
+        Arc::new(media),
+        renderer,
+        stack,
+        runner_config,
+    )
+    .with_observer(Arc::new(MetricsObserver(metrics.clone())));
+    Ok((runner, sip))
 }

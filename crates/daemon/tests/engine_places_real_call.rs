@@ -1,0 +1,155 @@
+//! `engine::build_executor` places a real call: the daemon started with it takes an OTP
+//! POST, dials a SIPp UAS over UDP on loopback, streams the shipped spelling audio as
+//! RTP, hangs up with BYE, and delivers the finished event with result 10; `/healthz`
+//! reports the SIP transport bound and `/metrics` counts the RTP packets.
+
+mod common;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Receiver, TOKEN};
+use serde_json::{Value, json};
+use tokio::process::Command;
+use voice_otp_daemon::engine::build_executor;
+use voice_otp_daemon::{Config, Daemon, Metrics};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otp_post_is_dialled_through_sipp_and_finishes() {
+    let work = tempfile::tempdir().unwrap();
+    let sipp_port = free_udp_port();
+    let sipp_media = free_udp_port();
+    let mut sipp = Command::new("sipp")
+        .arg("-sf")
+        .arg(repo().join("fixtures/sipp/uas_answer_bye.xml"))
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .args(["-p", &sipp_port.to_string(), "-mp", &sipp_media.to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
+        .args(["-t", "u1", "-trace_err"])
+        .current_dir(work.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sipp (package sip-tester) is installed");
+    let sipp_addr = SocketAddr::from(([127, 0, 0, 1], sipp_port));
+    for _ in 0..100 {
+        // A bound UDP port refuses a second bind: SIPp is listening.
+        if UdpSocket::bind(sipp_addr).is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let receiver = Receiver::start(&[]).await;
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.http.tokens = vec![TOKEN.to_owned()];
+    config.sip.listen = "127.0.0.1:0".parse().unwrap();
+    config.sip.trunk = sipp_addr.to_string();
+    config.rtp.ports.first = 45_000;
+    config.rtp.ports.last = 45_127;
+    config.store.path = work.path().join("voice-otp.db");
+    config.audio.dir = work.path().join("audio");
+    config.audio.defaults = repo().join("audio");
+
+    let metrics = Metrics::new();
+    let executor = build_executor(&config, &metrics)
+        .await
+        .expect("engine builds");
+    let daemon = Daemon::start_with_metrics(config, executor, metrics)
+        .await
+        .unwrap();
+    let base = format!("http://{}", daemon.local_addr());
+    let client = reqwest::Client::new();
+
+    let health: Value = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["sip"], "ok", "{health}");
+
+    let resp = client
+        .post(format!("{base}/voiceapi/v2/OTP"))
+        .header("X-CM-PRODUCTTOKEN", TOKEN)
+        .json(&json!({
+            "callee": "+31612345678",
+            "caller": "+31201234567",
+            "code": "12",
+            "callback-url": receiver.url(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let queued: Value = resp.json().await.unwrap();
+    assert_eq!(status, 200, "{queued}");
+    let call_id = queued["call-id"].as_str().unwrap().to_owned();
+
+    let got = receiver.wait_for(1, Duration::from_secs(30)).await;
+    let event: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(event["call-id"], call_id.as_str());
+    assert_eq!(event["result"]["code"], 10, "{event}");
+    assert_eq!(event["result"]["sip-disconnect-code"], 200, "{event}");
+    assert_eq!(event["code-read-count"], 1, "{event}");
+    assert_eq!(event["replays"], 0, "{event}");
+    assert!(event["answered-on"].is_string(), "{event}");
+    // "12" spelled with a pause between the digits takes well over half a second.
+    assert!(event["duration"].as_f64().unwrap() > 0.5, "{event}");
+
+    let cdr: Value = client
+        .get(format!("{base}/v1/calls/{call_id}"))
+        .header("X-CM-PRODUCTTOKEN", TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cdr["result"]["code"], 10, "{cdr}");
+
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sent = metrics
+        .lines()
+        .find(|l| l.starts_with("voice_otp_rtp_packets_total") && l.contains("direction=\"sent\""))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no sent RTP packets line in\n{metrics}"));
+    assert!(
+        sent > 25,
+        "{sent} RTP packets for more than half a second of audio"
+    );
+
+    let status = tokio::time::timeout(Duration::from_secs(30), sipp.wait())
+        .await
+        .expect("sipp finished")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "SIPp saw the call as scripted");
+    daemon.shutdown().await.unwrap();
+}
