@@ -197,6 +197,10 @@ pub struct FlowConfig {
     pub auto_replay: bool,
     /// How long to wait for a key after the replay prompt.
     pub replay_wait: Duration,
+    /// Silence between segments that follow each other on their own (intro and reading,
+    /// code prompt and code, a reading and what comes after it). The renderer's
+    /// `prompt_gap`, so a call sounds like `voice-otp say`. A press of 1 restarts at once.
+    pub prompt_gap: Duration,
     /// Hang up an answered call after this long, whatever it is doing.
     pub max_duration: Duration,
     /// Give up waiting for a CANCEL or BYE to complete after this long.
@@ -204,7 +208,7 @@ pub struct FlowConfig {
 }
 
 impl FlowConfig {
-    /// The flow of `spec`, with the default guards.
+    /// The flow of `spec`, with the default guards and no gaps between segments.
     pub fn from_spec(spec: &CallSpec) -> Self {
         FlowConfig {
             kind: spec.kind,
@@ -217,6 +221,7 @@ impl FlowConfig {
             max_replays: spec.max_replays,
             auto_replay: spec.auto_replay,
             replay_wait: spec.replay_wait,
+            prompt_gap: Duration::ZERO,
             max_duration: DEFAULT_MAX_DURATION,
             ending_timeout: DEFAULT_ENDING_TIMEOUT,
         }
@@ -230,7 +235,23 @@ enum Phase {
     CodePrompt,
     Code,
     ReplayPrompt,
-    Waiting { until: Instant },
+    Waiting {
+        until: Instant,
+    },
+    /// Silence before `next` starts on its own.
+    Gap {
+        until: Instant,
+        next: Next,
+    },
+    Outro,
+}
+
+/// What starts when a gap ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    Reading,
+    Code,
+    ReplayPrompt,
     Outro,
 }
 
@@ -268,6 +289,7 @@ enum State {
 ///     max_replays: 0,
 ///     auto_replay: false,
 ///     replay_wait: Duration::from_secs(5),
+///     prompt_gap: Duration::ZERO,
 ///     max_duration: Duration::from_secs(600),
 ///     ending_timeout: Duration::from_secs(32),
 /// };
@@ -360,7 +382,7 @@ impl CallFlow {
             State::Answered(phase) => {
                 let guard = self.max_duration_deadline();
                 Some(match phase {
-                    Phase::Waiting { until } => until.min(guard),
+                    Phase::Waiting { until } | Phase::Gap { until, .. } => until.min(guard),
                     _ => guard,
                 })
             }
@@ -504,11 +526,10 @@ impl CallFlow {
             return;
         };
         match phase {
-            Phase::Intro => self.start_reading(),
+            Phase::Intro => self.after_gap(now, Next::Reading),
             Phase::CodePrompt => {
                 if self.config.code {
-                    self.state = State::Answered(Phase::Code);
-                    self.play(Segment::Code);
+                    self.after_gap(now, Next::Code);
                 } else {
                     self.reading_done(now);
                 }
@@ -516,7 +537,7 @@ impl CallFlow {
             Phase::Code => self.reading_done(now),
             Phase::ReplayPrompt => self.start_wait(now),
             Phase::Outro => self.hangup(now, EndCause::Completed),
-            Phase::Waiting { .. } => {}
+            Phase::Waiting { .. } | Phase::Gap { .. } => {}
         }
     }
 
@@ -554,10 +575,12 @@ impl CallFlow {
             State::Answered(phase) => {
                 if now >= self.max_duration_deadline() {
                     self.stop_and_hangup(now, EndCause::MaxDuration);
-                } else if let Phase::Waiting { until } = phase
-                    && now >= until
-                {
-                    self.outro_or_hangup(now);
+                } else {
+                    match phase {
+                        Phase::Waiting { until } if now >= until => self.outro_or_hangup(now),
+                        Phase::Gap { until, next } if now >= until => self.go(now, next),
+                        _ => {}
+                    }
                 }
             }
             _ => {}
@@ -612,14 +635,44 @@ impl CallFlow {
     fn reading_done(&mut self, now: Instant) {
         self.code_read_count += 1;
         if self.replays_left() == 0 {
-            self.outro_or_hangup(now);
+            if self.config.outro {
+                self.after_gap(now, Next::Outro);
+            } else {
+                self.hangup(now, EndCause::Completed);
+            }
         } else if self.config.auto_replay {
-            self.start_reading();
+            self.after_gap(now, Next::Reading);
         } else if self.config.replay_prompt {
-            self.state = State::Answered(Phase::ReplayPrompt);
-            self.play(Segment::ReplayPrompt);
+            self.after_gap(now, Next::ReplayPrompt);
         } else {
             self.start_wait(now);
+        }
+    }
+
+    /// Starts `next` after the configured silence (at once when there is none).
+    fn after_gap(&mut self, now: Instant, next: Next) {
+        if self.config.prompt_gap.is_zero() {
+            self.go(now, next);
+        } else {
+            self.state = State::Answered(Phase::Gap {
+                until: now + self.config.prompt_gap,
+                next,
+            });
+        }
+    }
+
+    fn go(&mut self, now: Instant, next: Next) {
+        match next {
+            Next::Reading => self.start_reading(),
+            Next::Code => {
+                self.state = State::Answered(Phase::Code);
+                self.play(Segment::Code);
+            }
+            Next::ReplayPrompt => {
+                self.state = State::Answered(Phase::ReplayPrompt);
+                self.play(Segment::ReplayPrompt);
+            }
+            Next::Outro => self.outro_or_hangup(now),
         }
     }
 

@@ -16,6 +16,7 @@ fn no_code_and_no_prompt_is_refused() {
         max_replays: 0,
         auto_replay: false,
         replay_wait: std::time::Duration::from_secs(5),
+        prompt_gap: std::time::Duration::ZERO,
         max_duration: std::time::Duration::from_secs(600),
         ending_timeout: std::time::Duration::from_secs(32),
     };

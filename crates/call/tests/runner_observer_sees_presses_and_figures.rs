@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fake_backend::{Act, FakeBackend, Script, otp_spec, progress_log};
 use tokio::sync::watch;
-use voice_otp_call::runner::{CallObserver, CallRunner, MediaFigures, RunnerConfig};
+use voice_otp_call::runner::{CallObserver, CallRunner, MediaFigures};
 use voice_otp_dtmf::DtmfSource;
 
 #[derive(Default)]
@@ -33,7 +33,7 @@ async fn presses_and_stream_figures_are_reported() {
         .with(Duration::from_millis(4_000), Act::Info('1'));
     let (backend, _log) = FakeBackend::new(script);
     let seen = Arc::new(Seen::default());
-    let runner = CallRunner::with_backend(backend, RunnerConfig::default())
+    let runner = CallRunner::with_backend(backend, fake_backend::no_gap())
         .with_observer(Arc::clone(&seen) as Arc<dyn CallObserver>);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(false);
@@ -62,7 +62,7 @@ async fn unanswered_calls_report_no_stream() {
     spec.ring_timeout = Duration::from_secs(10);
     let (backend, _log) = FakeBackend::new(script);
     let seen = Arc::new(Seen::default());
-    let runner = CallRunner::with_backend(backend, RunnerConfig::default())
+    let runner = CallRunner::with_backend(backend, fake_backend::no_gap())
         .with_observer(Arc::clone(&seen) as Arc<dyn CallObserver>);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(false);

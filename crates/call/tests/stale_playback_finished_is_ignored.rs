@@ -16,6 +16,7 @@ fn config() -> FlowConfig {
         max_replays: 2,
         auto_replay: false,
         replay_wait: Duration::from_secs(5),
+        prompt_gap: Duration::ZERO,
         max_duration: Duration::from_secs(600),
         ending_timeout: Duration::from_secs(32),
     }

@@ -28,6 +28,9 @@ use crate::flow::{
 };
 use crate::spec::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
 
+/// The renderer's default pause between a prompt and what follows it.
+pub const DEFAULT_PROMPT_GAP: Duration = Duration::from_millis(400);
+
 /// Call-wide settings of the runner (the per-call ones come with each [`CallSpec`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunnerConfig {
@@ -35,6 +38,9 @@ pub struct RunnerConfig {
     pub max_duration: Duration,
     /// Stop waiting for a CANCEL or BYE to complete after this long.
     pub ending_timeout: Duration,
+    /// Silence between segments that follow each other on their own; set it to the
+    /// renderer's `prompt_gap` so calls sound like `voice-otp say`.
+    pub prompt_gap: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -42,6 +48,7 @@ impl Default for RunnerConfig {
         RunnerConfig {
             max_duration: DEFAULT_MAX_DURATION,
             ending_timeout: DEFAULT_ENDING_TIMEOUT,
+            prompt_gap: DEFAULT_PROMPT_GAP,
         }
     }
 }
@@ -228,6 +235,7 @@ async fn run_call<B: Backend>(
     let mut flow_config = FlowConfig::from_spec(&spec);
     flow_config.max_duration = config.max_duration;
     flow_config.ending_timeout = config.ending_timeout;
+    flow_config.prompt_gap = config.prompt_gap;
 
     let rendered = match backend.render(&spec).await {
         Ok(rendered) => rendered,

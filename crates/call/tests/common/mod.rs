@@ -46,6 +46,7 @@ pub(crate) fn otp_config() -> FlowConfig {
         max_replays: 1,
         auto_replay: false,
         replay_wait: Duration::from_secs(5),
+        prompt_gap: Duration::ZERO,
         max_duration: Duration::from_secs(600),
         ending_timeout: Duration::from_secs(32),
     }

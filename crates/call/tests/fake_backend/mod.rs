@@ -415,3 +415,12 @@ pub(crate) fn progress_log() -> (
     let sink = Arc::clone(&states);
     (Box::new(move |s| sink.lock().unwrap().push(s)), states)
 }
+
+/// The runner's defaults without the pause between segments, so timings in these tests
+/// are the segment lengths alone.
+pub(crate) fn no_gap() -> voice_otp_call::runner::RunnerConfig {
+    voice_otp_call::runner::RunnerConfig {
+        prompt_gap: Duration::ZERO,
+        ..Default::default()
+    }
+}
