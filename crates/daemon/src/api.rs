@@ -210,35 +210,39 @@ async fn accept(
         _ => return Err(ApiError::UnsupportedMediaType("application/json")),
     }
     let body = read_body(&headers, body, MAX_INSTRUCTION_BYTES).await?;
-    // Validation touches the file system (prompt files, spelling sets).
+    // Validation touches the file system (prompt files, spelling sets) and the insert is
+    // SQLite: both in one trip to the blocking pool.
     let audio = state.audio.clone();
-    let ins = tokio::task::spawn_blocking(move || validate(kind, &body, &audio))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(ApiError::Invalid)?;
-
-    let specs: Vec<CallSpec> = ins
-        .callees
-        .iter()
-        .map(|callee| spec_for(&ins, callee, state.replay_wait))
-        .collect();
-    let record = NewInstruction {
-        instruction_id: ins.instruction_id.clone(),
-        kind,
-        caller: ins.caller.clone(),
-        anonymous: ins.anonymous,
-        callback_url: ins.callback_url.clone(),
-        voicemail_response: ins.voicemail_response,
-        created_ms: to_ms(SystemTime::now()),
-        calls: specs
+    let store = state.engine.store.clone();
+    let replay_wait = state.replay_wait;
+    let (ins, specs) = tokio::task::spawn_blocking(move || {
+        let ins = validate(kind, &body, &audio).map_err(ApiError::Invalid)?;
+        let specs: Vec<CallSpec> = ins
+            .callees
             .iter()
-            .map(|s| (s.call_id.clone(), s.callee.clone()))
-            .collect(),
-    };
-    if let Err(e) = state.engine.store.insert_instruction(record).await {
-        error!(error = %e, "could not record an instruction");
-        return Err(ApiError::Internal);
-    }
+            .map(|callee| spec_for(&ins, callee, replay_wait))
+            .collect();
+        let record = NewInstruction {
+            instruction_id: ins.instruction_id.clone(),
+            kind,
+            caller: ins.caller.clone(),
+            anonymous: ins.anonymous,
+            callback_url: ins.callback_url.clone(),
+            voicemail_response: ins.voicemail_response,
+            created_ms: to_ms(SystemTime::now()),
+            calls: specs
+                .iter()
+                .map(|s| (s.call_id.clone(), s.callee.clone()))
+                .collect(),
+        };
+        store.insert_instruction_blocking(record).map_err(|e| {
+            error!(error = %e, "could not record an instruction");
+            ApiError::Internal
+        })?;
+        Ok::<_, ApiError>((ins, specs))
+    })
+    .await
+    .map_err(|_| ApiError::Internal)??;
     info!(
         instruction_id = ins.instruction_id.as_deref().unwrap_or(""),
         calls = specs.len(),

@@ -120,8 +120,10 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a committed outcome + callback survives power loss, not just a crash.
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        // In WAL mode NORMAL keeps every committed transaction across a crash of the
+        // process (the WAL is in the OS page cache); only a power cut can lose the last
+        // commits. FULL would fsync on every commit, on the request path.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
@@ -154,48 +156,56 @@ impl Store {
             .is_ok()
     }
 
-    /// Records an accepted instruction and its calls (all queued).
-    pub(crate) async fn insert_instruction(&self, ins: NewInstruction) -> Result<(), StoreError> {
-        self.with(move |c| {
-            let tx = c.transaction()?;
-            tx.execute(
-                "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
-                    voicemail_response, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    ins.instruction_id,
-                    kind_name(ins.kind),
-                    ins.caller,
-                    ins.anonymous,
-                    ins.callback_url,
-                    ins.voicemail_response,
-                    ins.created_ms
-                ],
-            )?;
-            let row = tx.last_insert_rowid();
-            {
-                let mut stmt = tx.prepare(
-                    "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                        callee, callback_url, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?;
-                for (call_id, callee) in &ins.calls {
-                    stmt.execute(params![
-                        call_id,
-                        row,
-                        ins.instruction_id,
-                        kind_name(ins.kind),
-                        ins.caller,
-                        callee,
-                        ins.callback_url,
-                        ins.created_ms
-                    ])?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+    /// Records an accepted instruction and its calls (all queued), on the calling thread:
+    /// the API does validation and this insert in one trip to the blocking pool.
+    pub(crate) fn insert_instruction_blocking(
+        &self,
+        ins: NewInstruction,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        insert_instruction(&mut guard, ins)
     }
+}
 
+fn insert_instruction(c: &mut Connection, ins: NewInstruction) -> Result<(), StoreError> {
+    let tx = c.transaction()?;
+    tx.execute(
+        "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+                    voicemail_response, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            ins.instruction_id,
+            kind_name(ins.kind),
+            ins.caller,
+            ins.anonymous,
+            ins.callback_url,
+            ins.voicemail_response,
+            ins.created_ms
+        ],
+    )?;
+    let row = tx.last_insert_rowid();
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
+                        callee, callback_url, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for (call_id, callee) in &ins.calls {
+            stmt.execute(params![
+                call_id,
+                row,
+                ins.instruction_id,
+                kind_name(ins.kind),
+                ins.caller,
+                callee,
+                ins.callback_url,
+                ins.created_ms
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store {
     /// Stores a call's outcome and, if it has a callback URL, enqueues the finished event,
     /// in one transaction. Returns the event. A call that already has an outcome keeps it.
     pub(crate) async fn finish_call(
