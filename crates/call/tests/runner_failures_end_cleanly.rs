@@ -36,6 +36,11 @@ async fn render_failure_does_not_dial() {
     assert_eq!(outcome.result, ResultCode::Failed);
     assert!(entries.is_empty(), "nothing dialled: {entries:?}");
     assert_eq!(outcome.answered_on, None);
+    assert_eq!(outcome.sip_code, None);
+    assert_eq!(
+        outcome.sip_reason.as_deref(),
+        Some("audio could not be rendered")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -161,6 +166,7 @@ async fn shutdown_before_dialling_does_not_dial() {
     let (_tx, shutdown) = watch::channel(true);
     let outcome = runner.run(otp_spec(), progress, shutdown).await;
     assert_eq!(outcome.result, ResultCode::Cancelled);
+    assert_eq!(outcome.sip_reason.as_deref(), Some("daemon shutting down"));
     assert!(log.lock().unwrap().entries.is_empty());
 }
 

@@ -178,8 +178,9 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// An outcome for a call that never reached the wire.
-fn not_dialled(clock: Clock, result: ResultCode) -> CallOutcome {
+/// An outcome for a call that never reached the wire; `why` goes where a SIP reason
+/// would, as the daemon does for calls it never hands to the runner.
+fn not_dialled(clock: Clock, result: ResultCode, why: &str) -> CallOutcome {
     CallOutcome {
         result,
         started_on: clock.wall,
@@ -189,7 +190,7 @@ fn not_dialled(clock: Clock, result: ResultCode) -> CallOutcome {
         replays: 0,
         dtmf: String::new(),
         sip_code: None,
-        sip_reason: None,
+        sip_reason: Some(why.to_owned()),
     }
 }
 
@@ -241,19 +242,19 @@ async fn run_call<B: Backend>(
         Ok(rendered) => rendered,
         Err(error) => {
             warn!(%error, "rendering failed; not dialling");
-            return not_dialled(clock, ResultCode::Failed);
+            return not_dialled(clock, ResultCode::Failed, "audio could not be rendered");
         }
     };
     if *shutdown.borrow() {
         info!("shutting down; not dialling");
-        return not_dialled(clock, ResultCode::Cancelled);
+        return not_dialled(clock, ResultCode::Cancelled, "daemon shutting down");
     }
 
     let mut flow = match CallFlow::new(flow_config, now()) {
         Ok(flow) => flow,
         Err(error) => {
             warn!(%error, "call not placed");
-            return not_dialled(clock, ResultCode::Failed);
+            return not_dialled(clock, ResultCode::Failed, "nothing to read");
         }
     };
     debug!(callee = %spec.callee, "dialling");
