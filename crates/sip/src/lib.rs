@@ -83,7 +83,7 @@ pub use sdp::{
 };
 pub use transport::{EndpointConfig, EndpointStats, SipEndpoint, frame_stream};
 pub use types::{
-    Branch, CSeq, CallId, CallKey, CallRequest, EndReason, FailReason, MediaOffer, SipEvent,
-    Timers, Transmit, Transport, TrunkTarget, UaConfig,
+    CallId, CallKey, CallRequest, EndReason, FailReason, MediaOffer, SipEvent, Timers, Transmit,
+    Transport, TrunkTarget, UaConfig,
 };
 pub use ua::{UserAgent, build_invite};

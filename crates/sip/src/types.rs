@@ -18,17 +18,15 @@ impl fmt::Display for CallKey {
     }
 }
 
-/// A CSeq sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CSeq(pub u32);
-
-/// A Via branch parameter (always starting with the RFC 3261 magic cookie `z9hG4bK`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Branch(pub String);
-
-/// A Call-ID.
+/// A SIP Call-ID, for logs and CDRs (it identifies the call at the trunk's side too).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CallId(pub String);
+
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// SIP transport protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

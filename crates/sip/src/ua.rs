@@ -14,8 +14,8 @@ use crate::error::SipError;
 use crate::message::{SipMessage, StartLine, addr_params, addr_uri, param, parse_message};
 use crate::sdp::{NegotiatedMedia, NegotiationError, SessionDescription};
 use crate::types::{
-    CallKey, CallRequest, EndReason, FailReason, SipEvent, Transmit, Transport, TrunkTarget,
-    UaConfig,
+    CallId, CallKey, CallRequest, EndReason, FailReason, SipEvent, Transmit, Transport,
+    TrunkTarget, UaConfig,
 };
 
 const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
@@ -177,6 +177,11 @@ impl UserAgent {
     /// Number of datagrams dropped because they did not parse.
     pub fn malformed_count(&self) -> u64 {
         self.malformed
+    }
+
+    /// The SIP Call-ID of a call still holding state.
+    pub fn call_id(&self, key: CallKey) -> Option<CallId> {
+        self.calls.get(&key).map(|c| CallId(c.call_id.clone()))
     }
 
     /// Number of calls still holding state (including ones only finishing transactions).

@@ -60,8 +60,12 @@ fn call_ids_tags_and_branches_are_unique() {
     let mut h = Harness::udp();
     let mut seen = std::collections::HashSet::new();
     for _ in 0..50 {
-        h.call(request());
+        let key = h.call(request());
         let inv = h.sent_one("INVITE");
+        assert_eq!(
+            h.ua.call_id(key).unwrap().to_string(),
+            inv.call_id().unwrap()
+        );
         assert!(inv.top_branch().unwrap().starts_with("z9hG4bK"));
         assert!(seen.insert(inv.call_id().unwrap().to_owned()));
         assert!(seen.insert(inv.from_tag().unwrap().to_owned()));
