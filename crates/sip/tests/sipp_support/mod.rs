@@ -33,6 +33,16 @@ pub struct Sipp {
 impl Sipp {
     /// Starts `sipp -sf <scenario> -m 1` as a UAS on a free port.
     pub fn uas(scenario_name: &str, transport: Transport, extra: &[&str]) -> Sipp {
+        Self::uas_calls(scenario_name, transport, extra, 1)
+    }
+
+    /// Starts SIPp as a UAS that exits after `calls` calls.
+    pub fn uas_calls(
+        scenario_name: &str,
+        transport: Transport,
+        extra: &[&str],
+        calls: u32,
+    ) -> Sipp {
         let port = free_udp_port();
         let media_port = free_udp_port();
         let log_dir = tempfile::tempdir().unwrap();
@@ -41,7 +51,14 @@ impl Sipp {
             .arg(scenario(scenario_name))
             .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
             .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
-            .args(["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
+            .args([
+                "-m",
+                &calls.to_string(),
+                "-nostdin",
+                "-timeout",
+                "30s",
+                "-timeout_error",
+            ])
             .args([
                 "-t",
                 if transport == Transport::Tcp {
