@@ -25,6 +25,7 @@ pub mod engine;
 mod error;
 mod event;
 mod metrics;
+pub mod phone;
 mod request;
 mod store;
 
@@ -36,3 +37,15 @@ pub use error::{ConfigError, DaemonError, StoreError};
 pub use event::{EventResult, FinishedEvent, format_timestamp_ms};
 pub use metrics::Metrics;
 pub use request::FieldError;
+
+/// Validates an OTP or Notification request body exactly as the API does, against the
+/// audio store of `audio`, without dialling or storing anything. Returns how many calls it
+/// would place. For tools and the fuzz target of the request parser.
+pub fn check_instruction_body(
+    kind: voice_otp_call::CallKind,
+    body: &[u8],
+    audio: &config::AudioConfig,
+) -> Result<usize, Vec<FieldError>> {
+    let files = audio::AudioFiles::new(audio.dir.clone(), audio.defaults.clone());
+    request::validate(kind, body, &files).map(|ins| ins.callees.len())
+}
