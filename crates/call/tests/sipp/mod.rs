@@ -14,7 +14,7 @@ use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
 use voice_otp_sip::{EndpointConfig, SipEndpoint};
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -35,12 +35,17 @@ pub(crate) struct Sipp {
 impl Sipp {
     /// `sipp -sf fixtures/sipp/<scenario> -m 1` as a UAS on a free UDP port.
     pub(crate) async fn uas(scenario: &str) -> Sipp {
+        Sipp::start(repo().join("fixtures/sipp").join(scenario), &[]).await
+    }
+
+    /// SIPp with a scenario from anywhere and extra arguments.
+    pub(crate) async fn start(scenario: PathBuf, extra: &[&str]) -> Sipp {
         let port = free_udp_port();
         let media_port = free_udp_port();
         let log_dir = tempfile::tempdir().unwrap();
         let child = Command::new("sipp")
             .arg("-sf")
-            .arg(repo().join("fixtures/sipp").join(scenario))
+            .arg(scenario)
             .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
             .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
             .args(["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
@@ -49,6 +54,7 @@ impl Sipp {
             .arg(log_dir.path().join("errors.log"))
             .arg("-message_file")
             .arg(log_dir.path().join("messages.log"))
+            .args(extra)
             .current_dir(log_dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
