@@ -101,6 +101,38 @@ enum Command {
 }
 
 /// Async handle to the SIP stack: one socket and one driver task shared by every call.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), voice_otp_sip::SipError> {
+/// use voice_otp_sip::{CallRequest, EndpointConfig, MediaOffer, SipEndpoint, SipEvent};
+///
+/// let mut config = EndpointConfig::udp("0.0.0.0:5060".parse().unwrap(), "sip.trunk.example:5060");
+/// config.from_domain = "otp.example".into();
+/// let endpoint = SipEndpoint::start(config).await?;
+/// let (key, mut events) = endpoint
+///     .dial(CallRequest {
+///         callee: "+31612345678".into(),
+///         caller: "+3197010".into(),
+///         anonymous: false,
+///         trunk: None,
+///         media: MediaOffer::g711("192.0.2.10:40000".parse().unwrap()),
+///         extra_headers: vec![],
+///     })
+///     .await?;
+/// while let Some(event) = events.recv().await {
+///     match event {
+///         SipEvent::Answered { media, .. } => {
+///             // start RTP towards media.remote_rtp ... then, when done:
+///             endpoint.hangup(key)?;
+///         }
+///         e if e.is_terminal() => break,
+///         _ => {}
+///     }
+/// }
+/// endpoint.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct SipEndpoint {
     commands: mpsc::UnboundedSender<Command>,
