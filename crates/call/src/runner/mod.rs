@@ -6,6 +6,48 @@
 //! wait for whichever comes first of a SIP event, a media event, the flow's deadline
 //! and the daemon's shutdown signal. Each call runs in a `call` tracing span carrying
 //! its call id; the code is never logged.
+//!
+//! # Wiring the real stack
+//!
+//! ```no_run
+//! use std::net::{IpAddr, Ipv4Addr};
+//! use std::sync::Arc;
+//! use voice_otp_call::CallExecutor;
+//! use voice_otp_call::runner::{CallRunner, RunnerConfig, StackConfig};
+//! use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
+//! use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
+//! use voice_otp_sip::{EndpointConfig, SipEndpoint};
+//!
+//! # async fn wire() -> Result<Arc<dyn CallExecutor>, Box<dyn std::error::Error>> {
+//! let rtp_ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+//! let sip = SipEndpoint::start(EndpointConfig::udp(
+//!     "127.0.0.1:5060".parse()?,
+//!     "127.0.0.1:5070",
+//! ))
+//! .await?;
+//! let mut media = EngineConfig::new(PortRange::new(20_000, 30_000)?);
+//! media.bind_ip = rtp_ip;
+//! let media = MediaEngine::start(media)?;
+//! let render = RenderConfig::default();
+//! let prompt_gap = render.prompt_gap;
+//! let renderer = Renderer::new(
+//!     AudioRoot::new(Some("./data/audio".into()), "./audio".into()),
+//!     Arc::new(EspeakNg::new()),
+//!     render,
+//! );
+//! let runner = CallRunner::new(
+//!     Arc::new(sip),
+//!     Arc::new(media),
+//!     renderer,
+//!     StackConfig::g711(rtp_ip),
+//!     RunnerConfig {
+//!         prompt_gap,
+//!         ..RunnerConfig::default()
+//!     },
+//! );
+//! Ok(Arc::new(runner))
+//! # }
+//! ```
 
 mod backend;
 mod stack;
