@@ -129,5 +129,104 @@ fn bench(c: &mut Criterion) {
     rt.block_on(daemon.shutdown()).unwrap();
 }
 
-criterion_group!(benches, bench);
+/// Holds every call until shutdown, like a long call would.
+struct Hold;
+
+impl CallExecutor for Hold {
+    fn execute(
+        &self,
+        _spec: CallSpec,
+        _progress: ProgressFn,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = CallOutcome> + Send + 'static>> {
+        Box::pin(async move {
+            let now = SystemTime::now();
+            let _ = shutdown.wait_for(|s| *s).await;
+            CallOutcome {
+                result: ResultCode::Finished,
+                started_on: now,
+                answered_on: Some(now),
+                ended_on: SystemTime::now(),
+                code_read_count: 1,
+                replays: 0,
+                dtmf: String::new(),
+                sip_code: Some(200),
+                sip_reason: Some("OK".into()),
+            }
+        })
+    }
+}
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Daemon-side memory of a live call (task, spec, live-state entry; not the runner's SIP
+/// and RTP state): RSS growth over 2,000 calls held open, printed with the latency figures.
+fn live_call_memory(_c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.http.tokens = vec!["bench".into()];
+    config.store.path = dir.path().join("bench.db");
+    config.audio.dir = dir.path().join("audio");
+    config.audio.defaults = dir.path().join("defaults");
+    config.calls.max_concurrent = 10_000;
+    let daemon = rt.block_on(Daemon::start(config, Arc::new(Hold))).unwrap();
+    let url = format!("http://{}/voiceapi/v2/OTP", daemon.local_addr());
+    let client = reqwest::Client::new();
+    let post = |first: u32, n: u32| {
+        let callees: Vec<String> = (first..first + n)
+            .map(|i| format!("+316123{i:05}"))
+            .collect();
+        let body = serde_json::json!({
+            "callees": callees, "caller": "+31201234567", "code": "7A3519",
+            "code-type": "TTS", "max-replays": 2,
+        });
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let resp = client
+                .post(&url)
+                .header("X-CM-PRODUCTTOKEN", "bench")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    };
+    // Warm up allocator pools and the store with 200 calls first.
+    rt.block_on(post(0, 200));
+    std::thread::sleep(Duration::from_millis(300));
+    let before = rss_bytes();
+    let t0 = Instant::now();
+    for batch in 0..10 {
+        rt.block_on(post(1000 + batch * 200, 200));
+    }
+    let accept_time = t0.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    let after = rss_bytes();
+    println!(
+        "live calls: 2000 accepted in {:?} ({:.0} calls/s through the API in 200-callee requests); \
+         daemon-side RSS growth {} KiB = {:.1} KiB per live call",
+        accept_time,
+        2000.0 / accept_time.as_secs_f64(),
+        (after.saturating_sub(before)) / 1024,
+        after.saturating_sub(before) as f64 / 1024.0 / 2000.0
+    );
+    rt.block_on(daemon.shutdown()).unwrap();
+}
+
+criterion_group!(benches, bench, live_call_memory);
 criterion_main!(benches);
