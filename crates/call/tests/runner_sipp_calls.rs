@@ -1,6 +1,7 @@
 //! The runner over real sockets against a SIPp UAS: the shipped audio is streamed as
 //! RTP, SIPp's RFC 2833 key `1` (its `dtmf_2833_1.pcap`) restarts the reading, busy is
-//! Rejected with 486, and an unanswered call is cancelled at the ring timeout.
+//! Rejected with 486, an unanswered call is cancelled at the ring timeout, and a
+//! Notification speaks its TTS prompt and hangs up.
 mod sipp;
 
 use std::time::Duration;
@@ -100,4 +101,34 @@ async fn ringing_without_answer_is_cancelled() {
         "{rang:?}"
     );
     assert_eq!(sipp.finish().await, 0, "SIPp saw our CANCEL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notification_plays_its_tts_prompt_and_hangs_up() {
+    let sipp = Sipp::uas("uas_answer_bye.xml").await;
+    let (runner, _sip) = runner(&sipp, 42_600).await;
+    let (_tx, shutdown) = watch::channel(false);
+    let mut spec = spec();
+    spec.kind = CallKind::Notification;
+    spec.code = None;
+    spec.code_prompt = Some(voice_otp_media::PromptSource::Tts(
+        "Your parcel arrives tomorrow".to_owned(),
+    ));
+    spec.max_replays = 0;
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(30),
+        runner.run(spec, no_progress(), shutdown),
+    )
+    .await
+    .expect("the call ends");
+    assert_eq!(outcome.result, ResultCode::Finished, "{outcome:?}");
+    assert_eq!(outcome.code_read_count, 1);
+    assert_eq!(outcome.replays, 0);
+    let talk = outcome
+        .ended_on
+        .duration_since(outcome.answered_on.expect("answered"))
+        .unwrap();
+    // espeak-ng takes more than a second to say the sentence.
+    assert!(talk > Duration::from_secs(1), "{talk:?}");
+    assert_eq!(sipp.finish().await, 0, "SIPp saw our BYE");
 }
