@@ -2,7 +2,7 @@
 //!
 //! Each worker is one OS thread that owns many streams' [`RtpSender`]s and a deadline heap;
 //! it sleeps on its control channel until the earliest deadline (so a new command wakes it),
-//! sends every due packet with a non-blocking `try_send_to`, and goes back to sleep. No task
+//! sends every due packet with a non-blocking `send`, and goes back to sleep. No task
 //! or timer exists per stream on the sending side. Receiving is event-driven: one small task
 //! per stream waits on its two sockets and feeds the sans-IO [`RtpReceiver`].
 
@@ -629,7 +629,8 @@ impl ReceiveTask {
                 }
                 ReceiverEvent::Dtmf(d) => StreamEvent::Dtmf(d),
             };
-            if self.events.try_send(ev).is_err() {
+            // A closed channel means nobody listens any more; only a full one loses news.
+            if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(ev) {
                 tracing::warn!(stream = self.id, "stream event channel full, event dropped");
             }
         }
