@@ -432,6 +432,12 @@ impl InbandDetector {
         self.events.pop_front()
     }
 
+    /// The key held down right now (recognised, not yet reported because it
+    /// has not ended), for callers that want to react before the release.
+    pub fn key_down(&self) -> Option<Digit> {
+        self.in_digit
+    }
+
     /// Time since the detector's first sample.
     pub fn elapsed(&self) -> Duration {
         samples_to_duration(self.samples)

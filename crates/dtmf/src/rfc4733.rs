@@ -221,6 +221,11 @@ impl Rfc4733Tracker {
         self.current.map(|c| c.last_arrival + END_TIMEOUT)
     }
 
+    /// The key held down right now (an event that has not ended yet).
+    pub fn key_down(&self) -> Option<Digit> {
+        self.current.map(|c| c.digit)
+    }
+
     /// The next finished key press.
     pub fn poll_event(&mut self) -> Option<DtmfEvent> {
         self.events.pop_front()

@@ -80,3 +80,19 @@ fn alaw_roundtrip_is_close() {
         assert!(err <= (i32::from(*a).abs() / 16).max(16), "{a} -> {b}");
     }
 }
+
+#[test]
+fn a_key_held_at_the_end_of_the_stream_is_reported_by_flush() {
+    let mut buf = vec![0.0; 1600];
+    add_tone(&mut buf, 800, 800, Tone::new(Digit::D8, -10.0));
+    let pcm = to_i16(&buf);
+    let mut det = voice_otp_dtmf::InbandDetector::new();
+    det.process(&pcm);
+    assert_eq!(det.poll_event(), None, "still held");
+    assert_eq!(det.key_down(), Some(Digit::D8));
+    det.flush();
+    let ev = det.poll_event().expect("reported on flush");
+    assert_eq!(ev.digit, Digit::D8);
+    assert_eq!(det.key_down(), None);
+    assert_eq!(det.poll_event(), None);
+}

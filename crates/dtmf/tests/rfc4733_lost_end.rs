@@ -57,3 +57,16 @@ fn ends_when_the_next_press_begins() {
         .unwrap();
     assert_eq!(drain(&mut t)[0].digit, Digit::D6);
 }
+
+#[test]
+fn key_down_while_the_press_is_open() {
+    let t0 = Instant::now();
+    let mut t = Rfc4733Tracker::new(t0);
+    assert_eq!(t.key_down(), None);
+    t.handle_packet(t0, 9, 1, 4000, true, &te(1, false, 10, 0))
+        .unwrap();
+    assert_eq!(t.key_down(), Some(Digit::D1));
+    t.handle_packet(t0, 9, 2, 4000, false, &te(1, true, 10, 800))
+        .unwrap();
+    assert_eq!(t.key_down(), None);
+}
