@@ -115,6 +115,10 @@ async fn the_code_is_nowhere_but_in_the_call_spec() {
     );
     assert!(String::from_utf8_lossy(&logs).contains("call ended"));
     assert!(!contains_code(&logs), "code in the logs");
+    let text = String::from_utf8_lossy(&logs);
+    assert!(!text.contains(TOKEN), "product token in the logs");
+    // Request logging is on (the trace layer), so the check covered the HTTP path too.
+    assert!(text.contains("/voiceapi/v2/OTP"));
     let mut files = 0;
     for entry in std::fs::read_dir(env.db().parent().unwrap()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
