@@ -15,6 +15,8 @@ struct Cli {
 enum Command {
     /// Run the daemon: HTTP API, SIP calls, CDR store and callbacks.
     Serve(commands::serve::Args),
+    /// Place one real OTP call over loopback to a built-in phone; record what it heard.
+    Demo(commands::demo::Args),
     /// Render exactly the audio a call streams for one reading to an 8 kHz mono 16-bit WAV.
     Say(commands::say::Args),
     /// Run the in-band DTMF detector on a WAV; prints `<start_ms>\t<digit>` per digit.
@@ -25,6 +27,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args),
+        Command::Demo(args) => commands::demo::run(args),
         Command::Say(args) => commands::say::run(args),
         Command::Dtmf(args) => commands::dtmf::run(args),
     };
