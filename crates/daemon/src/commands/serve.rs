@@ -39,8 +39,11 @@ pub fn run(args: Args) -> Result<(), CommandError> {
 fn init_tracing(config: &Config) -> Result<(), CommandError> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level)
         .map_err(|_| format!("config: [log] level: invalid filter {:?}", config.log.level))?;
+    use std::io::IsTerminal;
+    // Colours only on a terminal: journald and log files get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let result = if config.log.json {
         builder.json().try_init()
