@@ -1,0 +1,555 @@
+//! End-to-end harness: the real `voice-otp serve` process, a SIPp UAS as the trunk and a
+//! real HTTP callback receiver, all on loopback. Every process is killed on drop and every
+//! wait is bounded. Included by the `tests/*.rs` end-to-end files with
+//! `#[path = "support/e2e.rs"] mod e2e;`.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use voice_otp_suite::{repo_root, voice_otp_bin};
+
+pub const TOKEN: &str = "e2e-token-5f1c9a";
+pub const SECRET: &str = "e2e-callback-secret";
+
+/// A UDP port that was free a moment ago (bound to 127.0.0.1:0 and released).
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A TCP port that was free a moment ago.
+pub fn free_tcp_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A free, even-aligned RTP range of 64 ports. The daemon's allocator does not skip ports it
+/// cannot bind, so concurrent daemons (parallel tests, other crates' suites) must not share
+/// a range: the base is spread by pid, time and a counter and probed before use.
+pub fn rtp_range() -> (u16, u16) {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let mut seed = std::process::id()
+        .wrapping_mul(2_654_435_761)
+        .wrapping_add(nanos)
+        .wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed));
+    for _ in 0..200 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        // 30000..59968 in steps of 64.
+        let base = 30_000 + ((seed >> 8) % 468) as u16 * 64;
+        let free = (0..64)
+            .step_by(8)
+            .all(|i| UdpSocket::bind(("127.0.0.1", base + i)).is_ok());
+        if free {
+            return (base, base + 63);
+        }
+    }
+    panic!("no free RTP range found");
+}
+
+pub fn scenario(name: &str) -> PathBuf {
+    repo_root().join("fixtures/sipp").join(name)
+}
+
+/// A SIPp UAS acting as the trunk.
+pub struct Sipp {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+    pub messages: PathBuf,
+    pub errors: PathBuf,
+}
+
+impl Sipp {
+    /// Starts `sipp -sf <scenario> -m <calls>` on a free UDP port in `dir` and waits until
+    /// it has bound its port.
+    pub async fn start(dir: &Path, scenario_file: &str, calls: u32, extra: &[&str]) -> Sipp {
+        let port = free_udp_port();
+        let media = free_udp_port();
+        let tag = format!("sipp-{port}");
+        let messages = dir.join(format!("{tag}-messages.log"));
+        let errors = dir.join(format!("{tag}-errors.log"));
+        let child = Command::new("sipp")
+            .arg("-sf")
+            .arg(scenario(scenario_file))
+            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+            .args(["-p", &port.to_string(), "-mp", &media.to_string()])
+            .args(["-m", &calls.to_string()])
+            .args(["-nostdin", "-timeout", "60s", "-timeout_error", "-t", "u1"])
+            .args(["-trace_msg", "-message_file"])
+            .arg(&messages)
+            .args(["-trace_err", "-error_file"])
+            .arg(&errors)
+            .args(extra)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sipp (package sip-tester) is installed");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // A bound UDP port refuses a second bind: SIPp is listening.
+        while UdpSocket::bind(addr).is_ok() {
+            assert!(Instant::now() < deadline, "sipp did not bind {addr}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Sipp {
+            child: Some(child),
+            addr,
+            messages,
+            errors,
+        }
+    }
+
+    /// The SIP messages SIPp saw and sent so far.
+    pub fn messages(&self) -> String {
+        std::fs::read_to_string(&self.messages).unwrap_or_default()
+    }
+
+    /// Waits (bounded) for SIPp to exit and returns its exit code; 0 means the scenario
+    /// ran as scripted for every call.
+    pub async fn wait(&mut self, within: Duration) -> i32 {
+        let child = self.child.as_mut().expect("sipp running");
+        let status = wait_child(child, within)
+            .await
+            .unwrap_or_else(|| panic!("sipp still running after {within:?}"));
+        status.code().unwrap_or(-1)
+    }
+
+    /// Asserts SIPp finished its scenario (exit 0), showing its messages otherwise.
+    pub async fn assert_ok(&mut self, within: Duration) {
+        let code = self.wait(within).await;
+        assert_eq!(
+            code,
+            0,
+            "SIPp did not see the scenario it expected; errors:\n{}\nmessages:\n{}",
+            std::fs::read_to_string(&self.errors).unwrap_or_default(),
+            self.messages()
+        );
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+async fn wait_child(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Settings of one daemon run.
+#[derive(Clone, Debug)]
+pub struct DaemonConfig {
+    pub dir: PathBuf,
+    pub trunk: SocketAddr,
+    pub http_port: u16,
+    pub rtp: (u16, u16),
+    pub log_level: String,
+    /// Extra TOML appended to the `[calls]` section.
+    pub calls_extra: String,
+}
+
+impl DaemonConfig {
+    pub fn new(dir: &Path, trunk: SocketAddr) -> DaemonConfig {
+        DaemonConfig {
+            dir: dir.to_owned(),
+            trunk,
+            http_port: free_tcp_port(),
+            rtp: rtp_range(),
+            log_level: "info".to_owned(),
+            calls_extra: String::new(),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.join("store").join("voice-otp.db")
+    }
+
+    fn toml(&self) -> String {
+        let defaults = repo_root().join("audio");
+        format!(
+            r#"[http]
+listen = "127.0.0.1:{http}"
+tokens = ["{TOKEN}"]
+
+[sip]
+listen = "127.0.0.1:0"
+transport = "udp"
+trunk = "{trunk}"
+from-domain = "127.0.0.1"
+
+[rtp]
+ip = "127.0.0.1"
+ports = "{r0}-{r1}"
+
+[store]
+path = "{db}"
+
+[audio]
+dir = "{audio}"
+defaults = "{defaults}"
+
+[callbacks]
+secret = "{SECRET}"
+timeout = "2s"
+initial-backoff = "200ms"
+max-backoff = "500ms"
+
+[calls]
+replay-wait = "5s"
+{extra}
+
+[log]
+level = "{level}"
+"#,
+            http = self.http_port,
+            trunk = self.trunk,
+            r0 = self.rtp.0,
+            r1 = self.rtp.1,
+            db = self.db().display(),
+            audio = self.dir.join("audio").display(),
+            defaults = defaults.display(),
+            extra = self.calls_extra,
+            level = self.log_level,
+        )
+    }
+}
+
+/// A running `voice-otp serve` process.
+pub struct Daemon {
+    child: Option<Child>,
+    pub config: DaemonConfig,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
+}
+
+static RUN: AtomicU32 = AtomicU32::new(0);
+
+impl Daemon {
+    /// Writes the config, starts the daemon and waits (bounded) until `/healthz` answers 200.
+    pub async fn start(config: DaemonConfig) -> Daemon {
+        let run = RUN.fetch_add(1, Ordering::Relaxed);
+        let path = config.dir.join(format!("voice-otp-{run}.toml"));
+        std::fs::write(&path, config.toml()).unwrap();
+        let stdout = config.dir.join(format!("daemon-{run}.stdout"));
+        let stderr = config.dir.join(format!("daemon-{run}.stderr"));
+        let child = Command::new(voice_otp_bin())
+            .arg("serve")
+            .arg("--config")
+            .arg(&path)
+            .env("RUST_LOG", &config.log_level)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("voice-otp binary runs");
+        let mut daemon = Daemon {
+            child: Some(child),
+            base: format!("http://127.0.0.1:{}", config.http_port),
+            config,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+            stdout,
+            stderr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(r) = daemon.client.get(daemon.url("/healthz")).send().await
+                && r.status() == 200
+            {
+                return daemon;
+            }
+            if let Some(status) = daemon.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("voice-otp serve exited with {status}: {}", daemon.logs());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "voice-otp serve not healthy in time: {}",
+                daemon.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Everything the daemon wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+        let err = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+        format!("{out}{err}")
+    }
+
+    /// POSTs an OTP instruction; returns the status, the raw body and its JSON.
+    pub async fn otp(&self, body: &Value) -> (u16, String, Value) {
+        self.post("/voiceapi/v2/OTP", body).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, String, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header("X-CM-PRODUCTTOKEN", TOKEN)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, text, json)
+    }
+
+    /// GETs with the token; returns the status, the raw body and its JSON.
+    pub async fn get(&self, path: &str) -> (u16, String, Value) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .header("X-CM-PRODUCTTOKEN", TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, text, json)
+    }
+
+    /// Posts an OTP for one callee and returns the call id.
+    pub async fn otp_call(&self, body: &Value) -> String {
+        let (status, text, json) = self.otp(body).await;
+        assert_eq!(status, 200, "{text}");
+        json["call-id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no call-id in {text}"))
+            .to_owned()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("daemon running").id()
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig} failed");
+    }
+
+    pub fn sigterm(&self) {
+        self.signal("TERM");
+    }
+
+    /// SIGKILL: no shutdown work at all, as in a crash.
+    pub async fn sigkill(&mut self) {
+        let mut child = self.child.take().expect("daemon running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// Waits (bounded) for the process to exit.
+    pub async fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let child = self.child.as_mut().expect("daemon running");
+        let status = wait_child(child, within).await;
+        self.child = None;
+        status.unwrap_or_else(|| panic!("daemon still running after {within:?}"))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// One request seen by the callback receiver.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The status the receiver answered.
+    pub answered: u16,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("callback body is JSON")
+    }
+}
+
+/// A real HTTP server on 127.0.0.1 that records every POST and answers with the next
+/// scripted status (200 once the script is exhausted).
+#[derive(Clone)]
+pub struct Receiver {
+    pub addr: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+    statuses: Arc<Mutex<VecDeque<u16>>>,
+    task: Arc<tokio::task::JoinHandle<()>>,
+}
+
+impl Receiver {
+    pub async fn start(statuses: &[u16]) -> Receiver {
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let statuses = Arc::new(Mutex::new(
+            statuses.iter().copied().collect::<VecDeque<_>>(),
+        ));
+        let (r, s) = (Arc::clone(&received), Arc::clone(&statuses));
+        let app = axum::Router::new().route(
+            "/{*path}",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (r, s) = (Arc::clone(&r), Arc::clone(&s));
+                async move {
+                    let code = s.lock().unwrap().pop_front().unwrap_or(200);
+                    r.lock().unwrap().push(Received {
+                        headers,
+                        body,
+                        answered: code,
+                    });
+                    StatusCode::from_u16(code).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver {
+            addr,
+            received,
+            statuses,
+            task: Arc::new(task),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hooks/voice", self.addr)
+    }
+
+    /// Replaces the statuses still to be answered.
+    pub fn set_statuses(&self, statuses: &[u16]) {
+        *self.statuses.lock().unwrap() = statuses.iter().copied().collect();
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until `n` requests have arrived.
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + within;
+        loop {
+            let all = self.all();
+            if all.len() >= n {
+                return all;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "callback receiver got {} of {n} requests in {within:?}",
+                all.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.task) == 1 {
+            self.task.abort();
+        }
+    }
+}
+
+/// Checks `X-Voice-OTP-Signature: sha256=<hex>` is the HMAC-SHA256 of the raw body under
+/// `secret`, and that `X-Voice-OTP-Timestamp` is present and recent.
+pub fn assert_signed(got: &Received, secret: &str) {
+    let header = got
+        .headers
+        .get("x-voice-otp-signature")
+        .expect("X-Voice-OTP-Signature header")
+        .to_str()
+        .unwrap();
+    let hex_sig = header
+        .strip_prefix("sha256=")
+        .unwrap_or_else(|| panic!("signature {header:?} is not sha256=<hex>"));
+    let sig = hex::decode(hex_sig).expect("signature is hex");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(&got.body);
+    mac.verify_slice(&sig)
+        .expect("signature is the HMAC-SHA256 of the raw body with the configured secret");
+    let ts = got
+        .headers
+        .get("x-voice-otp-timestamp")
+        .expect("X-Voice-OTP-Timestamp header")
+        .to_str()
+        .unwrap();
+    let ts: u64 = ts
+        .parse()
+        .unwrap_or_else(|_| panic!("timestamp {ts:?} is not Unix seconds"));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        ts.abs_diff(now) < 120,
+        "timestamp {ts} is not close to now ({now})"
+    );
+}
+
+/// A minimal OTP body for one callee with the receiver as callback.
+pub fn otp_body(code: &str, callback: &str) -> Value {
+    serde_json::json!({
+        "callee": "+31612345678",
+        "caller": "+31201234567",
+        "code": code,
+        "callback-url": callback,
+    })
+}
