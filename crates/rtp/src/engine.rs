@@ -158,6 +158,8 @@ struct Slot {
     connected: bool,
     events: mpsc::Sender<StreamEvent>,
     send_errors: u64,
+    /// When the last RTP packet left, for the send-interval figures.
+    last_rtp: Option<Instant>,
 }
 
 struct Worker {
@@ -167,6 +169,7 @@ struct Worker {
     ids: HashMap<u64, u32>,
     heap: DeadlineHeap,
     lateness: Arc<LatenessHistogram>,
+    interval_error: Arc<LatenessHistogram>,
 }
 
 impl Worker {
@@ -230,7 +233,13 @@ impl Worker {
         self.lateness.record(now.saturating_duration_since(at));
         // Up to COALESCE early counts as on time for the sender's grid.
         s.sender.handle_timeout(now.max(at));
-        s.flush();
+        if s.flush() {
+            if let Some(prev) = s.last_rtp {
+                self.interval_error
+                    .record((now - prev).abs_diff(crate::types::PTIME));
+            }
+            s.last_rtp = Some(now);
+        }
         while let Some(ev) = s.sender.poll_event() {
             match ev {
                 SenderEvent::PlaybackFinished => {
@@ -314,8 +323,11 @@ impl Worker {
 }
 
 impl Slot {
-    fn flush(&mut self) {
+    /// Sends what the sender has queued; whether an RTP packet was among it.
+    fn flush(&mut self) -> bool {
+        let mut rtp = false;
         while let Some(t) = self.sender.poll_transmit() {
+            rtp |= t.kind == TransmitKind::Rtp;
             // A full buffer or an unreachable peer costs this packet only; the loop goes on
             // to the other streams.
             let sent = match t.kind {
@@ -327,6 +339,7 @@ impl Slot {
                 self.send_errors += 1;
             }
         }
+        rtp
     }
 }
 
@@ -339,6 +352,7 @@ struct WorkerHandle {
 pub struct MediaEngine {
     workers: Vec<WorkerHandle>,
     lateness: Vec<Arc<LatenessHistogram>>,
+    interval_error: Vec<Arc<LatenessHistogram>>,
     ports: PortAllocator,
     bind_ip: IpAddr,
     event_capacity: usize,
@@ -361,12 +375,16 @@ impl MediaEngine {
         let n = config.workers.max(1);
         let mut workers = Vec::with_capacity(n);
         let mut lateness = Vec::with_capacity(n);
+        let mut interval_error = Vec::with_capacity(n);
         for i in 0..n {
             let (tx, rx) = std_mpsc::channel();
             let histogram = Arc::new(LatenessHistogram::new());
             lateness.push(Arc::clone(&histogram));
+            let intervals = Arc::new(LatenessHistogram::new());
+            interval_error.push(Arc::clone(&intervals));
             let worker = Worker {
                 lateness: histogram,
+                interval_error: intervals,
                 slots: Vec::new(),
                 generations: Vec::new(),
                 free: Vec::new(),
@@ -385,6 +403,7 @@ impl MediaEngine {
         Ok(MediaEngine {
             workers,
             lateness,
+            interval_error,
             ports: PortAllocator::new(config.ports),
             bind_ip: config.bind_ip,
             event_capacity: config.event_capacity.max(1),
@@ -393,9 +412,12 @@ impl MediaEngine {
         })
     }
 
-    /// How late the pacing workers have been sending, since start.
+    /// How late and how evenly the pacing workers have been sending, since start.
     pub fn pacing_stats(&self) -> PacingStats {
-        summarize(&self.lateness)
+        PacingStats {
+            lateness: summarize(&self.lateness),
+            send_interval_error: summarize(&self.interval_error),
+        }
     }
 
     /// The engine's port allocator (for its figures).
@@ -478,6 +500,7 @@ impl MediaEngine {
             connected,
             events: events_tx.clone(),
             send_errors: 0,
+            last_rtp: None,
         };
         let receiver = RtpReceiver::new(
             ReceiverConfig {

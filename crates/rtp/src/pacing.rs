@@ -37,39 +37,48 @@ impl LatenessHistogram {
     }
 }
 
-/// Pacing figures of a [`MediaEngine`](crate::MediaEngine) since it started: how late the
-/// workers sent packets compared to their deadlines (50 µs resolution).
+/// Percentiles of one distribution of durations (50 µs resolution, reported as the upper
+/// edge of the bucket).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PacingStats {
-    /// Deadlines fired (RTP packets and RTCP reports).
-    pub fired: u64,
-    /// Median lateness.
+pub struct Percentiles {
+    /// Number of samples.
+    pub samples: u64,
+    /// Median.
     pub p50: Duration,
-    /// 99th percentile lateness.
+    /// 99th percentile.
     pub p99: Duration,
-    /// 99.9th percentile lateness.
+    /// 99.9th percentile.
     pub p999: Duration,
-    /// Worst lateness.
+    /// Largest sample.
     pub max: Duration,
 }
 
-pub(crate) fn summarize(histograms: &[std::sync::Arc<LatenessHistogram>]) -> PacingStats {
+/// Pacing figures of a [`MediaEngine`](crate::MediaEngine) since it started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacingStats {
+    /// Send time minus deadline, per fired deadline (RTP packets and RTCP reports).
+    pub lateness: Percentiles,
+    /// |gap between two consecutive RTP packets of a stream - 20 ms|, per packet: the
+    /// send-interval error a callee's jitter buffer sees before the network adds its own.
+    pub send_interval_error: Percentiles,
+}
+
+pub(crate) fn summarize(histograms: &[std::sync::Arc<LatenessHistogram>]) -> Percentiles {
     let mut counts = [0u64; BUCKETS];
     let mut max_us = 0;
     for h in histograms {
         h.add_to(&mut counts, &mut max_us);
     }
-    let fired: u64 = counts.iter().sum();
+    let samples: u64 = counts.iter().sum();
     let pct = |p: f64| {
-        if fired == 0 {
+        if samples == 0 {
             return Duration::ZERO;
         }
-        let rank = ((fired as f64) * p).ceil().max(1.0) as u64;
+        let rank = ((samples as f64) * p).ceil().max(1.0) as u64;
         let mut seen = 0;
         for (i, c) in counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                // Upper edge of the bucket: a conservative figure.
                 return Duration::from_micros(
                     ((i as u64 + 1) * BUCKET_US).min(max_us.max(BUCKET_US)),
                 );
@@ -77,8 +86,8 @@ pub(crate) fn summarize(histograms: &[std::sync::Arc<LatenessHistogram>]) -> Pac
         }
         Duration::from_micros(max_us)
     };
-    PacingStats {
-        fired,
+    Percentiles {
+        samples,
         p50: pct(0.50),
         p99: pct(0.99),
         p999: pct(0.999),

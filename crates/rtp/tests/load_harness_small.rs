@@ -48,4 +48,7 @@ fn two_hundred_streams_for_three_seconds_lose_nothing() {
     );
     assert!(get("interarrival_error_p50_us") <= 5_000.0, "{stdout}");
     assert!(get("interarrival_error_p99_us") <= 50_000.0, "{stdout}");
+    assert!(get("send_interval_error_p50_us") <= 5_000.0, "{stdout}");
+    assert!(get("send_interval_error_p99_us") <= 50_000.0, "{stdout}");
+    assert!(get("pacer_fired") >= 200.0 * 50.0 * 2.5, "{stdout}");
 }

@@ -342,10 +342,19 @@ async fn run(args: Args) {
         "interarrival_error_p999_us={}",
         percentile(&gaps, 0.999).as_micros()
     );
-    println!("pacer_fired={}", pacing.fired - pacing0.fired);
-    println!("pacer_lateness_p50_us={}", pacing.p50.as_micros());
-    println!("pacer_lateness_p99_us={}", pacing.p99.as_micros());
-    println!("pacer_lateness_max_us={}", pacing.max.as_micros());
+    // Percentiles are since engine start (warm-up included); counts are for the window.
+    println!(
+        "pacer_fired={}",
+        pacing.lateness.samples - pacing0.lateness.samples
+    );
+    println!("pacer_lateness_p50_us={}", pacing.lateness.p50.as_micros());
+    println!("pacer_lateness_p99_us={}", pacing.lateness.p99.as_micros());
+    println!("pacer_lateness_max_us={}", pacing.lateness.max.as_micros());
+    let si = pacing.send_interval_error;
+    println!("send_interval_error_p50_us={}", si.p50.as_micros());
+    println!("send_interval_error_p99_us={}", si.p99.as_micros());
+    println!("send_interval_error_p999_us={}", si.p999.as_micros());
+    println!("send_interval_error_max_us={}", si.max.as_micros());
     println!("cpu_engine_percent={:.1}", engine_cpu / wall * 100.0);
     println!("cpu_pacer_percent={:.1}", cpu("pacer") / wall * 100.0);
     println!("cpu_tokio_percent={:.1}", cpu("tokio") / wall * 100.0);
