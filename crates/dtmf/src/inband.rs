@@ -592,13 +592,11 @@ fn mat4(m: &[[f32; 4]; 4], v: [f32; 4]) -> [f32; 4] {
 }
 
 fn argmax4(p: &[f32]) -> usize {
-    let mut best = 0;
-    for i in 1..4 {
-        if p[i] > p[best] {
-            best = i;
-        }
-    }
-    best
+    // A tournament of selects (no data-dependent branches: speech makes
+    // them unpredictable); ties go to the lower index.
+    let a = usize::from(p[1] > p[0]);
+    let b = 2 + usize::from(p[3] > p[2]);
+    if p[b] > p[a] { b } else { a }
 }
 
 fn samples_to_duration(samples: u64) -> Duration {
