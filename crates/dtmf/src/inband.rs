@@ -27,8 +27,8 @@
 //! counting windows it only partly fills) can never give 4; a single
 //! glitch spoils at most 2 windows and does not split a key; a 40 ms gap
 //! holds 4 empty windows, so a repeated key is seen twice. spandsp's two
-//! non-overlapping blocks in a row, in contrast, accept a 21 ms burst that
-//! straddles a block boundary.
+//! non-overlapping blocks in a row, in contrast, report a 22 ms burst that
+//! straddles a block boundary (measured: 6 of 21 alignments).
 //!
 //! Speed: instead of eight Goertzel recursions (a serial multiply-add chain
 //! per sample) each half window is correlated with a precomputed cos/sin
