@@ -27,6 +27,10 @@ pub const TIMESTAMP_HEADER: &str = "X-Voice-OTP-Timestamp";
 
 /// Deliveries attempted at once.
 const PARALLEL: usize = 16;
+/// Finished deliveries are kept this long (for inspection), then deleted; CDRs stay.
+const KEEP_FINISHED: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How often old deliveries are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// `sha256=<hex HMAC-SHA256(secret, body)>`, the value of [`SIGNATURE_HEADER`].
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
@@ -63,9 +67,20 @@ impl CallbackWorker {
     /// Runs until `stop` turns true (finishing the batch in hand).
     pub(crate) async fn run(self, mut stop: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let mut last_prune: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(std::time::Instant::now());
+                let before = to_ms(SystemTime::now())
+                    - i64::try_from(KEEP_FINISHED.as_millis()).unwrap_or(0);
+                match this.store.prune_outbox(before).await {
+                    Ok(0) => {}
+                    Ok(n) => debug!(rows = n, "pruned finished callback deliveries"),
+                    Err(e) => warn!(error = %e, "could not prune the callback outbox"),
+                }
             }
             let wake = this.wake.notified();
             let now = to_ms(SystemTime::now());

@@ -371,6 +371,19 @@ impl Store {
         .await
     }
 
+    /// Deletes finished outbox rows (delivered or given up) created before `before_ms`;
+    /// the CDRs stay. Returns how many went.
+    pub(crate) async fn prune_outbox(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.with(move |c| {
+            Ok(c.execute(
+                "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up = 1)
+                 AND created_ms < ?1",
+                [before_ms],
+            )?)
+        })
+        .await
+    }
+
     /// Folds the WAL into the main file; called on shutdown.
     pub(crate) async fn checkpoint(&self) -> Result<(), StoreError> {
         self.with(|c| {
