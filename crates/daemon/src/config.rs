@@ -331,7 +331,8 @@ impl Config {
     }
 
     /// Builds a configuration from TOML text (if any) and environment variables; the
-    /// environment wins. Unknown sections, keys and `VOICE_OTP_*` variables are errors.
+    /// environment wins. Unknown sections and keys, and `VOICE_OTP_<SECTION>_*` variables
+    /// that name no key of a known section, are errors.
     pub fn from_sources(
         toml_text: Option<&str>,
         env: &BTreeMap<String, String>,
@@ -358,10 +359,13 @@ impl Config {
                 }
             }
         }
+        // A variable naming a known section but no key of it is a typo; other
+        // `VOICE_OTP_*` names (used by scripts and test harnesses) are not ours to judge.
         for name in env.keys() {
-            if name.starts_with("VOICE_OTP_")
-                && !KEYS.iter().any(|(s, k)| env_var_name(s, k) == *name)
-            {
+            let in_section = KEYS
+                .iter()
+                .any(|(s, _)| name.starts_with(&format!("VOICE_OTP_{}_", s.to_ascii_uppercase())));
+            if in_section && !KEYS.iter().any(|(s, k)| env_var_name(s, k) == *name) {
                 return Err(ConfigError::UnknownKey { key: name.clone() });
             }
         }

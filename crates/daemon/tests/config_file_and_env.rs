@@ -134,6 +134,14 @@ fn bad_config_is_one_line_naming_the_key() {
         assert!(err.contains(key), "{toml:?} {vars:?}: {err}");
         assert!(!err.contains('\n'), "not one line: {err}");
     }
+    // Variables outside the config's sections are left alone.
+    assert!(
+        Config::from_sources(
+            None,
+            &env(&[("VOICE_OTP_BIN", "/x"), ("VOICE_OTP_E2E_PORT", "1")])
+        )
+        .is_ok()
+    );
     // Secrets are not echoed.
     let err = Config::from_sources(
         Some("[http]\ntokens = [\"topsecret\", \"\"]"),
