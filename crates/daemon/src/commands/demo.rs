@@ -179,12 +179,13 @@ async fn demo(args: &Args, work: &Path) -> Result<(), CommandError> {
     println!("{}", String::from_utf8_lossy(&event));
     let event: Value = serde_json::from_slice(&event)?;
     eprintln!(
-        "demo: result {} {}; code read {} time(s), {} replay(s), keys {:?}; the phone answered with {:?} and heard {:.1} s ({} packets), written to {} ({:.1} s in all)",
+        "demo: result {} {}; code read {} time(s), {} replay(s), keys {:?} (the phone pressed {:?}); the phone answered with {:?} and heard {:.1} s ({} packets), written to {} ({:.1} s in all)",
         event["result"]["code"],
         event["result"]["description"].as_str().unwrap_or(""),
         event["code-read-count"],
         event["replays"],
         event["dtmf"].as_str().unwrap_or(""),
+        report.pressed,
         report.codec,
         report.heard.len() as f64 / 8000.0,
         report.packets_received,

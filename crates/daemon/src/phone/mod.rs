@@ -107,7 +107,7 @@ pub struct PhoneReport {
     pub heard: Vec<i16>,
     /// The codec the phone answered with.
     pub codec: Codec,
-    /// The keys sent, in order.
+    /// The keys sent (at least their start packet), in order.
     pub pressed: String,
     /// RTP audio packets received.
     pub packets_received: u64,
@@ -193,6 +193,7 @@ impl Phone {
         let mut sound = Duration::ZERO;
         let mut last_sound: Option<Instant> = None;
         let mut packets_received = 0u64;
+        let mut keys_started = 0usize;
         let mut sip_buf = vec![0u8; 65_535];
         let mut rtp_buf = vec![0u8; 2048];
         let mut tick = tokio::time::interval(TICK);
@@ -358,6 +359,7 @@ impl Phone {
                         payload: Bytes::copy_from_slice(&event.payload),
                     };
                     seq = seq.wrapping_add(1);
+                    keys_started += usize::from(event.marker);
                     if let Ok(wire) = packet.marshal() {
                         rtp.send_to(&wire, c.remote_rtp).await?;
                     }
@@ -366,11 +368,7 @@ impl Phone {
         }
 
         let call = call.ok_or(PhoneError::NoInvite(config.invite_within))?;
-        let pressed = if presser.is_some() && call.event_pt.is_some() {
-            config.press.clone()
-        } else {
-            String::new()
-        };
+        let pressed = config.press.chars().take(keys_started).collect();
         Ok(PhoneReport {
             heard: recorder.map(Recorder::into_samples).unwrap_or_default(),
             codec: call.codec,
