@@ -214,7 +214,12 @@ impl Phone {
                             None => {
                                 let media = SessionDescription::parse(&msg.body)
                                     .ok()
-                                    .and_then(|sdp| sdp.negotiate(&[Codec::Pcma, Codec::Pcmu]).ok());
+                                    .and_then(|sdp| {
+                                        // PCMA whenever offered, whatever the offer's order.
+                                        sdp.negotiate(&[Codec::Pcma])
+                                            .or_else(|_| sdp.negotiate(&[Codec::Pcmu]))
+                                            .ok()
+                                    });
                                 let Some(media) = media else {
                                     sip.send_to(&reply(488, "Not Acceptable Here"), from).await?;
                                     return Err(PhoneError::NoCommonCodec);
