@@ -10,6 +10,7 @@ declare -A need=(
   [sox]=sox
   [pkg-config]=pkg-config
   [cc]=gcc
+  [bc]=bc
 )
 missing=()
 for cmd in "${!need[@]}"; do
