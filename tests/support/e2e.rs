@@ -366,7 +366,7 @@ impl Daemon {
             .to_owned()
     }
 
-    fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("daemon running").id()
     }
 

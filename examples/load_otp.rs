@@ -1,0 +1,390 @@
+//! Capacity of `voice-otp serve` with SIPp as the trunk, on loopback. Bounded in count and
+//! time; stops by itself. Build the daemon first (`cargo build -p voice-otp-daemon --bin
+//! voice-otp`), then:
+//!
+//! ```text
+//! cargo run --example load_otp -- rate <calls/s> <seconds>      # setup rate, short calls
+//! cargo run --example load_otp -- concurrent <calls> <hold s>   # live answered calls, RSS
+//! cargo run --example load_otp -- latency <calls/s> <seconds>   # API request -> INVITE
+//! ```
+//!
+//! - `rate`: one OTP request per call (one callee each, code "1", no callback) at a fixed
+//!   rate; SIPp answers and hangs up 300 ms later. Reports sent/accepted, calls ended by
+//!   result (daemon `/metrics`), SIPp's exit status (0: every call went as scripted).
+//! - `concurrent`: ramps up to N answered calls that each stream a 64-character code; SIPp
+//!   hangs each up after `hold` seconds. Reports the daemon's RSS idle and with N live
+//!   calls (per-call delta), and the RTP packets per second sent while all are live.
+//! - `latency`: the daemon's trunk is a UDP tap in this process that forwards to SIPp and
+//!   timestamps every INVITE; per call, request send time -> INVITE seen, p50/p99/max.
+#![allow(missing_docs, unreachable_pub, dead_code)]
+
+#[path = "../tests/support/e2e.rs"]
+mod e2e;
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use e2e::{Daemon, DaemonConfig, free_udp_port, scenario};
+use serde_json::json;
+
+const MAX_SECONDS: u64 = 120;
+const MAX_CALLS: u64 = 40_000;
+
+struct SippUas {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl SippUas {
+    /// SIPp answering `calls` calls with `e2e_load_answer_pause_bye.xml`, BYE after
+    /// `pause_ms`; stops by itself after `limit_s`.
+    fn start(dir: &Path, calls: u64, pause_ms: u64, limit_s: u64) -> SippUas {
+        let port = free_udp_port();
+        let media = free_udp_port();
+        let child = Command::new("sipp")
+            .arg("-sf")
+            .arg(scenario("e2e_load_answer_pause_bye.xml"))
+            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-t", "u1"])
+            .args(["-p", &port.to_string(), "-mp", &media.to_string()])
+            .args(["-m", &calls.to_string(), "-d", &pause_ms.to_string()])
+            .args(["-nostdin", "-timeout", &format!("{limit_s}s")])
+            .args(["-max_socket", "4096", "-trace_err", "-error_file"])
+            .arg(dir.join("sipp-errors.log"))
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sipp is installed");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while UdpSocket::bind(addr).is_ok() {
+            assert!(Instant::now() < deadline, "sipp did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        SippUas { child, addr }
+    }
+
+    async fn wait(&mut self, within: Duration) -> Option<i32> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SippUas {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn load_config(dir: &Path, trunk: SocketAddr) -> DaemonConfig {
+    let mut c = DaemonConfig::new(dir, trunk);
+    c.log_level = "warn".to_owned();
+    c.rtp = (40_000, 47_999);
+    c.calls_extra = "max-concurrent = 3000".to_owned();
+    c
+}
+
+fn metric(text: &str, prefix: &str) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|v| v as u64)
+        .sum()
+}
+
+async fn metrics(d: &Daemon) -> String {
+    d.client
+        .get(d.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sends `total` OTP requests at `rate`/s; each gets a distinct callee. Returns per-request
+/// (index, send instant, HTTP status).
+async fn drive(d: &Daemon, rate: u64, total: u64) -> Vec<(u64, Instant, u16)> {
+    let out = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
+    let limit = Arc::new(tokio::sync::Semaphore::new(256));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..total {
+        let at = t0 + Duration::from_secs_f64(i as f64 / rate as f64);
+        tokio::time::sleep_until(at.into()).await;
+        let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
+        let (client, url, out) = (
+            d.client.clone(),
+            d.url("/voiceapi/v2/OTP"),
+            Arc::clone(&out),
+        );
+        tasks.push(tokio::spawn(async move {
+            let body = json!({
+                "callee": format!("+3161{:07}", i),
+                "caller": "+31201234567",
+                "code": "1",
+            });
+            let sent = Instant::now();
+            let status = client
+                .post(url)
+                .header("X-CM-PRODUCTTOKEN", e2e::TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            out.lock().unwrap().push((i, sent, status));
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let elapsed = t0.elapsed();
+    println!(
+        "sent {total} requests in {:.2} s ({:.1}/s offered {rate}/s)",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+    Arc::try_unwrap(out).unwrap().into_inner().unwrap()
+}
+
+async fn wait_ended(d: &Daemon, total: u64, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let m = metrics(d).await;
+        if metric(&m, "voice_otp_calls_total{") >= total || Instant::now() > deadline {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn report_results(m: &str) {
+    for l in m
+        .lines()
+        .filter(|l| l.starts_with("voice_otp_calls_total{"))
+    {
+        println!("  {l}");
+    }
+}
+
+async fn rate(rate: u64, secs: u64) {
+    let total = (rate * secs).min(MAX_CALLS);
+    let dir = tempfile::tempdir().unwrap();
+    let mut sipp = SippUas::start(dir.path(), total, 300, secs + 60);
+    let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
+    let t0 = Instant::now();
+    let sent = drive(&d, rate, total).await;
+    let ok = sent.iter().filter(|s| s.2 == 200).count();
+    println!("accepted (200): {ok} of {total}");
+    let m = wait_ended(&d, total, Duration::from_secs(60)).await;
+    println!(
+        "all calls ended {:.2} s after the first request",
+        t0.elapsed().as_secs_f64()
+    );
+    report_results(&m);
+    let code = sipp.wait(Duration::from_secs(30)).await;
+    println!("sipp exit: {code:?} (0 = every call as scripted)");
+    let errors = std::fs::read_to_string(dir.path().join("sipp-errors.log")).unwrap_or_default();
+    println!("sipp error lines: {}", errors.lines().count());
+}
+
+async fn concurrent(calls: u64, hold: u64) {
+    let calls = calls.min(3000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut sipp = SippUas::start(dir.path(), calls, hold * 1000, hold + 90);
+    let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
+    let pid = d.pid();
+    // Warm up allocator and connection pools with the idle daemon, then sample.
+    for _ in 0..20 {
+        let _ = metrics(&d).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = rss_kib(pid);
+    let t0 = Instant::now();
+    let code: String = "4829175036".repeat(7)[..64].to_owned();
+    let limit = Arc::new(tokio::sync::Semaphore::new(128));
+    let mut tasks = Vec::new();
+    for i in 0..calls {
+        let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
+        let (client, url, code) = (d.client.clone(), d.url("/voiceapi/v2/OTP"), code.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .header("X-CM-PRODUCTTOKEN", e2e::TOKEN)
+                .json(&json!({"callee": format!("+3162{:07}", i), "caller": "+31201234567", "code": code}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            drop(permit);
+            r
+        }));
+        // 250 calls/s ramp.
+        tokio::time::sleep(Duration::from_millis(4)).await;
+    }
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    println!(
+        "accepted {ok} of {calls} in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+    // Wait until every call is live and answered (active gauge), bounded.
+    let deadline = Instant::now() + Duration::from_secs(hold.saturating_sub(5).max(5));
+    let mut m = metrics(&d).await;
+    while metric(&m, "voice_otp_calls_active") < calls && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        m = metrics(&d).await;
+    }
+    let active = metric(&m, "voice_otp_calls_active");
+    let answered = metric(&m, "voice_otp_answer_latency_seconds_count");
+    let live_rss = rss_kib(pid);
+    let p0 = metric(&m, "voice_otp_rtp_packets_total{direction=\"sent\"");
+    let w0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let m2 = metrics(&d).await;
+    let p1 = metric(&m2, "voice_otp_rtp_packets_total{direction=\"sent\"");
+    let pps = (p1 - p0) as f64 / w0.elapsed().as_secs_f64();
+    let active2 = metric(&m2, "voice_otp_calls_active");
+    println!("active calls {active} (answered {answered}), still active 3 s later {active2}");
+    println!(
+        "RSS idle {idle} KiB, with {active} live calls {live_rss} KiB: {:.1} KiB per call",
+        (live_rss.saturating_sub(idle)) as f64 / active.max(1) as f64
+    );
+    println!(
+        "RTP sent {pps:.0} packets/s = {:.1} per live call per s (50 = every 20 ms frame)",
+        pps / active2.max(1) as f64
+    );
+    let m = wait_ended(&d, calls, Duration::from_secs(hold + 60)).await;
+    report_results(&m);
+    let code = sipp.wait(Duration::from_secs(30)).await;
+    println!("sipp exit: {code:?} (0 = every call as scripted)");
+}
+
+/// Forwards between the daemon and SIPp, stamping each first INVITE by its callee.
+fn tap(
+    sock: UdpSocket,
+    sipp: SocketAddr,
+    seen: Arc<Mutex<HashMap<String, Instant>>>,
+    stop: Arc<AtomicBool>,
+) {
+    sock.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut daemon: Option<SocketAddr> = None;
+    let mut buf = vec![0u8; 65_536];
+    while !stop.load(Ordering::Relaxed) {
+        let Ok((n, from)) = sock.recv_from(&mut buf) else {
+            continue;
+        };
+        let at = Instant::now();
+        if from == sipp {
+            if let Some(d) = daemon {
+                let _ = sock.send_to(&buf[..n], d);
+            }
+        } else {
+            daemon = Some(from);
+            if buf[..n].starts_with(b"INVITE sip:")
+                && let Some(user) = buf[11..n.min(80)]
+                    .split(|&b| b == b'@')
+                    .next()
+                    .map(|u| String::from_utf8_lossy(u).into_owned())
+            {
+                seen.lock().unwrap().entry(user).or_insert(at);
+            }
+            let _ = sock.send_to(&buf[..n], sipp);
+        }
+    }
+}
+
+async fn latency(rate: u64, secs: u64) {
+    let total = (rate * secs).min(MAX_CALLS);
+    let dir = tempfile::tempdir().unwrap();
+    let mut sipp = SippUas::start(dir.path(), total, 300, secs + 60);
+    let tap_sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tap_addr = tap_sock.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(HashMap::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tap_thread = {
+        let (seen, stop, sipp_addr) = (Arc::clone(&seen), Arc::clone(&stop), sipp.addr);
+        std::thread::spawn(move || tap(tap_sock, sipp_addr, seen, stop))
+    };
+    let d = Daemon::start(load_config(dir.path(), tap_addr)).await;
+    let sent = drive(&d, rate, total).await;
+    let m = wait_ended(&d, total, Duration::from_secs(60)).await;
+    stop.store(true, Ordering::Relaxed);
+    tap_thread.join().unwrap();
+    let seen = seen.lock().unwrap();
+    let mut lat: Vec<f64> = sent
+        .iter()
+        .filter_map(|(i, at, _)| {
+            let user = format!("+3161{:07}", i);
+            seen.get(&user)
+                .map(|inv| inv.saturating_duration_since(*at).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    let q = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1];
+    println!(
+        "request -> INVITE on the wire, {} of {total} calls: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.len(),
+        q(0.50),
+        q(0.99),
+        lat.last().copied().unwrap_or(0.0)
+    );
+    report_results(&m);
+    let code = sipp.wait(Duration::from_secs(30)).await;
+    println!("sipp exit: {code:?}");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, default: u64| {
+        args.get(i)
+            .and_then(|a| a.parse::<u64>().ok())
+            .unwrap_or(default)
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let secs = num(2, 10).min(MAX_SECONDS);
+    match args.first().map(String::as_str) {
+        Some("rate") => rt.block_on(rate(num(1, 300), secs)),
+        Some("concurrent") => rt.block_on(concurrent(num(1, 1000), num(2, 20).min(MAX_SECONDS))),
+        Some("latency") => rt.block_on(latency(num(1, 50), secs)),
+        _ => eprintln!("usage: load_otp rate|concurrent|latency <n> <seconds>"),
+    }
+}
