@@ -28,10 +28,10 @@ test: lint build
 bench: deps
 	$(CARGO) bench --workspace
 
+# One real OTP call over loopback SIP/RTP to the built-in phone, which presses 1 to hear the
+# code again; prints the finished event and saves what the phone heard.
 demo: build
-	@mkdir -p data
-	$(BIN) say --code 7A3519 --lang en-GB --out $(DEMO_OUT)
-	@echo "demo: rendered one OTP reading of code 7A3519 to $(DEMO_OUT) (8 kHz mono 16-bit WAV)"
+	$(BIN) demo --code 7A3519 --lang en-GB --press 1 --out $(DEMO_OUT)
 
 serve: build
 	$(BIN) serve $(if $(CONFIG),--config $(CONFIG),)

@@ -68,21 +68,21 @@ fn default_code_type_reads_the_shipped_files_in_order() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let samples = read_wav(&out);
     let audio = repo_root().join("audio");
-    // The reading starts with the shipped code prompt.
-    let prompt = read_wav(&audio.join("prompts/en-GB/code.wav"));
-    assert_eq!(&samples[..prompt.len()], &prompt[..]);
+    // No code prompt was asked for, so the reading starts with the first character.
     let sp = audio.join("spelling/en-GB");
+    let seven = read_wav(&sp.join("7.wav"));
+    assert_eq!(&samples[..seven.len()], &seven[..]);
     assert_in_order(
         &samples,
         &[&sp.join("7.wav"), &sp.join("a.wav"), &sp.join("3.wav")],
-        prompt.len(),
+        0,
     );
-    // And nothing else but pauses: prompt + 3 files + 1 prompt gap + 2 character gaps.
+    // And nothing else but pauses: 3 files + 2 character gaps of 300 ms.
     let chars: usize = ["7", "a", "3"]
         .iter()
         .map(|c| read_wav(&sp.join(format!("{c}.wav"))).len())
         .sum();
-    assert_eq!(samples.len(), prompt.len() + chars + 400 * 8 + 2 * 300 * 8);
+    assert_eq!(samples.len(), chars + 2 * 300 * 8);
 }
 
 #[test]
@@ -153,7 +153,16 @@ fn an_intro_comes_first_then_the_reading_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.wav");
     let o = say(
-        &["--code", "12", "--lang", "de-DE", "--intro", "Guten Tag"],
+        &[
+            "--code",
+            "12",
+            "--lang",
+            "de-DE",
+            "--intro",
+            "Guten Tag",
+            "--code-prompt-file",
+            "/prompts/de-DE/code.wav",
+        ],
         &out,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1,5 +1,9 @@
 //! `voice-otp say`: renders exactly the audio a call streams for one reading (the intro if
-//! given, then the code prompt and the code) to an 8 kHz mono 16-bit WAV.
+//! given, then the code prompt if given, then the code) to an 8 kHz mono 16-bit WAV.
+//!
+//! Like a call, `say` plays no prompt that was not asked for: an OTP request without
+//! `code-prompt` reads just the code (CM.com clients that speak "your code is" in their
+//! intro would otherwise hear it twice).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +29,13 @@ pub struct Args {
     /// Text spoken (TTS) before the reading, as a call's intro prompt.
     #[arg(long)]
     pub intro: Option<String>,
+    /// Code prompt spoken by TTS before the code (like `code-prompt-type: TTS`).
+    #[arg(long = "code-prompt", conflicts_with = "code_prompt_file")]
+    pub code_prompt: Option<String>,
+    /// Code prompt from the audio store before the code (like `code-prompt-type: File`),
+    /// e.g. the shipped `/prompts/en-GB/code.wav`.
+    #[arg(long = "code-prompt-file")]
+    pub code_prompt_file: Option<String>,
     /// The user's audio store (holds spelling/<lang>/<char>.wav for Custom).
     #[arg(long = "audio-dir")]
     pub audio_dir: Option<PathBuf>,
@@ -60,8 +71,13 @@ pub fn run(args: Args) -> Result<(), CommandError> {
     // Validate everything before synthesising anything, as the API does.
     renderer.validate_code(&args.code, args.code_type, &voice)?;
     let intro = args.intro.map(PromptSource::Tts);
-    if let Some(intro) = &intro {
-        renderer.validate_prompt(intro, &voice)?;
+    let code_prompt = match (args.code_prompt, args.code_prompt_file) {
+        (Some(text), _) => Some(PromptSource::Tts(text)),
+        (None, Some(path)) => Some(PromptSource::File(path)),
+        (None, None) => None,
+    };
+    for prompt in intro.iter().chain(code_prompt.iter()) {
+        renderer.validate_prompt(prompt, &voice)?;
     }
     let mut samples = Vec::new();
     if let Some(intro) = &intro {
@@ -71,7 +87,12 @@ pub fn run(args: Args) -> Result<(), CommandError> {
             (gap.as_millis() as usize) * (voice_otp_media::SAMPLE_RATE as usize) / 1000;
         samples.resize(samples.len() + gap_samples, 0);
     }
-    let reading = renderer.render_reading(None, &args.code, args.code_type, &voice)?;
+    let reading = match &code_prompt {
+        Some(prompt) => {
+            renderer.render_reading(Some(prompt), &args.code, args.code_type, &voice)?
+        }
+        None => renderer.render_code(&args.code, args.code_type, &voice)?,
+    };
     samples.extend_from_slice(reading.samples());
     wav::write_wav_file(&args.out, &samples)?;
     Ok(())
