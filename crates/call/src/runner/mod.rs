@@ -168,7 +168,13 @@ impl<B: Backend> CallRunner<B> {
         progress: ProgressFn,
         shutdown: watch::Receiver<bool>,
     ) -> CallOutcome {
-        let span = tracing::info_span!("call", call_id = %spec.call_id);
+        // The daemon already runs each call in a `call{call_id}` span; a second one would
+        // print the id twice on every line. Standalone use gets its own.
+        let span = if tracing::Span::current().is_none() {
+            tracing::info_span!("call", call_id = %spec.call_id)
+        } else {
+            tracing::Span::current()
+        };
         run_call(
             Arc::clone(&self.backend),
             self.config,
