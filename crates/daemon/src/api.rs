@@ -515,12 +515,18 @@ async fn list_audio(
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     let store_ok = state.engine.store.ping().await;
     let sip = state.engine.metrics.sip_ready();
+    let trunk = state.engine.metrics.trunk_reachable();
     let accepting = state.engine.accepting();
-    let ok = store_ok && sip != Some(false) && accepting;
+    let ok = store_ok && sip != Some(false) && trunk != Some(false) && accepting;
     let body = json!({
         "status": if ok { "ok" } else { "unavailable" },
         "store": if store_ok { "ok" } else { "down" },
         "sip": match sip { Some(true) => "ok", Some(false) => "down", None => "unknown" },
+        "trunk": match trunk {
+            Some(true) => "reachable",
+            Some(false) => "unreachable",
+            None => "unknown",
+        },
         "accepting": accepting,
     });
     let status = if ok {

@@ -53,6 +53,9 @@ pub struct SipConfig {
     pub username: String,
     /// `password` for digest auth.
     pub password: String,
+    /// `keepalive`: interval of OPTIONS pings to the trunk whose answers feed `/healthz`;
+    /// `0s` (the default) sends none, since some trunks count unexpected OPTIONS as errors.
+    pub keepalive: Duration,
 }
 
 /// `[rtp]`: media addresses.
@@ -152,6 +155,7 @@ impl Default for Config {
                 from_domain: "127.0.0.1".to_owned(),
                 username: String::new(),
                 password: String::new(),
+                keepalive: Duration::ZERO,
             },
             rtp: RtpConfig {
                 ip: IpAddr::from([127, 0, 0, 1]),
@@ -287,6 +291,7 @@ const KEYS: &[(&str, &str)] = &[
     ("sip", "from-domain"),
     ("sip", "username"),
     ("sip", "password"),
+    ("sip", "keepalive"),
     ("rtp", "ip"),
     ("rtp", "ports"),
     ("store", "path"),
@@ -436,6 +441,7 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         }
         ("sip", "username") => c.sip.username = raw.string().ok_or(TEXT)?,
         ("sip", "password") => c.sip.password = raw.string().ok_or(TEXT)?,
+        ("sip", "keepalive") => c.sip.keepalive = raw.duration().ok_or(DUR)?,
         ("rtp", "ip") => {
             c.rtp.ip = raw
                 .string()

@@ -83,9 +83,9 @@ fn endpoint_config(config: &Config) -> EndpointConfig {
     endpoint.from_domain = sip.from_domain.clone();
     endpoint.username = sip.username.clone();
     endpoint.password = sip.password.clone();
-    // The config has no keepalive key: OPTIONS pings stay off, since a trunk that does
-    // not expect them (SIPp scenarios, some carriers) would count them as errors.
-    endpoint.keepalive = None;
+    // Off unless configured: a trunk that does not expect OPTIONS (SIPp scenarios, some
+    // carriers) would count them as errors.
+    endpoint.keepalive = (!sip.keepalive.is_zero()).then_some(sip.keepalive);
     endpoint
 }
 
@@ -128,6 +128,9 @@ pub(crate) async fn build_parts(
     };
     metrics.set_sip_ready(true);
     tracing::info!(local = %sip.local_addr(), trunk = %sip.trunk_addr(), "SIP endpoint ready");
+    if !config.sip.keepalive.is_zero() {
+        watch_trunk(Arc::downgrade(&sip), metrics.clone());
+    }
 
     let ports = config.rtp.ports;
     let range =
@@ -167,4 +170,17 @@ pub(crate) async fn build_parts(
     )
     .with_observer(Arc::new(MetricsObserver(metrics.clone())));
     Ok((runner, sip))
+}
+
+/// Copies the endpoint's OPTIONS keepalive verdict into the metrics (and so `/healthz`)
+/// once a second, until the endpoint is gone.
+fn watch_trunk(sip: std::sync::Weak<SipEndpoint>, metrics: Metrics) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Some(sip) = sip.upgrade() else { return };
+            metrics.set_trunk_reachable(sip.stats().trunk_reachable);
+        }
+    });
 }

@@ -32,6 +32,8 @@ struct Inner {
     dtmf_events: AtomicU64,
     /// 0 unknown, 1 ready, 2 down.
     sip_ready: AtomicU8,
+    /// 0 unknown (no keepalive, or no answer yet), 1 reachable, 2 unreachable.
+    trunk_reachable: AtomicU8,
 }
 
 /// Handle to the daemon's metrics; clones share the same counters.
@@ -74,6 +76,26 @@ impl Metrics {
         self.inner
             .sip_ready
             .store(if ready { 1 } else { 2 }, Ordering::Relaxed);
+    }
+
+    /// Tells `/healthz` what the OPTIONS keepalive says of the trunk (for the engine).
+    pub fn set_trunk_reachable(&self, reachable: Option<bool>) {
+        let v = match reachable {
+            None => 0,
+            Some(true) => 1,
+            Some(false) => 2,
+        };
+        self.inner.trunk_reachable.store(v, Ordering::Relaxed);
+    }
+
+    /// `Some(true)` the trunk answers OPTIONS, `Some(false)` it stopped answering, `None`
+    /// unknown (keepalive off, or no answer yet).
+    pub fn trunk_reachable(&self) -> Option<bool> {
+        match self.inner.trunk_reachable.load(Ordering::Relaxed) {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        }
     }
 
     /// `Some(true)` bound, `Some(false)` down, `None` not reported by the engine.
@@ -176,6 +198,13 @@ impl Metrics {
             "# HELP voice_otp_calls_queued Calls waiting for a slot under max-concurrent.\n# TYPE voice_otp_calls_queued gauge\nvoice_otp_calls_queued {}",
             m.calls_queued.load(Ordering::Relaxed).max(0)
         );
+        if let Some(reachable) = self.trunk_reachable() {
+            let _ = writeln!(
+                out,
+                "# HELP voice_otp_sip_trunk_reachable Whether the trunk answers OPTIONS keepalives.\n# TYPE voice_otp_sip_trunk_reachable gauge\nvoice_otp_sip_trunk_reachable {}",
+                u8::from(reachable)
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP voice_otp_answer_latency_seconds INVITE to answer.\n# TYPE voice_otp_answer_latency_seconds histogram"
