@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint bench demo serve clean
+.PHONY: all deps build test lint bench bench-spandsp demo serve clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: lint build
 
 bench: deps
 	$(CARGO) bench --workspace
+
+# Side by side on this machine: spandsp's dtmf_rx and ours on the same speech frames.
+bench-spandsp: deps
+	sh scripts/spandsp-bench/run.sh
+	$(CARGO) run --release -p voice-otp-dtmf --example frame_timing 3
 
 # One real OTP call over loopback SIP/RTP to the built-in phone, which presses 1 to hear the
 # code again; prints the finished event and saves what the phone heard.
