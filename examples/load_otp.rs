@@ -92,6 +92,17 @@ impl Drop for SippUas {
     }
 }
 
+/// A temp dir, kept (and printed) when `LOAD_KEEP` is set, for looking at SIPp's errors
+/// and the daemon's logs after a run.
+fn work_dir() -> tempfile::TempDir {
+    let mut dir = tempfile::tempdir().unwrap();
+    if std::env::var_os("LOAD_KEEP").is_some() {
+        dir.disable_cleanup(true);
+        println!("work dir (kept): {}", dir.path().display());
+    }
+    dir
+}
+
 fn load_config(dir: &Path, trunk: SocketAddr) -> DaemonConfig {
     let mut c = DaemonConfig::new(dir, trunk);
     c.log_level = "warn".to_owned();
@@ -198,7 +209,7 @@ fn report_results(m: &str) {
 
 async fn rate(rate: u64, secs: u64) {
     let total = (rate * secs).min(MAX_CALLS);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = work_dir();
     let mut sipp = SippUas::start(dir.path(), total, 300, secs + 60);
     let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
     let t0 = Instant::now();
@@ -219,7 +230,7 @@ async fn rate(rate: u64, secs: u64) {
 
 async fn concurrent(calls: u64, hold: u64) {
     let calls = calls.min(3000);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = work_dir();
     let mut sipp = SippUas::start(dir.path(), calls, hold * 1000, hold + 90);
     let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
     let pid = d.pid();
@@ -269,28 +280,56 @@ async fn concurrent(calls: u64, hold: u64) {
         m = metrics(&d).await;
     }
     let active = metric(&m, "voice_otp_calls_active");
-    let answered = metric(&m, "voice_otp_answer_latency_seconds_count");
     let live_rss = rss_kib(pid);
-    let p0 = metric(&m, "voice_otp_rtp_packets_total{direction=\"sent\"");
+    // The daemon's RTP counters are added when a call ends; while calls are live the
+    // host-wide UDP datagram counter shows the send rate (the daemon's streams dominate it).
+    let u0 = udp_out_datagrams();
     let w0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let m2 = metrics(&d).await;
-    let p1 = metric(&m2, "voice_otp_rtp_packets_total{direction=\"sent\"");
-    let pps = (p1 - p0) as f64 / w0.elapsed().as_secs_f64();
-    let active2 = metric(&m2, "voice_otp_calls_active");
-    println!("active calls {active} (answered {answered}), still active 3 s later {active2}");
+    let host_pps = (udp_out_datagrams() - u0) as f64 / w0.elapsed().as_secs_f64();
+    let active2 = metric(&metrics(&d).await, "voice_otp_calls_active");
+    println!("active calls {active}, still active 3 s later {active2}");
     println!(
         "RSS idle {idle} KiB, with {active} live calls {live_rss} KiB: {:.1} KiB per call",
         (live_rss.saturating_sub(idle)) as f64 / active.max(1) as f64
     );
     println!(
-        "RTP sent {pps:.0} packets/s = {:.1} per live call per s (50 = every 20 ms frame)",
-        pps / active2.max(1) as f64
+        "host UDP datagrams sent while live: {host_pps:.0}/s = {:.1} per live call per s",
+        host_pps / active2.max(1) as f64
     );
     let m = wait_ended(&d, calls, Duration::from_secs(hold + 60)).await;
     report_results(&m);
+    let sent = metric(&m, "voice_otp_rtp_packets_total{direction=\"sent\"");
+    let db = rusqlite::Connection::open(d.config.db()).unwrap();
+    let (answered, talk_ms): (i64, i64) = db
+        .query_row(
+            "SELECT count(answered_ms), coalesce(sum(ended_ms - answered_ms), 0) FROM calls",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    println!(
+        "answered {answered}; RTP sent {sent} packets over {:.0} answered call-seconds = {:.1} packets/s per call (50 = every 20 ms frame)",
+        talk_ms as f64 / 1000.0,
+        sent as f64 / (talk_ms as f64 / 1000.0).max(1.0)
+    );
     let code = sipp.wait(Duration::from_secs(30)).await;
     println!("sipp exit: {code:?} (0 = every call as scripted)");
+}
+
+/// `OutDatagrams` of the host's UDP counters (`/proc/net/snmp`).
+fn udp_out_datagrams() -> u64 {
+    let snmp = std::fs::read_to_string("/proc/net/snmp").unwrap_or_default();
+    let mut udp = snmp.lines().filter(|l| l.starts_with("Udp:"));
+    let (Some(names), Some(values)) = (udp.next(), udp.next()) else {
+        return 0;
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "OutDatagrams")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Forwards between the daemon and SIPp, stamping each first INVITE by its callee.
@@ -330,7 +369,7 @@ fn tap(
 
 async fn latency(rate: u64, secs: u64) {
     let total = (rate * secs).min(MAX_CALLS);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = work_dir();
     let mut sipp = SippUas::start(dir.path(), total, 300, secs + 60);
     let tap_sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let tap_addr = tap_sock.local_addr().unwrap();
