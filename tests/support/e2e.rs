@@ -44,7 +44,14 @@ pub fn free_tcp_port() -> u16 {
 /// cannot bind, so concurrent daemons (parallel tests, other crates' suites) must not share
 /// a range: the base is spread by pid, time and a counter and probed before use.
 pub fn rtp_range() -> (u16, u16) {
+    rtp_range_sized(64)
+}
+
+/// A free, even-aligned RTP range of `size` ports (a multiple of 64, at most 4096), probed
+/// like [`rtp_range`].
+pub fn rtp_range_sized(size: u16) -> (u16, u16) {
     static NEXT: AtomicU32 = AtomicU32::new(0);
+    assert!(size % 64 == 0 && (64..=4096).contains(&size));
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -53,15 +60,16 @@ pub fn rtp_range() -> (u16, u16) {
         .wrapping_mul(2_654_435_761)
         .wrapping_add(nanos)
         .wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed));
+    let slots = u32::from((60_000 - 30_000 - size) / 64);
     for _ in 0..200 {
         seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        // 30000..59968 in steps of 64.
-        let base = 30_000 + ((seed >> 8) % 468) as u16 * 64;
-        let free = (0..64)
+        // 30000..60000 in steps of 64.
+        let base = 30_000 + ((seed >> 8) % slots) as u16 * 64;
+        let free = (0..size)
             .step_by(8)
             .all(|i| UdpSocket::bind(("127.0.0.1", base + i)).is_ok());
         if free {
-            return (base, base + 63);
+            return (base, base + size - 1);
         }
     }
     panic!("no free RTP range found");
