@@ -384,7 +384,7 @@ async fn latency(rate: u64, secs: u64) {
     let m = wait_ended(&d, total, Duration::from_secs(60)).await;
     stop.store(true, Ordering::Relaxed);
     tap_thread.join().unwrap();
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     let mut lat: Vec<f64> = sent
         .iter()
         .filter_map(|(i, at, _)| {

@@ -51,7 +51,7 @@ pub fn rtp_range() -> (u16, u16) {
 /// like [`rtp_range`].
 pub fn rtp_range_sized(size: u16) -> (u16, u16) {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    assert!(size % 64 == 0 && (64..=4096).contains(&size));
+    assert!(size.is_multiple_of(64) && (64..=4096).contains(&size));
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
