@@ -444,6 +444,11 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(statuses: &[u16]) -> Receiver {
+        Receiver::start_on("127.0.0.1:0".parse().unwrap(), statuses).await
+    }
+
+    /// Like [`Receiver::start`] on a given address (a receiver that comes back up).
+    pub async fn start_on(addr: SocketAddr, statuses: &[u16]) -> Receiver {
         let received = Arc::new(Mutex::new(Vec::new()));
         let statuses = Arc::new(Mutex::new(
             statuses.iter().copied().collect::<VecDeque<_>>(),
@@ -464,7 +469,7 @@ impl Receiver {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
