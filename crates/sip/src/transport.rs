@@ -403,10 +403,18 @@ impl Driver {
             match ev.key() {
                 Some(key) => {
                     let terminal = ev.is_terminal();
-                    if let Some(tx) = self.calls.get(&key)
-                        && tx.try_send(ev).is_err()
-                    {
-                        tracing::warn!(%key, "SIP event dropped: receiver full or gone");
+                    if let Some(tx) = self.calls.get(&key) {
+                        match tx.try_send(ev) {
+                            Ok(()) => {}
+                            // The call's task ended first (e.g. it hung up and left): nobody
+                            // is waiting for this event, so losing it is harmless.
+                            Err(mpsc::error::TrySendError::Closed(_)) => {
+                                tracing::debug!(%key, "SIP event for a finished call task");
+                            }
+                            Err(mpsc::error::TrySendError::Full(_)) => {
+                                tracing::warn!(%key, "SIP event dropped: call's event queue full");
+                            }
+                        }
                     }
                     if terminal {
                         self.calls.remove(&key);

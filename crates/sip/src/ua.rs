@@ -1,6 +1,7 @@
 //! The sans-IO user agent: client transactions, dialogs, far-end requests.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -131,6 +132,8 @@ struct Call {
     last_nonce: Option<String>,
     nonce_count: u32,
     last_media: Option<NegotiatedMedia>,
+    /// The deadline this call has in [`UserAgent::deadlines`]; other entries for it are stale.
+    scheduled: Option<Instant>,
 }
 
 /// The SIP user agent core. Feed it datagrams and timeouts, drain transmits and events.
@@ -144,6 +147,12 @@ pub struct UserAgent {
     next_key: u64,
     calls: BTreeMap<CallKey, Call>,
     by_call_id: HashMap<String, CallKey>,
+    /// Each held call's earliest timer, so timeouts touch only due calls (a call is held for
+    /// 64*T1 after it ends, so there are ~32 s worth of calls here at any rate). Lazily
+    /// invalidated: an entry counts only while it equals its call's `scheduled`; the top is
+    /// kept valid after every public `&mut self` method so `poll_timeout` can read it as is.
+    deadlines: BinaryHeap<Reverse<(Instant, CallKey)>>,
+    timer_checks: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<SipEvent>,
     keepalive_at: Option<Instant>,
@@ -161,6 +170,8 @@ impl UserAgent {
             next_key: 1,
             calls: BTreeMap::new(),
             by_call_id: HashMap::new(),
+            deadlines: BinaryHeap::new(),
+            timer_checks: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             keepalive_at: None,
@@ -283,11 +294,44 @@ impl UserAgent {
             last_nonce: None,
             nonce_count: 0,
             last_media: None,
+            scheduled: None,
         };
         self.by_call_id.insert(call_id, key);
         self.calls.insert(key, call);
         self.send_invite(now, key);
+        self.reschedule(key);
+        self.tidy_deadlines();
         key
+    }
+
+    /// Number of calls examined for due timers so far: a measure of timer work that capacity
+    /// tests can bound (it grows with the calls actually due, not with the calls held).
+    pub fn timer_checks(&self) -> u64 {
+        self.timer_checks
+    }
+
+    /// Re-reads a call's earliest timer after anything may have changed it.
+    fn reschedule(&mut self, key: CallKey) {
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        let next = call_deadline(call);
+        if next != call.scheduled {
+            call.scheduled = next;
+            if let Some(at) = next {
+                self.deadlines.push(Reverse((at, key)));
+            }
+        }
+    }
+
+    /// Drops stale entries off the top of the deadline heap so its top is the true earliest.
+    fn tidy_deadlines(&mut self) {
+        while let Some(&Reverse((at, key))) = self.deadlines.peek() {
+            if self.calls.get(&key).is_some_and(|c| c.scheduled == Some(at)) {
+                break;
+            }
+            self.deadlines.pop();
+        }
     }
 
     fn send_invite(&mut self, now: Instant, key: CallKey) {
@@ -376,6 +420,8 @@ impl UserAgent {
             Phase::Answered => self.send_bye(now, key, EndReason::LocalBye { code: None }),
             Phase::Closing => {}
         }
+        self.reschedule(key);
+        self.tidy_deadlines();
     }
 
     /// Hangs up: BYE when answered; before the answer this is the same as [`Self::cancel`].
@@ -408,6 +454,8 @@ impl UserAgent {
             Some((content_type, body)),
             false,
         );
+        self.reschedule(key);
+        self.tidy_deadlines();
         Ok(())
     }
 
@@ -607,17 +655,7 @@ impl UserAgent {
                 min = Some(min.map_or(t, |m| m.min(t)));
             }
         };
-        for call in self.calls.values() {
-            for inv in &call.invites {
-                add(inv.timer_a.map(|(t, _)| t));
-                add(inv.timer_b);
-                add(inv.timer_d);
-                add(inv.cancel_guard);
-            }
-            for tx in &call.non_invites {
-                add(nit_deadline(tx));
-            }
-        }
+        add(self.deadlines.peek().map(|Reverse((at, _))| *at));
         for tx in &self.options {
             add(nit_deadline(tx));
         }
@@ -693,6 +731,7 @@ impl UserAgent {
                 self.by_call_id.remove(&call.call_id);
             }
         }
+        self.tidy_deadlines();
     }
 
     /// Fires every timer due at `now`.
@@ -719,10 +758,29 @@ impl UserAgent {
                 .push_back(SipEvent::TrunkStatus { reachable: false });
         }
 
-        let keys: Vec<CallKey> = self.calls.keys().copied().collect();
-        for key in keys {
-            self.call_timeouts(now, key);
+        // Key order, as when every call was walked, so output order is unchanged.
+        let mut due = Vec::new();
+        while let Some(&Reverse((at, key))) = self.deadlines.peek() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop();
+            if self.calls.get(&key).is_some_and(|c| c.scheduled == Some(at)) {
+                due.push(key);
+            }
         }
+        due.sort_unstable();
+        due.dedup();
+        for key in due {
+            self.timer_checks += 1;
+            if let Some(call) = self.calls.get_mut(&key) {
+                // Its entry is gone from the heap; `reschedule` must push a fresh one.
+                call.scheduled = None;
+            }
+            self.call_timeouts(now, key);
+            self.reschedule(key);
+        }
+        self.tidy_deadlines();
     }
 
     fn step_non_invite(&mut self, now: Instant, tx: &mut NonInviteTx) -> NitStep {
@@ -871,10 +929,15 @@ impl UserAgent {
                 return;
             }
         };
+        let key = msg.call_id().and_then(|c| self.by_call_id.get(c)).copied();
         match msg.start {
             StartLine::Response { code, .. } => self.handle_response(now, code, &msg),
             StartLine::Request { .. } => self.handle_request(now, from, &msg),
         }
+        if let Some(key) = key {
+            self.reschedule(key);
+        }
+        self.tidy_deadlines();
     }
 
     fn handle_response(&mut self, now: Instant, code: u16, msg: &SipMessage) {
@@ -1441,6 +1504,20 @@ enum NitStep {
     Keep,
     Done,
     TimedOut,
+}
+
+/// A call's earliest pending timer over all its transactions.
+fn call_deadline(call: &Call) -> Option<Instant> {
+    let invites = call.invites.iter().flat_map(|inv| {
+        [
+            inv.timer_a.map(|(t, _)| t),
+            inv.timer_b,
+            inv.timer_d,
+            inv.cancel_guard,
+        ]
+    });
+    let non_invites = call.non_invites.iter().map(nit_deadline);
+    invites.chain(non_invites).flatten().min()
 }
 
 fn nit_deadline(tx: &NonInviteTx) -> Option<Instant> {
