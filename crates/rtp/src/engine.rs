@@ -1,8 +1,9 @@
 //! The tokio-facing driver: pacing worker threads, per-stream receive tasks, sockets.
 //!
-//! Each worker is one OS thread that owns many streams' [`RtpSender`]s and a deadline heap;
-//! it sleeps on its control channel until the earliest deadline (so a new command wakes it),
-//! sends every due packet with a non-blocking `send`, and goes back to sleep. No task
+//! Each worker is one OS thread that owns many streams' [`RtpSender`]s and a timer wheel of
+//! 0.5 ms buckets over one 20 ms packet time (a stream stays in the bucket of its phase); it
+//! sleeps on its control channel until the next bucket (so a new command wakes it), sends
+//! every packet of the due buckets with a non-blocking `send`, and goes back to sleep. No task
 //! or timer exists per stream on the sending side. Receiving is event-driven: one small task
 //! per stream waits on its two sockets and feeds the sans-IO [`RtpReceiver`].
 
@@ -26,17 +27,19 @@ use crate::pacing::{LatenessHistogram, PacingStats, summarize};
 use crate::ports::{PortAllocator, PortPair, PortRange};
 use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
 use crate::rtcp::{ReportBlock, parse_compound};
-use crate::scheduler::DeadlineHeap;
+use crate::scheduler::TimerWheel;
 use crate::sender::{RtpSender, SenderConfig, SenderEvent, SenderStats, TransmitKind};
 use crate::source::{FrameSource, RenderedSource};
 use crate::stats::ReceiveStats;
 use crate::types::{Codec, PayloadType, Ssrc};
 
-/// How far ahead of its deadline a packet may be sent to save a sleep.
-const COALESCE: Duration = Duration::from_micros(300);
-
 /// Longest stretch of sending before the pacer looks at its commands again.
 const MAX_PASS: Duration = Duration::from_millis(2);
+
+/// Sends between two clock reads in a pass. The send time recorded for the pacing figures is
+/// the last read, so it is at most this many sends (~4 µs each) early: below the 50 µs
+/// resolution of the histograms, at an eighth of the clock reads.
+const SENDS_PER_CLOCK_READ: u32 = 8;
 
 /// How the media engine is set up.
 #[derive(Clone, Debug)]
@@ -167,12 +170,14 @@ struct Worker {
     generations: Vec<u32>,
     free: Vec<u32>,
     ids: HashMap<u64, u32>,
-    heap: DeadlineHeap,
+    wheel: TimerWheel,
     lateness: Arc<LatenessHistogram>,
     interval_error: Arc<LatenessHistogram>,
 }
 
 impl Worker {
+    /// One wake-up per 0.5 ms bucket that holds streams: read the commands, read the clock,
+    /// fire the due buckets, sleep on the command channel until the next one.
     fn run(mut self, rx: std_mpsc::Receiver<Command>) {
         loop {
             // Commands first, so an overloaded pacer still opens and closes streams.
@@ -187,17 +192,8 @@ impl Worker {
                     Err(std_mpsc::TryRecvError::Disconnected) => return self.shutdown(),
                 }
             }
-            // Deadlines within COALESCE of now go out in this pass: sleeping for a few
-            // microseconds costs a futex wait and a timer each and the kernel's timer slack
-            // makes it no more accurate than sending a little early.
-            let pass = Instant::now();
-            while let Some((at, slot, generation)) = self.heap.pop_due(Instant::now() + COALESCE) {
-                self.fire(at, slot, generation);
-                if pass.elapsed() > MAX_PASS {
-                    break;
-                }
-            }
-            let cmd = match self.heap.peek() {
+            self.pass();
+            let cmd = match self.wheel.next_wake() {
                 Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
                     Ok(cmd) => cmd,
                     Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
@@ -215,45 +211,47 @@ impl Worker {
         self.shutdown();
     }
 
+    /// Fires every bucket that has started, for at most [`MAX_PASS`].
+    fn pass(&mut self) {
+        let Worker {
+            slots,
+            generations,
+            wheel,
+            lateness,
+            interval_error,
+            ..
+        } = self;
+        let start = Instant::now();
+        let mut now = start;
+        let mut sends = 0u32;
+        loop {
+            let fired = wheel.fire_next(now, |slot, generation, due| {
+                if generations[slot as usize] != generation {
+                    return None;
+                }
+                let s = slots[slot as usize].as_mut()?;
+                if sends == SENDS_PER_CLOCK_READ {
+                    now = Instant::now();
+                    sends = 0;
+                }
+                sends += 1;
+                s.fire(now, due, lateness, interval_error)
+            });
+            if !fired {
+                break;
+            }
+            now = Instant::now();
+            sends = 0;
+            if now - start > MAX_PASS {
+                break;
+            }
+        }
+    }
+
     fn shutdown(&mut self) {
         let ids: Vec<u64> = self.ids.keys().copied().collect();
         for id in ids {
             self.close(id);
-        }
-    }
-
-    fn fire(&mut self, at: Instant, slot: u32, generation: u32) {
-        if self.generations[slot as usize] != generation {
-            return;
-        }
-        let Some(s) = self.slots[slot as usize].as_mut() else {
-            return;
-        };
-        let now = Instant::now();
-        self.lateness.record(now.saturating_duration_since(at));
-        // Up to COALESCE early counts as on time for the sender's grid.
-        s.sender.handle_timeout(now.max(at));
-        if s.flush() {
-            if let Some(prev) = s.last_rtp {
-                self.interval_error
-                    .record((now - prev).abs_diff(crate::types::PTIME));
-            }
-            s.last_rtp = Some(now);
-        }
-        while let Some(ev) = s.sender.poll_event() {
-            match ev {
-                SenderEvent::PlaybackFinished => {
-                    if s.events.try_send(StreamEvent::PlaybackFinished).is_err() {
-                        tracing::warn!(
-                            stream = s.id,
-                            "stream event channel full, PlaybackFinished dropped"
-                        );
-                    }
-                }
-            }
-        }
-        if let Some(next) = s.sender.poll_timeout() {
-            self.heap.push(next, slot, generation);
         }
     }
 
@@ -275,7 +273,8 @@ impl Worker {
                 };
                 self.ids.insert(id, index);
                 if let Some(at) = next {
-                    self.heap.push(at, index, self.generations[index as usize]);
+                    self.wheel
+                        .insert(at, index, self.generations[index as usize]);
                 }
             }
             Command::Play(id, source) => {
@@ -314,6 +313,7 @@ impl Worker {
     fn close(&mut self, id: u64) -> Option<(Ssrc, SenderStats, u64)> {
         let i = self.ids.remove(&id)?;
         let mut s = self.slots[i as usize].take()?;
+        // Its wheel entry is now stale and is dropped when its bucket comes up.
         self.generations[i as usize] = self.generations[i as usize].wrapping_add(1);
         self.free.push(i);
         s.sender.close(Instant::now());
@@ -323,6 +323,39 @@ impl Worker {
 }
 
 impl Slot {
+    /// Runs the sender at its deadline `due` (the pass reached it at `now`, up to one wheel
+    /// bucket early), sends what it queued, and returns its next deadline.
+    fn fire(
+        &mut self,
+        now: Instant,
+        due: Instant,
+        lateness: &LatenessHistogram,
+        interval_error: &LatenessHistogram,
+    ) -> Option<Instant> {
+        lateness.record(now.saturating_duration_since(due));
+        // Up to one bucket early counts as on time for the sender's grid.
+        self.sender.handle_timeout(now.max(due));
+        if self.flush() {
+            if let Some(prev) = self.last_rtp {
+                interval_error.record((now - prev).abs_diff(crate::types::PTIME));
+            }
+            self.last_rtp = Some(now);
+        }
+        while let Some(ev) = self.sender.poll_event() {
+            match ev {
+                SenderEvent::PlaybackFinished => {
+                    if self.events.try_send(StreamEvent::PlaybackFinished).is_err() {
+                        tracing::warn!(
+                            stream = self.id,
+                            "stream event channel full, PlaybackFinished dropped"
+                        );
+                    }
+                }
+            }
+        }
+        self.sender.poll_timeout()
+    }
+
     /// Sends what the sender has queued; whether an RTP packet was among it.
     fn flush(&mut self) -> bool {
         let mut rtp = false;
@@ -389,7 +422,7 @@ impl MediaEngine {
                 generations: Vec::new(),
                 free: Vec::new(),
                 ids: HashMap::new(),
-                heap: DeadlineHeap::with_capacity(1024),
+                wheel: TimerWheel::new(Instant::now()),
             };
             let thread = thread::Builder::new()
                 .name(format!("rtp-pacer-{i}"))

@@ -13,7 +13,7 @@
 //! - [`parse_compound`] / [`parse_rtp`]: RTCP and RTP parsers for datagrams off the wire.
 //! - [`PortAllocator`]: even/odd port pairs from a range such as `"20000-30000"`.
 //! - [`MediaEngine`]: the tokio-facing driver. A few pacing threads each drive many
-//!   streams from one deadline heap (no task or timer per call); one small task per stream
+//!   streams from one timer wheel (no task or timer per call); one small task per stream
 //!   receives. `open_stream` returns a [`StreamHandle`] (`play`, `stop_playback`, `close`)
 //!   and a channel of [`StreamEvent`]s.
 //!

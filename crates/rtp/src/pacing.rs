@@ -21,12 +21,18 @@ impl LatenessHistogram {
         }
     }
 
+    /// Counts one sample. Each histogram has a single writer (its pacing thread), so plain
+    /// loads and stores do instead of read-modify-write atomics: no locked instruction per
+    /// packet. Readers may see a count one sample behind.
     pub(crate) fn record(&self, late: Duration) {
         let us = late.as_micros().min(u128::from(u64::MAX)) as u64;
         let i = ((us / BUCKET_US) as usize).min(BUCKETS - 1);
         // Relaxed: these are statistics, read long after and never used for ordering.
-        self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        self.max_us.fetch_max(us, Ordering::Relaxed);
+        let b = &self.buckets[i];
+        b.store(b.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        if us > self.max_us.load(Ordering::Relaxed) {
+            self.max_us.store(us, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn add_to(&self, counts: &mut [u64; BUCKETS], max_us: &mut u64) {

@@ -6,7 +6,6 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rtp::header::Header;
-use rtp::packet::Packet;
 use webrtc_util::marshal::Marshal;
 
 use crate::rtcp::{NtpTime, RtcpWriter, SenderInfo};
@@ -116,7 +115,7 @@ pub struct RtpSender {
     source: Option<Box<dyn FrameSource>>,
     marker: bool,
     silence: Bytes,
-    packet: Packet,
+    header: Header,
     rtp_buf: Box<[u8; RTP_BUF]>,
     rtp_len: Option<usize>,
     rtcp_buf: [u8; RTCP_BUF],
@@ -139,14 +138,11 @@ impl RtpSender {
         let ssrc = Ssrc(rng.random());
         let seq = SeqNo(rng.random());
         let ts = RtpTimestamp(rng.random());
-        let packet = Packet {
-            header: Header {
-                version: 2,
-                payload_type: config.payload_type.get(),
-                ssrc: ssrc.0,
-                ..Header::default()
-            },
-            payload: Bytes::new(),
+        let header = Header {
+            version: 2,
+            payload_type: config.payload_type.get(),
+            ssrc: ssrc.0,
+            ..Header::default()
         };
         let mut cname = *b"voice-otp-00000000";
         let hex = b"0123456789abcdef";
@@ -165,7 +161,7 @@ impl RtpSender {
             source: None,
             marker: true,
             silence: config.codec.silence_frame(),
-            packet,
+            header,
             rtp_buf: Box::new([0; RTP_BUF]),
             rtp_len: None,
             rtcp_buf: [0; RTCP_BUF],
@@ -290,32 +286,46 @@ impl RtpSender {
             self.marker = true;
             self.stats.jumps += 1;
         }
-        let (payload, audio) = match self.source.as_mut().map(|s| s.next_frame()) {
-            Some(Some(frame)) => (frame, true),
-            Some(None) => {
-                self.source = None;
-                self.finished += 1;
-                (self.silence.clone(), false)
+        self.header.marker = self.marker;
+        self.header.sequence_number = self.seq.0;
+        self.header.timestamp = self.ts.0;
+        // The payload is copied straight from the source's (shared) buffer behind the header:
+        // one copy, as `Packet::marshal_to` would make, without a `Bytes` clone per packet.
+        // The buffer holds the header plus a 1.4 kB payload; a larger frame from a broken
+        // source is dropped rather than sent truncated.
+        let mut len = None;
+        let mut audio = false;
+        let mut header_len = 0;
+        if let Ok(n) = self.header.marshal_to(&mut self.rtp_buf[..]) {
+            header_len = n;
+            let body = &mut self.rtp_buf[header_len..];
+            let mut put = |frame: &[u8]| {
+                if let Some(dst) = body.get_mut(..frame.len()) {
+                    dst.copy_from_slice(frame);
+                    len = Some(frame.len());
+                }
+            };
+            audio = match self.source.as_mut() {
+                Some(source) => source.emit_next_frame(&mut put),
+                None => false,
+            };
+            if !audio {
+                if self.source.take().is_some() {
+                    self.finished += 1;
+                }
+                put(&self.silence);
             }
-            None => (self.silence.clone(), false),
-        };
-        let header = &mut self.packet.header;
-        header.marker = self.marker;
-        header.sequence_number = self.seq.0;
-        header.timestamp = self.ts.0;
-        self.stats.octets += payload.len() as u64;
-        self.packet.payload = payload;
-        // The buffer holds any header we build plus a 1.4 kB payload; a larger frame from a
-        // broken source is dropped rather than sent truncated.
-        match self.packet.marshal_to(&mut self.rtp_buf[..]) {
-            Ok(n) => {
-                self.rtp_len = Some(n);
+        }
+        match len {
+            Some(n) => {
+                self.rtp_len = Some(header_len + n);
                 self.stats.packets += 1;
+                self.stats.octets += n as u64;
                 if audio {
                     self.stats.audio_packets += 1;
                 }
             }
-            Err(_) => self.rtp_len = None,
+            None => self.rtp_len = None,
         }
         self.marker = false;
         self.last_sent = Some((self.ts, self.grid));
