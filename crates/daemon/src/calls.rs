@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use dashmap::DashMap;
 use tokio::sync::{Notify, Semaphore, watch};
@@ -111,7 +111,24 @@ impl CallEngine {
                 self.live.insert(call_id.clone(), LiveState::Dialling);
                 let live = Arc::clone(&self.live);
                 let id = call_id.clone();
+                let metrics = self.metrics.clone();
+                // INVITE sent -> 2xx, observed when the answer comes so the histogram is
+                // live while calls are; the runner renders before it dials.
+                let dialled_at = std::sync::Mutex::new(Instant::now());
                 let progress: voice_otp_call::ProgressFn = Box::new(move |state| {
+                    match state {
+                        LiveState::Dialling => {
+                            if let Ok(mut at) = dialled_at.lock() {
+                                *at = Instant::now();
+                            }
+                        }
+                        LiveState::Answered => {
+                            if let Ok(at) = dialled_at.lock() {
+                                metrics.observe_answer_latency(at.elapsed());
+                            }
+                        }
+                        _ => {}
+                    }
                     if let Some(mut entry) = live.get_mut(&id) {
                         *entry = state;
                     }
@@ -143,11 +160,6 @@ impl CallEngine {
             }
         };
         self.metrics.call_ended(outcome.result, was_active);
-        if let Some(answered) = outcome.answered_on
-            && let Ok(latency) = answered.duration_since(outcome.started_on)
-        {
-            self.metrics.observe_answer_latency(latency);
-        }
         info!(
             result = outcome.result.code(),
             sip_code = outcome.sip_code,

@@ -29,6 +29,15 @@ pub struct PortRange {
     pub last: u16,
 }
 
+impl PortRange {
+    /// How many even/odd (RTP/RTCP) pairs the range holds: one per concurrent call.
+    pub fn pairs(&self) -> usize {
+        let first_even = u32::from(self.first) + u32::from(self.first % 2);
+        let end = u32::from(self.last) + 1;
+        (end.saturating_sub(first_even) / 2) as usize
+    }
+}
+
 /// `[http]`: the API listener.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpConfig {

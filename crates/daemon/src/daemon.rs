@@ -69,12 +69,23 @@ impl Daemon {
             warn!("no [http] tokens configured: every API request will be refused with 401");
         }
 
+        // Every live call holds one RTP port pair: more slots than pairs would turn the
+        // excess into failed calls instead of queued ones.
+        let pairs = config.rtp.ports.pairs().max(1);
+        let slots = config.calls.max_concurrent.min(pairs);
+        if slots < config.calls.max_concurrent {
+            warn!(
+                max_concurrent = config.calls.max_concurrent,
+                port_pairs = pairs,
+                "[rtp] ports hold fewer pairs than [calls] max-concurrent: at most {slots} calls run at once, the rest queue"
+            );
+        }
         let wake = Arc::new(Notify::new());
         let engine = Arc::new(CallEngine::new(
             store.clone(),
             metrics.clone(),
             executor,
-            config.calls.max_concurrent,
+            slots,
             Arc::clone(&wake),
         ));
 

@@ -26,7 +26,10 @@ async fn metrics_count_calls_callbacks_and_runner_events() {
                 ..Script::default()
             }
         } else {
-            Script::default()
+            Script {
+                answer_after: Duration::from_millis(1200),
+                ..Script::default()
+            }
         }
     });
     let d = TestDaemon::start(env.config(), exec).await;
@@ -73,7 +76,6 @@ async fn metrics_count_calls_callbacks_and_runner_events() {
         "voice_otp_answer_latency_seconds_bucket{le=\"1\"} 0",
         "voice_otp_answer_latency_seconds_bucket{le=\"2\"} 1",
         "voice_otp_answer_latency_seconds_count 1",
-        "voice_otp_answer_latency_seconds_sum 1.5",
         "voice_otp_callback_deliveries_total{outcome=\"delivered\"} 2",
         "voice_otp_rtp_packets_total{direction=\"sent\"} 250",
         "voice_otp_rtp_packets_total{direction=\"received\"} 7",
@@ -85,6 +87,14 @@ async fn metrics_count_calls_callbacks_and_runner_events() {
             "missing {line:?} in\n{text}"
         );
     }
+    // Observed when the answer came (INVITE -> 2xx), not at the end of the call.
+    let sum: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("voice_otp_answer_latency_seconds_sum "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1.2..1.9).contains(&sum), "answer latency sum {sum}");
     // Every sample line is `name{labels} value` with a numeric value.
     for l in text.lines().filter(|l| !l.starts_with('#')) {
         let value = l.rsplit(' ').next().unwrap();

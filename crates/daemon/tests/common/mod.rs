@@ -28,6 +28,8 @@ pub struct Script {
     pub dtmf: &'static str,
     /// Stay live this long (or until shutdown, whichever first).
     pub hold: Duration,
+    /// Ring this long before answering (reported through `progress`).
+    pub answer_after: Duration,
 }
 
 impl Default for Script {
@@ -40,6 +42,7 @@ impl Default for Script {
             replays: 1,
             dtmf: "1",
             hold: Duration::ZERO,
+            answer_after: Duration::ZERO,
         }
     }
 }
@@ -94,8 +97,10 @@ impl CallExecutor for ScriptedExecutor {
         counters.max_running.fetch_max(now, Ordering::SeqCst);
         Box::pin(async move {
             let started = SystemTime::now();
+            progress(LiveState::Dialling);
             progress(LiveState::Ringing);
             if script.answered {
+                tokio::time::sleep(script.answer_after).await;
                 progress(LiveState::Answered);
             }
             if !script.hold.is_zero() {
@@ -109,7 +114,7 @@ impl CallExecutor for ScriptedExecutor {
             counters.running.fetch_sub(1, Ordering::SeqCst);
             let answered_on = script
                 .answered
-                .then(|| started + Duration::from_millis(1500));
+                .then(|| started + script.answer_after.max(Duration::from_millis(1500)));
             CallOutcome {
                 result: script.result,
                 started_on: started,
