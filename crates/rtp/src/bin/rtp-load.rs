@@ -4,6 +4,7 @@
 //! ```text
 //! rtp-load [--streams N] [--seconds S] [--warmup S] [--workers W] [--receivers R]
 //!          [--ports LOW-HIGH] [--rx-poll-us US (0: blocking receive)]
+//!          [--pacer-nice N|none (default: the engine's default)]
 //! ```
 //!
 //! Prints `key=value` lines: packets sent/received/lost, the inter-arrival error
@@ -33,6 +34,8 @@ struct Args {
     receivers: usize,
     ports: String,
     rx_poll_us: u64,
+    /// `None`: the engine's default.
+    pacer_nice: Option<Option<i32>>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -44,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
         receivers: 2,
         ports: "20000-39999".into(),
         rx_poll_us: 200,
+        pacer_nice: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,6 +61,8 @@ fn parse_args() -> Result<Args, String> {
             "--receivers" => a.receivers = v.parse().map_err(|_| bad())?,
             "--ports" => a.ports = v,
             "--rx-poll-us" => a.rx_poll_us = v.parse().map_err(|_| bad())?,
+            "--pacer-nice" if v == "none" => a.pacer_nice = Some(None),
+            "--pacer-nice" => a.pacer_nice = Some(Some(v.parse().map_err(|_| bad())?)),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -244,6 +250,10 @@ async fn run(args: Args) {
     let mut config = EngineConfig::new(args.ports.parse().expect("--ports LOW-HIGH"));
     config.bind_ip = "127.0.0.1".parse().unwrap();
     config.workers = args.workers;
+    if let Some(nice) = args.pacer_nice {
+        config.pacer_nice = nice;
+    }
+    let pacer_nice = config.pacer_nice;
     let engine = MediaEngine::start(config).unwrap();
     // One minute of A-law "audio" shared by every stream (zero-copy frames).
     let audio = Bytes::from(
@@ -321,6 +331,10 @@ async fn run(args: Args) {
     println!("streams={}", args.streams);
     println!("workers={}", args.workers);
     println!("rx_poll_us={}", args.rx_poll_us);
+    match pacer_nice {
+        Some(n) => println!("pacer_nice={n}"),
+        None => println!("pacer_nice=none"),
+    }
     println!("open_seconds={:.3}", open_time.as_secs_f64());
     println!("measured_seconds={wall:.3}");
     println!("streams_seen={seen_streams}");
