@@ -327,7 +327,11 @@ impl UserAgent {
     /// Drops stale entries off the top of the deadline heap so its top is the true earliest.
     fn tidy_deadlines(&mut self) {
         while let Some(&Reverse((at, key))) = self.deadlines.peek() {
-            if self.calls.get(&key).is_some_and(|c| c.scheduled == Some(at)) {
+            if self
+                .calls
+                .get(&key)
+                .is_some_and(|c| c.scheduled == Some(at))
+            {
                 break;
             }
             self.deadlines.pop();
@@ -765,7 +769,11 @@ impl UserAgent {
                 break;
             }
             self.deadlines.pop();
-            if self.calls.get(&key).is_some_and(|c| c.scheduled == Some(at)) {
+            if self
+                .calls
+                .get(&key)
+                .is_some_and(|c| c.scheduled == Some(at))
+            {
                 due.push(key);
             }
         }
@@ -1232,6 +1240,9 @@ impl UserAgent {
             inv.timer_b = None;
             inv.cancel_guard = None;
             inv.timer_d = Some(now + 64 * t1);
+            // Only Calling retransmits the INVITE; the Accepted state just matches 2xx by
+            // branch for 32 s, so the request bytes need not be held that long.
+            inv.request = Bytes::new();
         }
         let inv_cseq = inv.cseq;
         let remote_target = msg

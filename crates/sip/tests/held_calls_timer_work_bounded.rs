@@ -25,7 +25,7 @@ fn advance(h: &mut Harness, at: Instant) {
 }
 
 fn end_call(h: &mut Harness, key: CallKey, invite: &SipMessage) {
-    if key.0 % 2 == 0 {
+    if key.0.is_multiple_of(2) {
         // The far end hangs up (as SIPp does in the load test): we answer, no transaction.
         h.feed(&far_request(invite, "BYE", "uas1", 1, &[], ""));
         h.sent_one("200");
@@ -86,6 +86,12 @@ fn ten_thousand_held_calls_cost_one_timer_check_per_expiry() {
         "{checks} timer checks for {expiries} expiries (a full scan would be ~{})",
         u64::from(CALLS) * 9_000
     );
-    assert!(checks >= u64::from(CALLS), "timer L must have fired for every call");
-    assert!(checks > checks_before_drain, "the drain fired the last timers");
+    assert!(
+        checks >= u64::from(CALLS),
+        "timer L must have fired for every call"
+    );
+    assert!(
+        checks > checks_before_drain,
+        "the drain fired the last timers"
+    );
 }
