@@ -9,8 +9,8 @@
 //! ```
 //!
 //! - `rate`: one OTP request per call (one callee each, code "1", no callback) at a fixed
-//!   rate; SIPp answers and hangs up 300 ms later. Reports sent/accepted, calls ended by
-//!   result (daemon `/metrics`), SIPp's exit status (0: every call went as scripted).
+//!   rate; SIPp answers and the daemon hangs up after reading the code. Reports
+//!   sent/accepted, calls ended by result (daemon `/metrics`), SIPp's exit status (0: every call went as scripted).
 //! - `concurrent`: ramps up to N answered calls that each stream a 64-character code; SIPp
 //!   hangs each up after `hold` seconds. Reports the daemon's RSS idle and with N live
 //!   calls (per-call delta), and the RTP packets per second sent while all are live.
@@ -41,17 +41,23 @@ struct SippUas {
 }
 
 impl SippUas {
-    /// SIPp answering `calls` calls with `e2e_load_answer_pause_bye.xml`, BYE after
-    /// `pause_ms`; stops by itself after `limit_s`.
-    fn start(dir: &Path, calls: u64, pause_ms: u64, limit_s: u64) -> SippUas {
+    /// SIPp answering `calls` calls; stops by itself after `limit_s`. With `hang_up_after`
+    /// it sends BYE itself that long after the ACK (`e2e_load_answer_pause_bye.xml`; the
+    /// call must still be reading then), without it waits for the daemon's BYE
+    /// (`uas_answer_bye.xml`), so neither side's timing decides who hangs up first.
+    fn start(dir: &Path, calls: u64, hang_up_after: Option<u64>, limit_s: u64) -> SippUas {
         let port = free_udp_port();
         let media = free_udp_port();
         let child = Command::new("sipp")
             .arg("-sf")
-            .arg(scenario("e2e_load_answer_pause_bye.xml"))
+            .arg(scenario(match hang_up_after {
+                Some(_) => "e2e_load_answer_pause_bye.xml",
+                None => "uas_answer_bye.xml",
+            }))
             .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-t", "u1"])
             .args(["-p", &port.to_string(), "-mp", &media.to_string()])
-            .args(["-m", &calls.to_string(), "-d", &pause_ms.to_string()])
+            .args(["-m", &calls.to_string()])
+            .args(["-d", &hang_up_after.unwrap_or(0).to_string()])
             .args(["-nostdin", "-timeout", &format!("{limit_s}s")])
             .args(["-max_socket", "4096", "-trace_err", "-error_file"])
             .arg(dir.join("sipp-errors.log"))
@@ -210,7 +216,7 @@ fn report_results(m: &str) {
 async fn rate(rate: u64, secs: u64) {
     let total = (rate * secs).min(MAX_CALLS);
     let dir = work_dir();
-    let mut sipp = SippUas::start(dir.path(), total, 300, secs + 60);
+    let mut sipp = SippUas::start(dir.path(), total, None, secs + 60);
     let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
     let t0 = Instant::now();
     let sent = drive(&d, rate, total).await;
@@ -231,7 +237,7 @@ async fn rate(rate: u64, secs: u64) {
 async fn concurrent(calls: u64, hold: u64) {
     let calls = calls.min(3000);
     let dir = work_dir();
-    let mut sipp = SippUas::start(dir.path(), calls, hold * 1000, hold + 90);
+    let mut sipp = SippUas::start(dir.path(), calls, Some(hold * 1000), hold + 90);
     let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
     let pid = d.pid();
     // Warm up allocator and connection pools with the idle daemon, then sample.
@@ -370,7 +376,7 @@ fn tap(
 async fn latency(rate: u64, secs: u64) {
     let total = (rate * secs).min(MAX_CALLS);
     let dir = work_dir();
-    let mut sipp = SippUas::start(dir.path(), total, 300, secs + 60);
+    let mut sipp = SippUas::start(dir.path(), total, None, secs + 60);
     let tap_sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let tap_addr = tap_sock.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(HashMap::new()));
