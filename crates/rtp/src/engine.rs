@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use voice_otp_dtmf::DtmfEvent;
 
 use crate::error::RtpError;
-use crate::pacing::{LatenessHistogram, PacingStats, summarize};
+use crate::pacing::{LatenessHistogram, PacingSnapshot, PacingStats, summarize};
 use crate::ports::{PortAllocator, PortPair, PortRange};
 use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
 use crate::rtcp::{ReportBlock, parse_compound};
@@ -52,13 +52,17 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Capacity of each stream's event channel.
     pub event_capacity: usize,
-    /// Nice value for the pacing threads (Linux, per thread; `None` leaves them alone).
+    /// Nice value for the pacing threads (Linux, per thread; `None`, the default, leaves
+    /// them alone).
     ///
     /// The callee hears every scheduling delay of a pacer as jitter, while the rest of the
-    /// daemon (HTTP, SIP, the store) is not in a hurry: like a PBX's "high priority" mode,
-    /// the default -10 lets a pacer preempt ordinary work when its bucket comes up. Needs
-    /// root or `CAP_SYS_NICE` (or `RLIMIT_NICE`); without it the threads keep the default
-    /// priority and a warning is logged.
+    /// daemon (HTTP, SIP, the store) is not in a hurry: like a PBX's "high priority" mode, a
+    /// negative value (say -10) lets a pacer preempt the daemon's other threads when its
+    /// bucket comes up. Off by default because it has not been shown to help: in the load
+    /// harness the priority only counts against threads of the same process (the kernel's
+    /// autogroups share the CPU between sessions first), and there the receivers must run
+    /// at the same priority. Needs root or `CAP_SYS_NICE`; without it the threads keep the
+    /// default priority and a warning is logged.
     pub pacer_nice: Option<i32>,
 }
 
@@ -70,7 +74,7 @@ impl EngineConfig {
             bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             workers: thread::available_parallelism().map_or(1, |n| n.get()),
             event_capacity: 64,
-            pacer_nice: Some(-10),
+            pacer_nice: None,
         }
     }
 }
@@ -466,6 +470,12 @@ impl MediaEngine {
             lateness: summarize(&self.lateness),
             send_interval_error: summarize(&self.interval_error),
         }
+    }
+
+    /// The raw pacing counts now; [`PacingSnapshot::since`] an earlier one gives the figures
+    /// of a window (say, after the streams have started).
+    pub fn pacing_snapshot(&self) -> PacingSnapshot {
+        PacingSnapshot::take(&self.lateness, &self.interval_error)
     }
 
     /// The engine's port allocator (for its figures).

@@ -66,7 +66,7 @@ pub use engine::{
     EngineConfig, LocalPorts, MediaEngine, StreamConfig, StreamEvent, StreamHandle, StreamStats,
 };
 pub use error::RtpError;
-pub use pacing::{PacingStats, Percentiles};
+pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
 pub use ports::{PortAllocator, PortPair, PortRange};
 pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, parse_rtp};
 pub use rtcp::{

@@ -69,12 +69,66 @@ pub struct PacingStats {
     pub send_interval_error: Percentiles,
 }
 
+/// Raw counts of an engine's pacing histograms at one moment
+/// ([`MediaEngine::pacing_snapshot`](crate::MediaEngine::pacing_snapshot)); two of them give
+/// the figures of the window in between, without the start-up of the streams.
+#[derive(Clone, Debug)]
+pub struct PacingSnapshot {
+    lateness: Box<[u64; BUCKETS]>,
+    send_interval_error: Box<[u64; BUCKETS]>,
+}
+
+impl PacingSnapshot {
+    pub(crate) fn take(
+        lateness: &[std::sync::Arc<LatenessHistogram>],
+        send_interval_error: &[std::sync::Arc<LatenessHistogram>],
+    ) -> Self {
+        let counts = |hs: &[std::sync::Arc<LatenessHistogram>]| {
+            let mut counts = Box::new([0u64; BUCKETS]);
+            let mut max_us = 0;
+            for h in hs {
+                h.add_to(&mut counts, &mut max_us);
+            }
+            counts
+        };
+        PacingSnapshot {
+            lateness: counts(lateness),
+            send_interval_error: counts(send_interval_error),
+        }
+    }
+
+    /// Pacing figures of the samples taken between `earlier` and this snapshot. Each `max`
+    /// is the upper edge of the highest bucket used (the exact maximum is only kept since
+    /// start).
+    pub fn since(&self, earlier: &PacingSnapshot) -> PacingStats {
+        let window = |now: &[u64; BUCKETS], then: &[u64; BUCKETS]| {
+            let mut counts = [0u64; BUCKETS];
+            for (c, (n, t)) in counts.iter_mut().zip(now.iter().zip(then.iter())) {
+                *c = n.saturating_sub(*t);
+            }
+            let top = counts
+                .iter()
+                .rposition(|c| *c > 0)
+                .map_or(0, |i| i as u64 + 1);
+            percentiles(&counts, top * BUCKET_US)
+        };
+        PacingStats {
+            lateness: window(&self.lateness, &earlier.lateness),
+            send_interval_error: window(&self.send_interval_error, &earlier.send_interval_error),
+        }
+    }
+}
+
 pub(crate) fn summarize(histograms: &[std::sync::Arc<LatenessHistogram>]) -> Percentiles {
     let mut counts = [0u64; BUCKETS];
     let mut max_us = 0;
     for h in histograms {
         h.add_to(&mut counts, &mut max_us);
     }
+    percentiles(&counts, max_us)
+}
+
+fn percentiles(counts: &[u64; BUCKETS], max_us: u64) -> Percentiles {
     let samples: u64 = counts.iter().sum();
     let pct = |p: f64| {
         if samples == 0 {

@@ -5,6 +5,7 @@
 //! rtp-load [--streams N] [--seconds S] [--warmup S] [--workers W] [--receivers R]
 //!          [--ports LOW-HIGH] [--rx-poll-us US (0: blocking receive)]
 //!          [--pacer-nice N|none (default: the engine's default)]
+//!          [--rx-nice N|pacer|none (default: pacer, the pacers' nice)]
 //! ```
 //!
 //! Prints `key=value` lines: packets sent/received/lost, the inter-arrival error
@@ -42,6 +43,8 @@ struct Args {
     rx_poll_us: u64,
     /// `None`: the engine's default.
     pacer_nice: Option<Option<i32>>,
+    /// Receiver threads' nice: `None` follows the pacers, `Some(None)` leaves them alone.
+    rx_nice: Option<Option<i32>>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -54,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
         ports: "20000-39999".into(),
         rx_poll_us: 200,
         pacer_nice: None,
+        rx_nice: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -69,6 +73,9 @@ fn parse_args() -> Result<Args, String> {
             "--rx-poll-us" => a.rx_poll_us = v.parse().map_err(|_| bad())?,
             "--pacer-nice" if v == "none" => a.pacer_nice = Some(None),
             "--pacer-nice" => a.pacer_nice = Some(Some(v.parse().map_err(|_| bad())?)),
+            "--rx-nice" if v == "pacer" => a.rx_nice = None,
+            "--rx-nice" if v == "none" => a.rx_nice = Some(None),
+            "--rx-nice" => a.rx_nice = Some(Some(v.parse().map_err(|_| bad())?)),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -296,9 +303,14 @@ async fn run(args: Args) {
         targets.push(s.local_addr().unwrap());
         let (m, st) = (Arc::clone(&measuring), Arc::clone(&stop));
         let poll = (args.rx_poll_us > 0).then(|| Duration::from_micros(args.rx_poll_us));
-        // The receivers stand in for the far end, which has CPUs of its own: they run at
-        // the pacers' priority so that raising the engine's does not starve them.
-        let nice = pacer_nice;
+        // The receivers stand in for the far end, which has CPUs of its own: by default they
+        // run at the pacers' priority, so raising the engine's does not starve them (with
+        // `--rx-nice none` they lost packets under contention and, measured, the pacers did
+        // no better for it).
+        let nice = match args.rx_nice {
+            None => pacer_nice,
+            Some(n) => n,
+        };
         receivers.push(
             thread::Builder::new()
                 .name(format!("load-rx-{i}"))
@@ -353,6 +365,7 @@ async fn run(args: Args) {
 
     let cpu0 = cpu_by_thread();
     let pacing0 = engine.pacing_stats();
+    let snapshot0 = engine.pacing_snapshot();
     let t0 = Instant::now();
     measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs_f64(args.seconds)).await;
@@ -360,6 +373,7 @@ async fn run(args: Args) {
     let wall = t0.elapsed().as_secs_f64();
     let cpu1 = cpu_by_thread();
     let pacing = engine.pacing_stats();
+    let window = engine.pacing_snapshot().since(&snapshot0);
 
     eprintln!("rtp-load: measured {wall:.1} s, closing");
     let mut sent = 0;
@@ -392,10 +406,15 @@ async fn run(args: Args) {
     println!("streams={}", args.streams);
     println!("workers={}", args.workers);
     println!("rx_poll_us={}", args.rx_poll_us);
-    match pacer_nice {
-        Some(n) => println!("pacer_nice={n}"),
-        None => println!("pacer_nice=none"),
-    }
+    let show = |n: Option<i32>| n.map_or("none".to_string(), |n| n.to_string());
+    println!("pacer_nice={}", show(pacer_nice));
+    println!(
+        "rx_nice={}",
+        show(match args.rx_nice {
+            None => pacer_nice,
+            Some(n) => n,
+        })
+    );
     println!("open_seconds={:.3}", open_time.as_secs_f64());
     println!("measured_seconds={wall:.3}");
     println!("streams_seen={seen_streams}");
@@ -430,6 +449,16 @@ async fn run(args: Args) {
     println!("send_interval_error_p99_us={}", si.p99.as_micros());
     println!("send_interval_error_p999_us={}", si.p999.as_micros());
     println!("send_interval_error_max_us={}", si.max.as_micros());
+    // The same figures for the measured window only, without the streams' start-up.
+    let w = window.send_interval_error;
+    println!("window_send_interval_error_p50_us={}", w.p50.as_micros());
+    println!("window_send_interval_error_p99_us={}", w.p99.as_micros());
+    println!("window_send_interval_error_p999_us={}", w.p999.as_micros());
+    println!("window_send_interval_error_max_us={}", w.max.as_micros());
+    println!(
+        "window_pacer_lateness_p99_us={}",
+        window.lateness.p99.as_micros()
+    );
     println!("cpu_engine_percent={:.1}", engine_cpu / wall * 100.0);
     println!("cpu_pacer_percent={:.1}", cpu("pacer") / wall * 100.0);
     println!("cpu_tokio_percent={:.1}", cpu("tokio") / wall * 100.0);
