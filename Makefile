@@ -18,6 +18,10 @@ build: deps
 lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@# The fuzz targets live outside the workspace: check they still compile, with the
+	@# workspace's locked versions so the shared target dir is reused.
+	cp Cargo.lock fuzz/Cargo.lock
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) check --manifest-path fuzz/Cargo.toml --bins
 
 # The whole gate, as CI runs it: format, lints, every test (unit, SIPp interop, end-to-end),
 # the benches compiled and run once in test mode, and the doc tests.
