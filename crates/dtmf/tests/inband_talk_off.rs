@@ -3,7 +3,7 @@
 //! made here with espeak-ng: many languages, voices, variants, pitches and
 //! speeds, reading long texts, loud (-1 dBFS peak) and through A-law. The
 //! music is seeded random chords and melodies of harmonic-rich notes.
-//! The false detections per hour are printed (see docs/performance/dtmf.md);
+//! The false detections per hour are printed (see docs/performance.md, DTMF section);
 //! the assertion is zero.
 
 mod support;

@@ -1,7 +1,7 @@
 //! The load harness keeps working: 200 streams for 3 s over loopback, every packet sent
 //! arrives, every stream is seen, and the pacing error stays within bounds loose enough for
 //! a shared 2-core machine running a debug build (the release figures are in
-//! docs/performance/rtp.md).
+//! docs/performance.md, RTP section).
 
 use std::collections::HashMap;
 use std::process::Command;
