@@ -1,35 +1,8 @@
-//! Fuzzes the RFC 4733 tracker (payload parsing, ordering, wrap and timeout
-//! logic) and the SIP INFO DTMF body parser. The input is a sequence of
-//! records `[len, ssrc, ts, flags, payload[len % 16]]`; see
-//! crates/dtmf/tests/rfc4733_fuzz_corpus.rs, which replays the corpus the same way.
+//! Fuzzes the RFC 4733 tracker (payload parsing, ordering, wrap and timeout logic) and the
+//! SIP INFO DTMF body parser; the input format is in `fuzz/harness/rfc4733.rs`.
 #![no_main]
 
-use std::time::{Duration, Instant};
-use voice_otp_dtmf::{Rfc4733Tracker, parse_sip_info};
+#[path = "../harness/rfc4733.rs"]
+mod harness;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let t0 = Instant::now();
-    let mut t = Rfc4733Tracker::new(t0);
-    let mut i = 0;
-    let mut ms = 0u64;
-    while i + 4 <= data.len() {
-        let len = usize::from(data[i] % 16);
-        let ssrc = u32::from(data[i + 1] % 3);
-        let ts = u32::from(data[i + 2]) << 8;
-        let flags = data[i + 3];
-        let payload = &data[(i + 4).min(data.len())..(i + 4 + len).min(data.len())];
-        ms += u64::from(flags >> 4) * 20;
-        let now = t0 + Duration::from_millis(ms);
-        let _ = t.handle_packet(now, ssrc, i as u16, ts, flags & 2 != 0, payload);
-        if flags & 1 != 0 {
-            let _ = parse_sip_info("application/dtmf-relay", payload);
-            let _ = parse_sip_info("application/dtmf", payload);
-        }
-        if flags & 4 != 0 {
-            t.handle_timeout(now + Duration::from_millis(300));
-        }
-        while t.poll_event().is_some() {}
-        let _ = t.poll_timeout();
-        i += 4 + len;
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::run(data));

@@ -1,27 +1,8 @@
-//! RTP and RTCP parsing of datagrams from the network: the RTP header parser, the compound
-//! RTCP parser, and the whole receiver path (validation, G.711 decode, DTMF, statistics).
+//! RTP and RTCP parsing of datagrams from the network; what one input goes through is in
+//! `fuzz/harness/rtp_packet.rs`.
 #![no_main]
 
-use std::time::Instant;
+#[path = "../harness/rtp_packet.rs"]
+mod harness;
 
-use voice_otp_rtp::{Codec, PayloadType, ReceiverConfig, RtpReceiver, Ssrc, parse_compound, parse_rtp};
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = parse_rtp(data);
-    let _ = parse_compound(data, Ssrc(0x1234_5678));
-    let peer = "127.0.0.1:40000".parse().unwrap();
-    let now = Instant::now();
-    let mut r = RtpReceiver::new(
-        ReceiverConfig {
-            codec: Codec::Pcmu,
-            payload_type: PayloadType::PCMU,
-            telephone_event: PayloadType::new(101),
-            remote: Some(peer),
-            latching: true,
-        },
-        now,
-    );
-    let _ = r.handle_datagram(now, peer, data);
-    while r.poll_event().is_some() {}
-    let _ = r.stats();
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::run(data));

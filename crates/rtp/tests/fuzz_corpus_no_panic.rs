@@ -4,31 +4,13 @@
 //! parse.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use voice_otp_rtp::{
-    Codec, PayloadType, ReceiverConfig, RtpReceiver, Ssrc, parse_compound, parse_rtp,
-};
+use voice_otp_rtp::{Ssrc, parse_compound, parse_rtp};
 
-fn feed(data: &[u8]) {
-    let _ = parse_rtp(data);
-    let _ = parse_compound(data, Ssrc(0x1234_5678));
-    let peer = "127.0.0.1:40000".parse().unwrap();
-    let now = Instant::now();
-    let mut r = RtpReceiver::new(
-        ReceiverConfig {
-            codec: Codec::Pcmu,
-            payload_type: PayloadType::PCMU,
-            telephone_event: PayloadType::new(101),
-            remote: Some(peer),
-            latching: true,
-        },
-        now,
-    );
-    let _ = r.handle_datagram(now, peer, data);
-    while r.poll_event().is_some() {}
-    let _ = r.stats();
-}
+#[path = "../../../fuzz/harness/rtp_packet.rs"]
+mod harness;
+
+use harness::run as feed;
 
 #[test]
 fn corpus_and_mutations_never_panic() {
