@@ -4,16 +4,12 @@
 //! `#[path = "support/e2e.rs"] mod e2e;`.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -417,109 +413,10 @@ impl Drop for Daemon {
     }
 }
 
-/// One request seen by the callback receiver.
-#[derive(Clone, Debug)]
-pub struct Received {
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    /// The status the receiver answered.
-    pub answered: u16,
-}
-
-impl Received {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("callback body is JSON")
-    }
-}
-
-/// A real HTTP server on 127.0.0.1 that records every POST and answers with the next
-/// scripted status (200 once the script is exhausted).
-#[derive(Clone)]
-pub struct Receiver {
-    pub addr: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
-    statuses: Arc<Mutex<VecDeque<u16>>>,
-    task: Arc<tokio::task::JoinHandle<()>>,
-}
-
-impl Receiver {
-    pub async fn start(statuses: &[u16]) -> Receiver {
-        Receiver::start_on("127.0.0.1:0".parse().unwrap(), statuses).await
-    }
-
-    /// Like [`Receiver::start`] on a given address (a receiver that comes back up).
-    pub async fn start_on(addr: SocketAddr, statuses: &[u16]) -> Receiver {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let statuses = Arc::new(Mutex::new(
-            statuses.iter().copied().collect::<VecDeque<_>>(),
-        ));
-        let (r, s) = (Arc::clone(&received), Arc::clone(&statuses));
-        let app = axum::Router::new().route(
-            "/{*path}",
-            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let (r, s) = (Arc::clone(&r), Arc::clone(&s));
-                async move {
-                    let code = s.lock().unwrap().pop_front().unwrap_or(200);
-                    r.lock().unwrap().push(Received {
-                        headers,
-                        body,
-                        answered: code,
-                    });
-                    StatusCode::from_u16(code).unwrap()
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Receiver {
-            addr,
-            received,
-            statuses,
-            task: Arc::new(task),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}/hooks/voice", self.addr)
-    }
-
-    /// Replaces the statuses still to be answered.
-    pub fn set_statuses(&self, statuses: &[u16]) {
-        *self.statuses.lock().unwrap() = statuses.iter().copied().collect();
-    }
-
-    pub fn all(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    /// Waits (bounded) until `n` requests have arrived.
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + within;
-        loop {
-            let all = self.all();
-            if all.len() >= n {
-                return all;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "callback receiver got {} of {n} requests in {within:?}",
-                all.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if Arc::strong_count(&self.task) == 1 {
-            self.task.abort();
-        }
-    }
-}
+#[path = "callback_receiver.rs"]
+mod callback_receiver;
+#[allow(unused_imports)] // not every test binary uses them
+pub use callback_receiver::{Received, Receiver};
 
 /// Checks `X-Voice-OTP-Signature: sha256=<hex>` is the HMAC-SHA256 of the raw body under
 /// `secret`, and that `X-Voice-OTP-Timestamp` is present and recent.

@@ -2,15 +2,11 @@
 //! and a real callback receiver.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
 use voice_otp_daemon::{Config, Daemon};
@@ -252,89 +248,7 @@ pub fn otp_body() -> Value {
     })
 }
 
-/// One request seen by the callback receiver.
-#[derive(Clone, Debug)]
-pub struct Received {
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-/// A real HTTP server on 127.0.0.1:0 that records every POST and answers with the next
-/// scripted status (200 once the script is exhausted).
-#[derive(Clone)]
-pub struct Receiver {
-    pub addr: SocketAddr,
-    pub received: Arc<Mutex<Vec<Received>>>,
-    statuses: Arc<Mutex<VecDeque<u16>>>,
-    task: Arc<tokio::task::JoinHandle<()>>,
-}
-
-impl Receiver {
-    pub async fn start(statuses: &[u16]) -> Receiver {
-        Receiver::start_on("127.0.0.1:0".parse().unwrap(), statuses).await
-    }
-
-    pub async fn start_on(addr: SocketAddr, statuses: &[u16]) -> Receiver {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let statuses = Arc::new(Mutex::new(
-            statuses.iter().copied().collect::<VecDeque<_>>(),
-        ));
-        let (r, s) = (Arc::clone(&received), Arc::clone(&statuses));
-        let app = axum::Router::new().route(
-            "/{*path}",
-            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let (r, s) = (Arc::clone(&r), Arc::clone(&s));
-                async move {
-                    r.lock().unwrap().push(Received { headers, body });
-                    let code = s.lock().unwrap().pop_front().unwrap_or(200);
-                    StatusCode::from_u16(code).unwrap()
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Receiver {
-            addr,
-            received,
-            statuses,
-            task: Arc::new(task),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}/hooks/voice", self.addr)
-    }
-
-    /// Replaces the statuses still to be answered.
-    pub fn set_statuses(&self, statuses: &[u16]) {
-        *self.statuses.lock().unwrap() = statuses.iter().copied().collect();
-    }
-
-    pub fn stop(&self) {
-        self.task.abort();
-    }
-
-    pub fn all(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    /// Waits until `n` requests have arrived.
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + within;
-        loop {
-            let all = self.all();
-            if all.len() >= n {
-                return all;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "callback receiver got {} of {n} requests",
-                all.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
+#[path = "../../../../tests/support/callback_receiver.rs"]
+mod callback_receiver;
+#[allow(unused_imports)] // not every test binary uses it
+pub use callback_receiver::Receiver;
