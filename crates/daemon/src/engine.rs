@@ -11,7 +11,7 @@ use voice_otp_call::CallExecutor;
 use voice_otp_call::runner::{CallObserver, CallRunner, MediaFigures, RunnerConfig, StackConfig};
 use voice_otp_dtmf::DtmfSource;
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
-use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
+use voice_otp_rtp::{EngineConfig, MediaEngine, PacerPriority, PortRange};
 use voice_otp_sip::{Codec, EndpointConfig, SipEndpoint, SipError, Transport};
 
 use crate::config::{Config, SipTransport};
@@ -89,6 +89,16 @@ fn endpoint_config(config: &Config) -> EndpointConfig {
     endpoint
 }
 
+/// The pacers' scheduling for `[rtp] realtime-priority` (0: time-sharing). Without the
+/// right to use `SCHED_FIFO` the RTP crate logs a warning and keeps the pacers
+/// time-sharing, so a daemon run without privileges still works.
+fn pacer_priority(level: u8) -> PacerPriority {
+    match level {
+        0 => PacerPriority::Normal,
+        level => PacerPriority::Realtime(level),
+    }
+}
+
 /// Builds the executor that places real calls for `config` ([sip], [rtp], [audio],
 /// [calls]), bumping RTP/DTMF counters and reporting SIP readiness through `metrics`.
 ///
@@ -141,10 +151,14 @@ pub(crate) async fn build_parts(
         })?;
     let mut engine = EngineConfig::new(range);
     engine.bind_ip = config.rtp.ip;
-    let media = MediaEngine::start(engine).map_err(|source| EngineError::Rtp {
-        ip: config.rtp.ip,
-        source,
-    })?;
+    engine.pacer_priority = pacer_priority(config.rtp.realtime_priority);
+    let media = Arc::new(
+        MediaEngine::start(engine).map_err(|source| EngineError::Rtp {
+            ip: config.rtp.ip,
+            source,
+        })?,
+    );
+    metrics.watch_media_engine(&media);
 
     let root = AudioRoot::new(
         Some(config.audio.dir.clone()),
@@ -161,14 +175,8 @@ pub(crate) async fn build_parts(
         max_duration: config.calls.max_call_duration,
         ..RunnerConfig::default()
     };
-    let runner = CallRunner::new(
-        Arc::clone(&sip),
-        Arc::new(media),
-        renderer,
-        stack,
-        runner_config,
-    )
-    .with_observer(Arc::new(MetricsObserver(metrics.clone())));
+    let runner = CallRunner::new(Arc::clone(&sip), media, renderer, stack, runner_config)
+        .with_observer(Arc::new(MetricsObserver(metrics.clone())));
     Ok((runner, sip))
 }
 

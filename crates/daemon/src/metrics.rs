@@ -3,13 +3,18 @@
 //! [`Metrics`] is a cheap clonable handle of atomics: the daemon bumps the call and callback
 //! figures itself, and the call runner bumps RTP packets and DTMF events through the same
 //! handle (pass it to `engine::build_executor`). No label ever carries a number or a code.
+//!
+//! The RTP pacers' figures (scheduling, send-interval error, lateness) are not copied
+//! into counters: `engine::build_executor` registers its `MediaEngine` here and they are
+//! read from it at scrape time.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use voice_otp_call::ResultCode;
+use voice_otp_rtp::{MediaEngine, Percentiles};
 
 /// Upper bounds (seconds) of the answer latency histogram buckets.
 const ANSWER_BUCKETS: [f64; 10] = [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0];
@@ -34,6 +39,9 @@ struct Inner {
     sip_ready: AtomicU8,
     /// 0 unknown (no keepalive, or no answer yet), 1 reachable, 2 unreachable.
     trunk_reachable: AtomicU8,
+    /// The engine whose pacers `/metrics` reports. Weak: the call runner owns the engine,
+    /// and a metrics handle kept by some task must not keep its pacing threads alive.
+    media: Mutex<Weak<MediaEngine>>,
 }
 
 /// Handle to the daemon's metrics; clones share the same counters.
@@ -96,6 +104,16 @@ impl Metrics {
             2 => Some(false),
             _ => None,
         }
+    }
+
+    /// Reports the pacers of `engine` in `/metrics` from now on, for as long as the engine
+    /// lives (for the engine builder; the last one registered wins).
+    pub(crate) fn watch_media_engine(&self, engine: &Arc<MediaEngine>) {
+        *self
+            .inner
+            .media
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(engine);
     }
 
     /// `Some(true)` bound, `Some(false)` down, `None` not reported by the engine.
@@ -240,6 +258,62 @@ impl Metrics {
             "# HELP voice_otp_dtmf_events_total DTMF key presses received.\n# TYPE voice_otp_dtmf_events_total counter\nvoice_otp_dtmf_events_total {}",
             get(&m.dtmf_events)
         );
+        let media = m
+            .media
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade();
+        if let Some(media) = media {
+            render_pacers(&mut out, &media);
+        }
         out
     }
+}
+
+/// The pacing threads' scheduling and timing, read from the engine now.
+fn render_pacers(out: &mut String, media: &MediaEngine) {
+    let scheduling = media.pacer_scheduling();
+    let _ = writeln!(
+        out,
+        "# HELP voice_otp_rtp_pacers RTP pacing threads.\n# TYPE voice_otp_rtp_pacers gauge\nvoice_otp_rtp_pacers {}",
+        scheduling.pacers
+    );
+    let _ = writeln!(
+        out,
+        "# HELP voice_otp_rtp_pacers_realtime RTP pacing threads running under SCHED_FIFO now ([rtp] realtime-priority).\n# TYPE voice_otp_rtp_pacers_realtime gauge\nvoice_otp_rtp_pacers_realtime {}",
+        scheduling.realtime
+    );
+    let _ = writeln!(
+        out,
+        "# HELP voice_otp_rtp_pacer_demotions_total Times an overloaded real-time pacer was dropped to time-sharing.\n# TYPE voice_otp_rtp_pacer_demotions_total counter\nvoice_otp_rtp_pacer_demotions_total {}",
+        scheduling.demotions
+    );
+    let pacing = media.pacing_stats();
+    summary(
+        out,
+        "voice_otp_rtp_send_interval_error_seconds",
+        "Distance of the gap between two RTP packets of a stream from 20 ms, since start.",
+        &pacing.send_interval_error,
+    );
+    summary(
+        out,
+        "voice_otp_rtp_pacer_lateness_seconds",
+        "Send time minus due time of each RTP packet and RTCP report, since start.",
+        &pacing.lateness,
+    );
+}
+
+/// A summary without `_sum` (the engine keeps bucket counts, not a total); quantiles are
+/// NaN before the first sample, as Prometheus clients write an empty summary.
+fn summary(out: &mut String, name: &str, help: &str, p: &Percentiles) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} summary");
+    for (quantile, value) in [("0.5", p.p50), ("0.99", p.p99), ("0.999", p.p999)] {
+        let seconds = if p.samples == 0 {
+            f64::NAN
+        } else {
+            value.as_secs_f64()
+        };
+        let _ = writeln!(out, "{name}{{quantile=\"{quantile}\"}} {seconds}");
+    }
+    let _ = writeln!(out, "{name}_count {}", p.samples);
 }
