@@ -25,6 +25,9 @@ use voice_otp_dtmf::DtmfEvent;
 use crate::error::RtpError;
 use crate::pacing::{LatenessHistogram, PacingSnapshot, PacingStats, summarize};
 use crate::ports::{PortAllocator, PortPair, PortRange};
+use crate::priority::{
+    self, GuardAction, OverloadGuard, PacerPriority, PacerScheduling, PacerState,
+};
 use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
 use crate::rtcp::{ReportBlock, parse_compound};
 use crate::scheduler::TimerWheel;
@@ -52,18 +55,14 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Capacity of each stream's event channel.
     pub event_capacity: usize,
-    /// Nice value for the pacing threads (Linux, per thread; `None`, the default, leaves
-    /// them alone).
+    /// How the pacing threads are scheduled (default: [`PacerPriority::Normal`]).
     ///
     /// The callee hears every scheduling delay of a pacer as jitter, while the rest of the
-    /// daemon (HTTP, SIP, the store) is not in a hurry: like a PBX's "high priority" mode, a
-    /// negative value (say -10) lets a pacer preempt the daemon's other threads when its
-    /// bucket comes up. Off by default because it has not been shown to help: in the load
-    /// harness the priority only counts against threads of the same process (the kernel's
-    /// autogroups share the CPU between sessions first), and there the receivers must run
-    /// at the same priority. Needs root or `CAP_SYS_NICE`; without it the threads keep the
-    /// default priority and a warning is logged.
-    pub pacer_nice: Option<i32>,
+    /// daemon (HTTP, SIP, the store) is not in a hurry. [`PacerPriority::Realtime`] lets a
+    /// pacer preempt every other thread when its bucket comes up (measured at 5,000 streams
+    /// on 2 cores: p99 send-interval error 3-5 ms time-sharing, under 1 ms real-time; see
+    /// docs/performance.md), guarded so an overloaded pacer drops back to time-sharing.
+    pub pacer_priority: PacerPriority,
 }
 
 impl EngineConfig {
@@ -74,7 +73,7 @@ impl EngineConfig {
             bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             workers: thread::available_parallelism().map_or(1, |n| n.get()),
             event_capacity: 64,
-            pacer_nice: None,
+            pacer_priority: PacerPriority::Normal,
         }
     }
 }
@@ -186,12 +185,21 @@ struct Worker {
     wheel: TimerWheel,
     lateness: Arc<LatenessHistogram>,
     interval_error: Arc<LatenessHistogram>,
+    priority: PacerPriority,
+    state: Arc<PacerState>,
+    /// Present while real-time scheduling is in force or may be regained.
+    guard: Option<OverloadGuard>,
 }
 
 impl Worker {
     /// One wake-up per 0.5 ms bucket that holds streams: read the commands, read the clock,
     /// fire the due buckets, sleep on the command channel until the next one.
     fn run(mut self, rx: std_mpsc::Receiver<Command>) {
+        let realtime = priority::apply(self.priority);
+        self.state.realtime.store(realtime, Ordering::Relaxed);
+        if realtime {
+            self.guard = Some(OverloadGuard::new(true));
+        }
         loop {
             // Commands first, so an overloaded pacer still opens and closes streams.
             loop {
@@ -205,7 +213,10 @@ impl Worker {
                     Err(std_mpsc::TryRecvError::Disconnected) => return self.shutdown(),
                 }
             }
-            self.pass();
+            let (start, end) = self.pass();
+            if let Some(action) = self.guard.as_mut().and_then(|g| g.on_busy(start, end)) {
+                self.reschedule(action);
+            }
             let cmd = match self.wheel.next_wake() {
                 Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
                     Ok(cmd) => cmd,
@@ -224,8 +235,42 @@ impl Worker {
         self.shutdown();
     }
 
-    /// Fires every bucket that has started, for at most [`MAX_PASS`].
-    fn pass(&mut self) {
+    /// Acts on the overload guard's verdict for this (the pacer's own) thread.
+    fn reschedule(&mut self, action: GuardAction) {
+        let PacerPriority::Realtime(level) = self.priority else {
+            return;
+        };
+        match action {
+            GuardAction::Demote => {
+                self.state.demotions.fetch_add(1, Ordering::Relaxed);
+                match priority::set_time_sharing() {
+                    Ok(()) => {
+                        self.state.realtime.store(false, Ordering::Relaxed);
+                        tracing::error!(
+                            busy_above = priority::DEMOTE_ABOVE,
+                            "RTP pacer overloaded: dropped from real-time to time-sharing so SIP and HTTP keep running; callees will hear jitter until the load falls"
+                        );
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "RTP pacer overloaded and cannot leave real-time scheduling");
+                    }
+                }
+            }
+            GuardAction::Promote => match priority::set_realtime(level) {
+                Ok(()) => {
+                    self.state.realtime.store(true, Ordering::Relaxed);
+                    tracing::info!("RTP pacer load is back to normal: real-time again");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "RTP pacer cannot return to real-time scheduling; it stays time-sharing");
+                    self.guard = None;
+                }
+            },
+        }
+    }
+
+    /// Fires every bucket that has started, for at most [`MAX_PASS`]; the stretch it took.
+    fn pass(&mut self) -> (Instant, Instant) {
         let Worker {
             slots,
             generations,
@@ -259,6 +304,7 @@ impl Worker {
                 break;
             }
         }
+        (start, now)
     }
 
     fn shutdown(&mut self) {
@@ -399,6 +445,7 @@ pub struct MediaEngine {
     workers: Vec<WorkerHandle>,
     lateness: Vec<Arc<LatenessHistogram>>,
     interval_error: Vec<Arc<LatenessHistogram>>,
+    pacers: Vec<Arc<PacerState>>,
     ports: PortAllocator,
     bind_ip: IpAddr,
     event_capacity: usize,
@@ -422,12 +469,14 @@ impl MediaEngine {
         let mut workers = Vec::with_capacity(n);
         let mut lateness = Vec::with_capacity(n);
         let mut interval_error = Vec::with_capacity(n);
+        let mut pacers = Vec::with_capacity(n);
         for i in 0..n {
             let (tx, rx) = std_mpsc::channel();
             let histogram = Arc::new(LatenessHistogram::new());
             lateness.push(Arc::clone(&histogram));
             let intervals = Arc::new(LatenessHistogram::new());
             interval_error.push(Arc::clone(&intervals));
+            let state = Arc::new(PacerState::default());
             let worker = Worker {
                 lateness: histogram,
                 interval_error: intervals,
@@ -436,16 +485,14 @@ impl MediaEngine {
                 free: Vec::new(),
                 ids: HashMap::new(),
                 wheel: TimerWheel::new(Instant::now()),
+                priority: config.pacer_priority,
+                state: Arc::clone(&state),
+                guard: None,
             };
-            let nice = config.pacer_nice;
+            pacers.push(state);
             let thread = thread::Builder::new()
                 .name(format!("rtp-pacer-{i}"))
-                .spawn(move || {
-                    if let Some(nice) = nice {
-                        set_thread_nice(nice);
-                    }
-                    worker.run(rx)
-                })
+                .spawn(move || worker.run(rx))
                 .map_err(|source| RtpError::Socket { port: 0, source })?;
             workers.push(WorkerHandle {
                 tx,
@@ -456,6 +503,7 @@ impl MediaEngine {
             workers,
             lateness,
             interval_error,
+            pacers,
             ports: PortAllocator::new(config.ports),
             bind_ip: config.bind_ip,
             event_capacity: config.event_capacity.max(1),
@@ -476,6 +524,12 @@ impl MediaEngine {
     /// of a window (say, after the streams have started).
     pub fn pacing_snapshot(&self) -> PacingSnapshot {
         PacingSnapshot::take(&self.lateness, &self.interval_error)
+    }
+
+    /// How the pacing threads are scheduled now: how many run real-time, and how often the
+    /// overload guard has dropped one to time-sharing.
+    pub fn pacer_scheduling(&self) -> PacerScheduling {
+        PacerState::summarize(&self.pacers)
     }
 
     /// The engine's port allocator (for its figures).
@@ -667,15 +721,6 @@ async fn receive_loop(mut task: ReceiveTask, mut stop: oneshot::Receiver<()>) ->
     task.drain();
     out.received = task.receiver.stats();
     out
-}
-
-/// Sets the calling thread's nice value (on Linux `PRIO_PROCESS` with a thread id applies
-/// to that thread only).
-fn set_thread_nice(nice: i32) {
-    let tid = rustix::thread::gettid();
-    if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
-        tracing::warn!(nice, error = %e, "cannot raise the RTP pacer's priority; pacing jitter under CPU contention will be higher");
-    }
 }
 
 /// Registers a socket with the reactor for reading only: the pacer thread writes with plain

@@ -54,6 +54,7 @@ mod engine;
 mod error;
 mod pacing;
 mod ports;
+mod priority;
 mod receiver;
 mod rtcp;
 mod scheduler;
@@ -68,6 +69,9 @@ pub use engine::{
 pub use error::RtpError;
 pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
 pub use ports::{PortAllocator, PortPair, PortRange};
+pub use priority::{
+    CALM_WINDOWS, DEMOTE_ABOVE, GUARD_WINDOW, PROMOTE_BELOW, PacerPriority, PacerScheduling,
+};
 pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, parse_rtp};
 pub use rtcp::{
     NtpTime, ReportBlock, RtcpSummary, SenderInfo, parse_compound, write_receiver_report,

@@ -3,14 +3,16 @@
 //!
 //! ```text
 //! rtp-load [--streams N] [--seconds S] [--warmup S] [--workers W] [--receivers R]
-//!          [--ports LOW-HIGH] [--rx-poll-us US (0: blocking receive)]
-//!          [--pacer-nice N|none (default: the engine's default)]
-//!          [--rx-nice N|pacer|none (default: pacer, the pacers' nice)]
+//!          [--ports LOW-HIGH] [--rx-poll-us US]
+//!          [--pacer-priority normal|nice:N|rt:N (default rt:10, the daemon's default)]
+//!          [--check] (exit 1 unless the issue's target is met: nothing lost, p99
+//!                     send-interval error over the measured window <= 2 ms)
 //! ```
 //!
 //! Prints `key=value` lines: packets sent/received/lost, the inter-arrival error
-//! percentiles (|arrival gap - 20 ms| per stream), the pacer's own lateness percentiles, and
-//! CPU time of the engine (pacer threads plus tokio workers) and of the receiver threads.
+//! percentiles (|arrival gap - 20 ms| per stream, from the kernel's receive timestamps), the
+//! pacer's own lateness percentiles, how many pacers ran real-time, and CPU time of the
+//! engine (pacer threads plus tokio workers) and of the receiver threads.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
@@ -23,13 +25,22 @@ use std::io::IoSliceMut;
 use std::os::fd::AsRawFd;
 
 use bytes::Bytes;
-use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, recvmmsg};
+use nix::sys::socket::sockopt::{RcvBufForce, ReceiveTimestampns};
+use nix::sys::socket::{
+    ControlMessageOwned, MsgFlags, MultiHeaders, SockaddrIn, recvmmsg, setsockopt,
+};
+use nix::sys::time::TimeSpec;
 use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PayloadType, SlicedFrames, StreamConfig, parse_rtp,
+    Codec, EngineConfig, MediaEngine, PacerPriority, PayloadType, SlicedFrames, StreamConfig,
+    parse_rtp,
 };
 
 const BUCKET_US: u64 = 50;
 const BUCKETS: usize = 2001; // 0..100 ms in 50 µs steps + overflow
+/// The issue's target for the p99 send-interval error (`--check`).
+const TARGET_P99: Duration = Duration::from_millis(2);
+/// Receive buffer of each receiver socket, bytes (the kernel doubles it for overhead).
+const RX_BUFFER: usize = 256 << 20;
 /// Datagrams per `recvmmsg` in the receivers.
 const BATCH: usize = 64;
 
@@ -41,10 +52,21 @@ struct Args {
     receivers: usize,
     ports: String,
     rx_poll_us: u64,
-    /// `None`: the engine's default.
-    pacer_nice: Option<Option<i32>>,
-    /// Receiver threads' nice: `None` follows the pacers, `Some(None)` leaves them alone.
-    rx_nice: Option<Option<i32>>,
+    pacer_priority: PacerPriority,
+    check: bool,
+}
+
+fn parse_priority(v: &str) -> Option<PacerPriority> {
+    match v.split_once(':') {
+        None if v == "normal" => Some(PacerPriority::Normal),
+        Some(("nice", n)) => n.parse().ok().map(PacerPriority::Nice),
+        Some(("rt", n)) => n
+            .parse()
+            .ok()
+            .filter(|n| (1..=99).contains(n))
+            .map(PacerPriority::Realtime),
+        _ => None,
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -56,11 +78,15 @@ fn parse_args() -> Result<Args, String> {
         receivers: 2,
         ports: "20000-39999".into(),
         rx_poll_us: 200,
-        pacer_nice: None,
-        rx_nice: None,
+        pacer_priority: PacerPriority::Realtime(10),
+        check: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--check" {
+            a.check = true;
+            continue;
+        }
         let v = it.next().ok_or(format!("{flag} needs a value"))?;
         let bad = || format!("bad value for {flag}: {v}");
         match flag.as_str() {
@@ -71,11 +97,7 @@ fn parse_args() -> Result<Args, String> {
             "--receivers" => a.receivers = v.parse().map_err(|_| bad())?,
             "--ports" => a.ports = v,
             "--rx-poll-us" => a.rx_poll_us = v.parse().map_err(|_| bad())?,
-            "--pacer-nice" if v == "none" => a.pacer_nice = Some(None),
-            "--pacer-nice" => a.pacer_nice = Some(Some(v.parse().map_err(|_| bad())?)),
-            "--rx-nice" if v == "pacer" => a.rx_nice = None,
-            "--rx-nice" if v == "none" => a.rx_nice = Some(None),
-            "--rx-nice" => a.rx_nice = Some(Some(v.parse().map_err(|_| bad())?)),
+            "--pacer-priority" => a.pacer_priority = parse_priority(&v).ok_or_else(bad)?,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -85,8 +107,11 @@ fn parse_args() -> Result<Args, String> {
         || a.streams == 0
         || a.streams > 9000
         || a.receivers == 0
+        || a.rx_poll_us == 0
     {
-        return Err("need 0 < seconds <= 600, 0 < streams <= 9000, receivers > 0".into());
+        return Err(
+            "need 0 < seconds <= 600, 0 < streams <= 9000, receivers > 0, rx-poll-us > 0".into(),
+        );
     }
     Ok(a)
 }
@@ -100,88 +125,79 @@ struct Counts {
 }
 
 struct StreamCount {
-    last_arrival: Option<Instant>,
+    /// Kernel receive timestamp of the last packet, ns.
+    last_arrival: Option<u64>,
     last_seq: u16,
     received: u64,
     extended: i64,
     first: i64,
 }
 
-/// Counts packets. With `poll` set it drains the socket then sleeps that long instead of
-/// blocking per packet: a receiver blocked in `recv` is woken by every packet, and on
-/// loopback that wake-up is paid inside the *sender's* `sendto` (about a third of its cost
-/// in `perf`), which would be charged to the engine although a real peer across the network
-/// costs the sender nothing. Arrival times are then accurate to about `poll`.
+/// Counts packets: drains the socket with `recvmmsg`, then sleeps `poll`. A receiver blocked
+/// in `recv` is woken by every packet, and on loopback that wake-up is paid inside the
+/// *sender's* `sendto` (about a third of its cost in `perf`), which would be charged to the
+/// engine although a real peer across the network costs the sender nothing. Arrival times are
+/// the kernel's (`SO_TIMESTAMPNS`, taken when loopback delivered the datagram, i.e. during
+/// the pacer's `send`), so neither the poll interval nor the receiver's own scheduling blurs
+/// them.
 fn receiver(
     socket: UdpSocket,
     measuring: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
-    poll: Option<Duration>,
+    poll: Duration,
 ) -> Counts {
     let mut c = Counts {
         packets: 0,
         streams: HashMap::with_capacity(8192),
         gaps: vec![0; BUCKETS],
     };
+    setsockopt(socket.as_raw_fd(), ReceiveTimestampns, &true).expect("SO_TIMESTAMPNS");
+    socket.set_nonblocking(true).unwrap();
     // One `recvmmsg` takes up to BATCH datagrams: the stand-in for the far end costs a
     // syscall per batch rather than per packet, leaving the 2 cores to the engine.
     let mut bufs = vec![[0u8; 1500]; BATCH];
     // With `()` as the address type nix hands the kernel a zero-sized name buffer, the kernel
     // writes back its real length, and the next call fails with EFAULT: take the address.
-    let mut headers = MultiHeaders::<SockaddrIn>::preallocate(BATCH, None);
-    let mut lens = [0usize; BATCH];
-    match poll {
-        Some(_) => socket.set_nonblocking(true).unwrap(),
-        None => socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .unwrap(),
-    }
-    let Some(poll) = poll else {
-        // Blocking: one wake-up per datagram anyway, so one `recv` each.
-        while !stop.load(Ordering::Relaxed) {
-            if let Ok(n) = socket.recv(&mut bufs[0]) {
-                c.count(&bufs[0][..n], Instant::now(), &measuring);
-            }
-        }
-        return c;
-    };
+    let mut headers =
+        MultiHeaders::<SockaddrIn>::preallocate(BATCH, Some(nix::cmsg_space!(TimeSpec)));
+    let mut got: Vec<(usize, u64)> = Vec::with_capacity(BATCH);
     let fd = socket.as_raw_fd();
     while !stop.load(Ordering::Relaxed) {
-        let got = {
+        got.clear();
+        {
             let iovs: Vec<[IoSliceMut<'_>; 1]> = bufs
                 .iter_mut()
                 .map(|b| [IoSliceMut::new(&mut b[..])])
                 .collect();
             match recvmmsg(fd, &mut headers, iovs.iter(), MsgFlags::MSG_DONTWAIT, None) {
                 Ok(results) => {
-                    let mut k = 0;
-                    for (len, r) in lens.iter_mut().zip(results) {
-                        *len = r.bytes;
-                        k += 1;
+                    for r in results {
+                        let at = r.cmsgs().find_map(|m| match m {
+                            ControlMessageOwned::ScmTimestampns(ts) => {
+                                Some(ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64)
+                            }
+                            _ => None,
+                        });
+                        got.push((r.bytes, at.expect("SO_TIMESTAMPNS on every datagram")));
                     }
-                    k
                 }
-                Err(nix::errno::Errno::EAGAIN) => 0,
-                Err(e) => {
-                    eprintln!("rtp-load: recvmmsg: {e}");
-                    0
-                }
+                Err(nix::errno::Errno::EAGAIN) => {}
+                Err(e) => eprintln!("rtp-load: recvmmsg: {e}"),
             }
-        };
-        if got == 0 {
+        }
+        if got.is_empty() {
             thread::sleep(poll);
             continue;
         }
-        let now = Instant::now();
-        for (buf, n) in bufs.iter().zip(&lens[..got]) {
-            c.count(&buf[..*n], now, &measuring);
+        for (buf, (n, at)) in bufs.iter().zip(&got) {
+            c.count(&buf[..*n], *at, &measuring);
         }
     }
     c
 }
 
 impl Counts {
-    fn count(&mut self, datagram: &[u8], now: Instant, measuring: &AtomicBool) {
+    fn count(&mut self, datagram: &[u8], now_ns: u64, measuring: &AtomicBool) {
         let c = self;
         let Ok(v) = parse_rtp(datagram) else {
             return;
@@ -202,12 +218,11 @@ impl Counts {
             && delta == 1
             && measuring.load(Ordering::Relaxed)
         {
-            let gap = now - prev;
-            let err = gap.abs_diff(Duration::from_millis(20));
-            let i = ((err.as_micros() as u64 / BUCKET_US) as usize).min(BUCKETS - 1);
+            let err_us = now_ns.saturating_sub(prev).abs_diff(20_000_000) / 1_000;
+            let i = ((err_us / BUCKET_US) as usize).min(BUCKETS - 1);
             c.gaps[i] += 1;
         }
-        s.last_arrival = Some(now);
+        s.last_arrival = Some(now_ns);
     }
 }
 
@@ -285,44 +300,32 @@ async fn run(args: Args) {
     let mut config = EngineConfig::new(args.ports.parse().expect("--ports LOW-HIGH"));
     config.bind_ip = "127.0.0.1".parse().unwrap();
     config.workers = args.workers;
-    if let Some(nice) = args.pacer_nice {
-        config.pacer_nice = nice;
-    }
-    let pacer_nice = config.pacer_nice;
+    config.pacer_priority = args.pacer_priority;
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let mut receivers = Vec::new();
     let mut targets: Vec<SocketAddr> = Vec::new();
     for i in 0..args.receivers {
         let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
-        // Several ms of all streams' packets, so a descheduled receiver loses nothing.
-        let _ = s.set_recv_buffer_size(4 << 20);
+        // Seconds of all streams' packets, so a receiver that waits for the CPU (behind
+        // real-time pacers, or other programs) loses nothing: root may exceed
+        // `net.core.rmem_max` (often 4 MiB, ~25 ms of 5,000 streams) with SO_RCVBUFFORCE.
+        if setsockopt(s.as_raw_fd(), RcvBufForce, &RX_BUFFER).is_err() {
+            let _ = s.set_recv_buffer_size(RX_BUFFER);
+        }
         s.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
             .unwrap();
         let s: UdpSocket = s.into();
         targets.push(s.local_addr().unwrap());
         let (m, st) = (Arc::clone(&measuring), Arc::clone(&stop));
-        let poll = (args.rx_poll_us > 0).then(|| Duration::from_micros(args.rx_poll_us));
-        // The receivers stand in for the far end, which has CPUs of its own: by default they
-        // run at the pacers' priority, so raising the engine's does not starve them (with
-        // `--rx-nice none` they lost packets under contention and, measured, the pacers did
-        // no better for it).
-        let nice = match args.rx_nice {
-            None => pacer_nice,
-            Some(n) => n,
-        };
+        let poll = Duration::from_micros(args.rx_poll_us);
+        // The receivers stand in for the far end, which has CPUs of its own; they run at the
+        // default priority whatever the pacers' (with real-time pacers they only get the CPU
+        // the engine leaves, and their kernel timestamps keep the figures exact).
         receivers.push(
             thread::Builder::new()
                 .name(format!("load-rx-{i}"))
-                .spawn(move || {
-                    if let Some(nice) = nice {
-                        let tid = rustix::thread::gettid();
-                        if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
-                            eprintln!("rtp-load: receiver priority {nice}: {e}");
-                        }
-                    }
-                    receiver(s, m, st, poll)
-                })
+                .spawn(move || receiver(s, m, st, poll))
                 .unwrap(),
         );
     }
@@ -374,6 +377,7 @@ async fn run(args: Args) {
     let cpu1 = cpu_by_thread();
     let pacing = engine.pacing_stats();
     let window = engine.pacing_snapshot().since(&snapshot0);
+    let scheduling = engine.pacer_scheduling();
 
     eprintln!("rtp-load: measured {wall:.1} s, closing");
     let mut sent = 0;
@@ -406,15 +410,16 @@ async fn run(args: Args) {
     println!("streams={}", args.streams);
     println!("workers={}", args.workers);
     println!("rx_poll_us={}", args.rx_poll_us);
-    let show = |n: Option<i32>| n.map_or("none".to_string(), |n| n.to_string());
-    println!("pacer_nice={}", show(pacer_nice));
     println!(
-        "rx_nice={}",
-        show(match args.rx_nice {
-            None => pacer_nice,
-            Some(n) => n,
-        })
+        "pacer_priority={}",
+        match args.pacer_priority {
+            PacerPriority::Normal => "normal".to_string(),
+            PacerPriority::Nice(n) => format!("nice:{n}"),
+            PacerPriority::Realtime(n) => format!("rt:{n}"),
+        }
     );
+    println!("pacers_realtime={}", scheduling.realtime);
+    println!("pacer_demotions={}", scheduling.demotions);
     println!("open_seconds={:.3}", open_time.as_secs_f64());
     println!("measured_seconds={wall:.3}");
     println!("streams_seen={seen_streams}");
@@ -467,4 +472,20 @@ async fn run(args: Args) {
         "cpu_engine_percent_per_1000_streams={:.1}",
         per_k(engine_cpu)
     );
+    if args.check {
+        // The issue's target: nothing lost, p99 send-interval error <= 2 ms (over the
+        // measured window, i.e. with every stream running).
+        let packets_lost = sent as i64 - received as i64;
+        let p99 = w.p99;
+        let met = packets_lost == 0 && lost == 0 && send_errors == 0 && p99 <= TARGET_P99;
+        println!("target_met={met}");
+        if !met {
+            eprintln!(
+                "rtp-load: target not met: lost {packets_lost}, sequence gaps {lost}, send errors {send_errors}, window p99 send-interval error {} us (target <= {} us)",
+                p99.as_micros(),
+                TARGET_P99.as_micros()
+            );
+            std::process::exit(1);
+        }
+    }
 }
