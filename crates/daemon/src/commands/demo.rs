@@ -117,6 +117,9 @@ async fn demo(args: &Args, work: &Path) -> Result<(), CommandError> {
     config.store.path = work.join("voice-otp.db");
     config.audio.dir = work.join("audio");
     config.audio.defaults = audio.clone();
+    // One call on an idle machine needs no real-time pacers, and a user without
+    // CAP_SYS_NICE would otherwise get a warning about them in the demo's output.
+    config.rtp.realtime_priority = 0;
 
     let root = AudioRoot::new(None, audio);
     let prompt = |kind| prompt_path(&root, &args.lang, kind);
