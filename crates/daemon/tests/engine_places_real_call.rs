@@ -1,7 +1,8 @@
 //! `engine::build_executor` places a real call: the daemon started with it takes an OTP
 //! POST, dials a SIPp UAS over UDP on loopback, streams the shipped spelling audio as
 //! RTP, hangs up with BYE, and delivers the finished event with result 10; `/healthz`
-//! reports the SIP transport bound and `/metrics` counts the RTP packets.
+//! reports the SIP transport bound and `/metrics` counts the RTP packets and shows the
+//! pacers' send-interval error and lateness for them.
 
 mod common;
 
@@ -144,6 +145,34 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
     assert!(
         sent > 25,
         "{sent} RTP packets for more than half a second of audio"
+    );
+    // The engine's pacing figures now hold that call's packets.
+    let sample = |series: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in\n{metrics}"))
+    };
+    for name in [
+        "voice_otp_rtp_send_interval_error_seconds",
+        "voice_otp_rtp_pacer_lateness_seconds",
+    ] {
+        let count = sample(&format!("{name}_count"));
+        assert!(count >= 25.0, "{name}_count {count} after {sent} packets");
+        let q = ["0.5", "0.99", "0.999"].map(|q| sample(&format!("{name}{{quantile=\"{q}\"}}")));
+        assert!(
+            q.iter().all(|v| v.is_finite() && *v >= 0.0) && q[0] <= q[1] && q[1] <= q[2],
+            "{name} quantiles {q:?}"
+        );
+        // Half the packets within a packet time of their due time / the 20 ms grid.
+        assert!(q[0] < 0.02, "{name} median {} s", q[0]);
+    }
+    assert!(sample("voice_otp_rtp_pacers") >= 1.0, "{metrics}");
+    assert_eq!(
+        sample("voice_otp_rtp_pacer_demotions_total"),
+        0.0,
+        "{metrics}"
     );
 
     let status = tokio::time::timeout(Duration::from_secs(30), sipp.wait())
