@@ -1,6 +1,7 @@
 //! `[rtp] realtime-priority`: 10 by default, 0..=99 from the file or from
 //! `VOICE_OTP_RTP_REALTIME_PRIORITY` (which wins), anything else one line naming the key,
-//! the value and the allowed range. The shipped example documents it.
+//! the value and the allowed range. The shipped example documents it and the overload
+//! guard's thresholds.
 
 use std::collections::BTreeMap;
 
@@ -108,4 +109,20 @@ fn the_example_file_documents_the_default() {
     );
     let c = Config::from_sources(Some(&text), &BTreeMap::new()).unwrap();
     assert_eq!(c.rtp.realtime_priority, 10);
+    // The overload guard as the RTP crate implements it, not as it once was.
+    let guard = [
+        format!(
+            "busy more than {} %",
+            (voice_otp_rtp::DEMOTE_ABOVE * 100.0).round()
+        ),
+        format!(
+            "after {} seconds in a row below {} %",
+            voice_otp_rtp::CALM_WINDOWS,
+            (voice_otp_rtp::PROMOTE_BELOW * 100.0).round()
+        ),
+    ];
+    let prose = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for phrase in guard {
+        assert!(prose.contains(&phrase), "the example should say {phrase:?}");
+    }
 }
