@@ -52,6 +52,7 @@
 
 mod engine;
 mod error;
+mod inbox;
 mod pacing;
 mod ports;
 mod priority;

@@ -5,6 +5,7 @@
 //! rtp-load [--streams N] [--seconds S] [--warmup S] [--workers W] [--receivers R]
 //!          [--ports LOW-HIGH] [--rx-poll-us US]
 //!          [--pacer-priority normal|nice:N|rt:N (default rt:10, the daemon's default)]
+//!          [--echo] (the far end talks: every packet goes back to its stream, SSRC changed)
 //!          [--check] (exit 1 unless the issue's target is met: nothing lost, p99
 //!                     send-interval error over the measured window <= 2 ms)
 //! ```
@@ -21,13 +22,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use std::io::IoSliceMut;
+use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::AsRawFd;
 
 use bytes::Bytes;
 use nix::sys::socket::sockopt::{RcvBufForce, ReceiveTimestampns};
 use nix::sys::socket::{
-    ControlMessageOwned, MsgFlags, MultiHeaders, SockaddrIn, recvmmsg, setsockopt,
+    ControlMessage, ControlMessageOwned, MsgFlags, MultiHeaders, SockaddrIn, recvmmsg, sendmmsg,
+    setsockopt,
 };
 use nix::sys::time::TimeSpec;
 use voice_otp_rtp::{
@@ -54,6 +56,7 @@ struct Args {
     rx_poll_us: u64,
     pacer_priority: PacerPriority,
     check: bool,
+    echo: bool,
 }
 
 fn parse_priority(v: &str) -> Option<PacerPriority> {
@@ -80,11 +83,16 @@ fn parse_args() -> Result<Args, String> {
         rx_poll_us: 200,
         pacer_priority: PacerPriority::Realtime(10),
         check: false,
+        echo: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--check" {
             a.check = true;
+            continue;
+        }
+        if flag == "--echo" {
+            a.echo = true;
             continue;
         }
         let v = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -119,6 +127,9 @@ fn parse_args() -> Result<Args, String> {
 /// Per-receiver counts, merged at the end.
 struct Counts {
     packets: u64,
+    /// Packets sent back (`--echo`) and those the socket refused.
+    echoed: u64,
+    echo_dropped: u64,
     /// Per SSRC: (first seq, last seq, extended highest, received, last arrival).
     streams: HashMap<u32, StreamCount>,
     gaps: Vec<u64>,
@@ -145,9 +156,12 @@ fn receiver(
     measuring: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     poll: Duration,
+    echo: bool,
 ) -> Counts {
     let mut c = Counts {
         packets: 0,
+        echoed: 0,
+        echo_dropped: 0,
         streams: HashMap::with_capacity(8192),
         gaps: vec![0; BUCKETS],
     };
@@ -160,7 +174,8 @@ fn receiver(
     // writes back its real length, and the next call fails with EFAULT: take the address.
     let mut headers =
         MultiHeaders::<SockaddrIn>::preallocate(BATCH, Some(nix::cmsg_space!(TimeSpec)));
-    let mut got: Vec<(usize, u64)> = Vec::with_capacity(BATCH);
+    let mut got: Vec<(usize, u64, Option<SockaddrIn>)> = Vec::with_capacity(BATCH);
+    let mut out_headers = MultiHeaders::<SockaddrIn>::preallocate(BATCH, None);
     let fd = socket.as_raw_fd();
     while !stop.load(Ordering::Relaxed) {
         got.clear();
@@ -178,7 +193,11 @@ fn receiver(
                             }
                             _ => None,
                         });
-                        got.push((r.bytes, at.expect("SO_TIMESTAMPNS on every datagram")));
+                        got.push((
+                            r.bytes,
+                            at.expect("SO_TIMESTAMPNS on every datagram"),
+                            r.address,
+                        ));
                     }
                 }
                 Err(nix::errno::Errno::EAGAIN) => {}
@@ -189,11 +208,47 @@ fn receiver(
             thread::sleep(poll);
             continue;
         }
-        for (buf, (n, at)) in bufs.iter().zip(&got) {
+        for (buf, (n, at, _)) in bufs.iter().zip(&got) {
             c.count(&buf[..*n], *at, &measuring);
+        }
+        if echo {
+            echo_back(fd, &mut bufs, &got, &mut out_headers, &mut c);
         }
     }
     c
+}
+
+/// Sends every datagram of the batch back where it came from with its SSRC changed (the far
+/// end's own stream), in one `sendmmsg` per batch.
+fn echo_back(
+    fd: std::os::fd::RawFd,
+    bufs: &mut [[u8; 1500]],
+    got: &[(usize, u64, Option<SockaddrIn>)],
+    headers: &mut MultiHeaders<SockaddrIn>,
+    c: &mut Counts,
+) {
+    for (buf, (n, _, _)) in bufs.iter_mut().zip(got) {
+        if *n >= 12 {
+            for b in &mut buf[8..12] {
+                *b ^= 0xa5;
+            }
+        }
+    }
+    let slices: Vec<[IoSlice<'_>; 1]> = bufs
+        .iter()
+        .zip(got)
+        .map(|(b, (n, _, _))| [IoSlice::new(&b[..*n])])
+        .collect();
+    let addrs: Vec<Option<SockaddrIn>> = got.iter().map(|g| g.2).collect();
+    let cmsgs: [ControlMessage<'_>; 0] = [];
+    match sendmmsg(fd, headers, &slices, &addrs, cmsgs, MsgFlags::MSG_DONTWAIT) {
+        Ok(sent) => {
+            let k = sent.count() as u64;
+            c.echoed += k;
+            c.echo_dropped += got.len() as u64 - k;
+        }
+        Err(_) => c.echo_dropped += got.len() as u64,
+    }
 }
 
 impl Counts {
@@ -319,13 +374,14 @@ async fn run(args: Args) {
         targets.push(s.local_addr().unwrap());
         let (m, st) = (Arc::clone(&measuring), Arc::clone(&stop));
         let poll = Duration::from_micros(args.rx_poll_us);
+        let echo = args.echo;
         // The receivers stand in for the far end, which has CPUs of its own; they run at the
         // default priority whatever the pacers' (with real-time pacers they only get the CPU
         // the engine leaves, and their kernel timestamps keep the figures exact).
         receivers.push(
             thread::Builder::new()
                 .name(format!("load-rx-{i}"))
-                .spawn(move || receiver(s, m, st, poll))
+                .spawn(move || receiver(s, m, st, poll, echo))
                 .unwrap(),
         );
     }
@@ -382,10 +438,18 @@ async fn run(args: Args) {
     eprintln!("rtp-load: measured {wall:.1} s, closing");
     let mut sent = 0;
     let mut send_errors = 0;
+    // What the engine's receivers counted of the echoed packets (`--echo`).
+    let (mut engine_received, mut engine_lost, mut engine_rejected) = (0u64, 0i64, 0u64);
+    let mut jitter_max = Duration::ZERO;
     for (h, _ev) in streams {
         let st = h.close().await;
         sent += st.sent.packets;
         send_errors += st.send_errors;
+        engine_received += st.received.packets;
+        engine_lost += st.received.lost;
+        engine_rejected +=
+            st.received.rejected_source + st.received.rejected_payload_type + st.received.malformed;
+        jitter_max = jitter_max.max(st.received.jitter);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);
@@ -393,9 +457,12 @@ async fn run(args: Args) {
     let mut received = 0;
     let mut lost: i64 = 0;
     let mut seen_streams = 0;
+    let (mut echoed, mut echo_dropped) = (0u64, 0u64);
     for r in receivers {
         let c = r.join().unwrap();
         received += c.packets;
+        echoed += c.echoed;
+        echo_dropped += c.echo_dropped;
         for s in c.streams.values() {
             lost += (s.extended - s.first + 1) - s.received as i64;
         }
@@ -428,6 +495,13 @@ async fn run(args: Args) {
     println!("packets_lost={}", sent as i64 - received as i64);
     println!("seq_gaps={lost}");
     println!("send_errors={send_errors}");
+    println!("echo={}", args.echo);
+    println!("echo_sent={echoed}");
+    println!("echo_dropped={echo_dropped}");
+    println!("engine_received={engine_received}");
+    println!("engine_receive_lost={engine_lost}");
+    println!("engine_receive_rejected={engine_rejected}");
+    println!("engine_receive_jitter_max_us={}", jitter_max.as_micros());
     println!("interarrival_samples={}", gaps.iter().sum::<u64>());
     println!(
         "interarrival_error_p50_us={}",
