@@ -112,8 +112,9 @@ fn the_example_file_documents_the_default() {
     // The overload guard as the RTP crate implements it, not as it once was.
     let guard = [
         format!(
-            "busy more than {} %",
-            (voice_otp_rtp::DEMOTE_ABOVE * 100.0).round()
+            "using more than {} % of a CPU for {} seconds in a row",
+            (voice_otp_rtp::DEMOTE_ABOVE * 100.0).round(),
+            voice_otp_rtp::OVERLOADED_WINDOWS
         ),
         format!(
             "after {} seconds in a row below {} %",
@@ -121,7 +122,13 @@ fn the_example_file_documents_the_default() {
             (voice_otp_rtp::PROMOTE_BELOW * 100.0).round()
         ),
     ];
-    let prose = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The comment as prose: without the `#` of each line and the line breaks.
+    let prose = text
+        .lines()
+        .map(|l| l.trim_start().trim_start_matches('#'))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
     for phrase in guard {
         assert!(prose.contains(&phrase), "the example should say {phrase:?}");
     }

@@ -236,8 +236,12 @@ impl Worker {
                     Err(std_mpsc::TryRecvError::Disconnected) => return self.shutdown(),
                 }
             }
-            let (start, end) = self.pass();
-            if let Some(action) = self.guard.as_mut().and_then(|g| g.on_busy(start, end)) {
+            let end = self.pass();
+            if let Some(action) = self
+                .guard
+                .as_mut()
+                .and_then(|g| g.on_pass(end, priority::thread_cpu_time))
+            {
                 self.reschedule(action);
             }
             let cmd = match self.wheel.next_wake() {
@@ -270,7 +274,7 @@ impl Worker {
                     Ok(()) => {
                         self.state.realtime.store(false, Ordering::Relaxed);
                         tracing::error!(
-                            busy_above = priority::DEMOTE_ABOVE,
+                            cpu_share_above = priority::DEMOTE_ABOVE,
                             "RTP pacer overloaded: dropped from real-time to time-sharing so SIP and HTTP keep running; callees will hear jitter until the load falls"
                         );
                     }
@@ -292,8 +296,9 @@ impl Worker {
         }
     }
 
-    /// Fires every bucket that has started, for at most [`MAX_PASS`]; the stretch it took.
-    fn pass(&mut self) -> (Instant, Instant) {
+    /// Fires every bucket that has started, for at most [`MAX_PASS`]; when it ended (the
+    /// last clock read).
+    fn pass(&mut self) -> Instant {
         let Worker {
             slots,
             generations,
@@ -328,7 +333,7 @@ impl Worker {
                 break;
             }
         }
-        (start, now)
+        now
     }
 
     fn shutdown(&mut self) {

@@ -71,7 +71,8 @@ pub use error::RtpError;
 pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
 pub use ports::{PortAllocator, PortPair, PortRange};
 pub use priority::{
-    CALM_WINDOWS, DEMOTE_ABOVE, GUARD_WINDOW, PROMOTE_BELOW, PacerPriority, PacerScheduling,
+    CALM_WINDOWS, DEMOTE_ABOVE, GUARD_WINDOW, OVERLOADED_WINDOWS, PROMOTE_BELOW, PacerPriority,
+    PacerScheduling,
 };
 pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, parse_rtp};
 pub use rtcp::{

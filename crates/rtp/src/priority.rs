@@ -7,8 +7,9 @@
 //! cores: p99 send-interval error 3-5 ms with ~0.5 core idle). `SCHED_FIFO` makes it preempt
 //! every time-sharing thread the moment its timer fires, as Asterisk's `highpriority` and
 //! FreeSWITCH's `-rp` do. The price: a real-time pacer with more work than fits in its CPU
-//! would never yield it to SIP and HTTP. [`OverloadGuard`] watches each pacer's busy share
-//! and drops it back to time-sharing while it is overloaded.
+//! would never yield it to SIP and HTTP. `OverloadGuard` watches each pacer's share of a CPU
+//! (its thread's CPU time per second) and drops it back to time-sharing while it is
+//! overloaded.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -31,23 +32,28 @@ pub enum PacerPriority {
     /// `SCHED_FIFO` at this priority (1..=99; a low value such as 10 is plenty, it only has
     /// to beat time-sharing threads). Needs root, `CAP_SYS_NICE` or an `RLIMIT_RTPRIO` of at
     /// least this value (systemd: `LimitRTPRIO=`); without it the pacer stays time-sharing
-    /// and a warning is logged. Guarded: a pacer busy more than [`DEMOTE_ABOVE`] of a
-    /// second drops back to time-sharing until it is below [`PROMOTE_BELOW`] again for
-    /// [`CALM_WINDOWS`] seconds.
+    /// and a warning is logged. Guarded: a pacer using more than [`DEMOTE_ABOVE`] of a CPU
+    /// for [`OVERLOADED_WINDOWS`] seconds in a row drops back to time-sharing until it is
+    /// below [`PROMOTE_BELOW`] again for [`CALM_WINDOWS`] seconds in a row.
     Realtime(u8),
 }
 
-/// Busy share of a one-second window above which a real-time pacer is dropped to
-/// time-sharing, leaving the CPU to SIP, HTTP and the store for the rest of that overload.
+/// Share of one CPU (the pacer thread's CPU time over a one-second window) above which a
+/// real-time pacer counts a window as overloaded; after [`OVERLOADED_WINDOWS`] of them in a
+/// row it is dropped to time-sharing, leaving the rest to SIP, HTTP and the store for the
+/// rest of that overload.
 ///
-/// High on purpose: a demoted pacer loses to every other thread and falls further behind,
-/// so demotion only pays once the pacer cannot keep up anyway (at 5,000 streams on 2 cores
-/// a pacer is ~60 % busy, and a compiler on both cores pushed that past 75 %, where an
-/// earlier threshold turned a busy second into 20 ms of jitter for good).
+/// High and slow on purpose: a demoted pacer loses to every other thread and falls further
+/// behind, so demotion only pays once the pacer cannot keep up anyway. Measured on 2 cores:
+/// 5,000 streams take ~60 % of a CPU per pacer, 6,500 streams 73-79 % per window (fine in
+/// real time, p99 0.3 ms), 8,000 ~89 % (overloaded: the rest of the box starves). Guards
+/// that fired on one window above 85 % (CPU time) or 90 % (wall time of the passes) fired
+/// at 6,500 streams, and the demoted pacers never caught up again.
 pub const DEMOTE_ABOVE: f64 = 0.9;
-/// Busy share (wall time, so time spent preempted counts) below which a demoted pacer counts
-/// a window as calm.
-pub const PROMOTE_BELOW: f64 = 0.7;
+/// Overloaded windows in a row before a real-time pacer is demoted.
+pub const OVERLOADED_WINDOWS: u32 = 3;
+/// CPU share below which a demoted pacer counts a window as calm.
+pub const PROMOTE_BELOW: f64 = 0.8;
 /// Calm windows in a row before a demoted pacer is real-time again.
 pub const CALM_WINDOWS: u32 = 5;
 /// Length of one guard window.
@@ -62,55 +68,61 @@ pub(crate) enum GuardAction {
     Promote,
 }
 
-/// Sans-IO: fed the pacer's busy stretches, tells it when to leave and regain real-time
-/// scheduling. Reads no clock; the pacer passes the times it has read anyway.
+/// Sans-IO: told the time after each pass, asks for the pacer thread's CPU time once per
+/// window, and tells the pacer when to leave and regain real-time scheduling.
 #[derive(Debug)]
 pub(crate) struct OverloadGuard {
-    window_start: Option<Instant>,
-    busy: Duration,
+    /// Start of the current window and the thread's CPU time then.
+    window: Option<(Instant, Duration)>,
     realtime: bool,
-    calm: u32,
+    /// Overloaded windows in a row (while real-time) or calm ones (while demoted).
+    streak: u32,
 }
 
 impl OverloadGuard {
     /// A guard for a pacer that is real-time now (`realtime`) or not.
     pub(crate) fn new(realtime: bool) -> Self {
         OverloadGuard {
-            window_start: None,
-            busy: Duration::ZERO,
+            window: None,
             realtime,
-            calm: 0,
+            streak: 0,
         }
     }
 
-    /// The pacer worked from `start` to `end`. At the end of a window, returns what to do.
-    pub(crate) fn on_busy(&mut self, start: Instant, end: Instant) -> Option<GuardAction> {
-        let window_start = *self.window_start.get_or_insert(start);
-        self.busy += end.saturating_duration_since(start);
-        let elapsed = end.saturating_duration_since(window_start);
+    /// A pass ended at `now`. At the end of a window, reads the thread's CPU time through
+    /// `cpu_time` (a system call, so once per window) and returns what to do.
+    pub(crate) fn on_pass(
+        &mut self,
+        now: Instant,
+        cpu_time: impl FnOnce() -> Duration,
+    ) -> Option<GuardAction> {
+        let Some((start, cpu_then)) = self.window else {
+            self.window = Some((now, cpu_time()));
+            return None;
+        };
+        let elapsed = now.saturating_duration_since(start);
         if elapsed < GUARD_WINDOW {
             return None;
         }
-        let share = self.busy.as_secs_f64() / elapsed.as_secs_f64();
-        self.window_start = Some(end);
-        self.busy = Duration::ZERO;
-        if self.realtime {
-            if share > DEMOTE_ABOVE {
-                self.realtime = false;
-                self.calm = 0;
-                return Some(GuardAction::Demote);
-            }
-        } else if share < PROMOTE_BELOW {
-            self.calm += 1;
-            if self.calm >= CALM_WINDOWS {
-                self.realtime = true;
-                self.calm = 0;
-                return Some(GuardAction::Promote);
-            }
+        let cpu_now = cpu_time();
+        let share = cpu_now.saturating_sub(cpu_then).as_secs_f64() / elapsed.as_secs_f64();
+        self.window = Some((now, cpu_now));
+        let (counts, limit) = if self.realtime {
+            (share > DEMOTE_ABOVE, OVERLOADED_WINDOWS)
         } else {
-            self.calm = 0;
+            (share < PROMOTE_BELOW, CALM_WINDOWS)
+        };
+        self.streak = if counts { self.streak + 1 } else { 0 };
+        if self.streak < limit {
+            return None;
         }
-        None
+        self.streak = 0;
+        self.realtime = !self.realtime;
+        Some(if self.realtime {
+            GuardAction::Promote
+        } else {
+            GuardAction::Demote
+        })
     }
 }
 
@@ -169,6 +181,15 @@ pub(crate) fn apply(priority: PacerPriority) -> bool {
     }
 }
 
+/// CPU time the calling thread has used (user + system).
+pub(crate) fn thread_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// `SCHED_FIFO` at `level` for the calling thread.
 pub(crate) fn set_realtime(level: u8) -> Result<(), String> {
     let value = ThreadPriorityValue::try_from(level)?;
@@ -198,51 +219,62 @@ pub(crate) fn set_time_sharing() -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// Feeds `share` of every 20 ms as busy for `seconds`, collecting the guard's actions.
+    /// A pacer whose thread uses `share` of a CPU for `seconds`, one pass per 20 ms (virtual
+    /// time and virtual CPU time), collecting the guard's actions.
     fn run(
         guard: &mut OverloadGuard,
         t: &mut Instant,
+        cpu: &mut Duration,
         share: f64,
         seconds: u32,
     ) -> Vec<GuardAction> {
         let tick = Duration::from_millis(20);
         let mut actions = Vec::new();
         for _ in 0..seconds * 50 {
-            let start = *t;
-            let end = start + tick.mul_f64(share);
-            actions.extend(guard.on_busy(start, end));
             *t += tick;
+            *cpu += tick.mul_f64(share);
+            let c = *cpu;
+            actions.extend(guard.on_pass(*t, || c));
         }
         actions
     }
 
     #[test]
     fn a_pacer_within_budget_stays_realtime() {
-        let mut t = Instant::now();
+        let (mut t, mut cpu) = (Instant::now(), Duration::ZERO);
         let mut guard = OverloadGuard::new(true);
-        assert!(run(&mut guard, &mut t, 0.85, 30).is_empty());
+        assert!(run(&mut guard, &mut t, &mut cpu, 0.85, 30).is_empty());
+        // Two overloaded seconds between normal ones are a spike, not an overload.
+        for _ in 0..5 {
+            assert!(run(&mut guard, &mut t, &mut cpu, 0.95, 2).is_empty());
+            assert!(run(&mut guard, &mut t, &mut cpu, 0.75, 1).is_empty());
+        }
     }
 
     #[test]
-    fn an_overloaded_pacer_is_demoted_within_two_windows() {
-        let mut t = Instant::now();
+    fn a_pacer_overloaded_for_three_seconds_is_demoted() {
+        let (mut t, mut cpu) = (Instant::now(), Duration::ZERO);
         let mut guard = OverloadGuard::new(true);
-        let actions = run(&mut guard, &mut t, 0.95, 2);
+        // The first window starts with the first pass: 3 windows need 3 s and one pass.
+        let actions = run(&mut guard, &mut t, &mut cpu, 0.95, 4);
         assert_eq!(actions, [GuardAction::Demote]);
         // Still overloaded: nothing more to do.
-        assert!(run(&mut guard, &mut t, 0.95, 20).is_empty());
+        assert!(run(&mut guard, &mut t, &mut cpu, 0.95, 20).is_empty());
     }
 
     #[test]
     fn a_demoted_pacer_returns_after_five_calm_windows_in_a_row() {
-        let mut t = Instant::now();
+        let (mut t, mut cpu) = (Instant::now(), Duration::ZERO);
         let mut guard = OverloadGuard::new(true);
-        assert_eq!(run(&mut guard, &mut t, 1.0, 2), [GuardAction::Demote]);
-        // Four calm seconds, then a busy one (0.8: not calm, not overloaded) resets the count.
-        assert!(run(&mut guard, &mut t, 0.3, 4).is_empty());
-        assert!(run(&mut guard, &mut t, 0.8, 1).is_empty());
-        assert!(run(&mut guard, &mut t, 0.3, 4).is_empty());
-        let actions = run(&mut guard, &mut t, 0.3, 2);
+        assert_eq!(
+            run(&mut guard, &mut t, &mut cpu, 1.0, 4),
+            [GuardAction::Demote]
+        );
+        // Four calm seconds, then a busy one (0.85: not calm) resets the count.
+        assert!(run(&mut guard, &mut t, &mut cpu, 0.5, 4).is_empty());
+        assert!(run(&mut guard, &mut t, &mut cpu, 0.85, 1).is_empty());
+        assert!(run(&mut guard, &mut t, &mut cpu, 0.5, 4).is_empty());
+        let actions = run(&mut guard, &mut t, &mut cpu, 0.5, 2);
         assert_eq!(actions, [GuardAction::Promote]);
     }
 
