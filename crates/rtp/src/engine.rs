@@ -683,7 +683,7 @@ impl MediaEngine {
     }
 
     /// Starts a stream: silence flows to `config.remote` at once (20 ms pacing) until
-    /// something is played. Must be called inside a tokio runtime.
+    /// something is played. (`async` for the callers' sake; it does not wait on anything.)
     pub async fn open_stream(
         &self,
         config: StreamConfig,

@@ -12,10 +12,10 @@
 //!   RFC 3550 loss/jitter statistics ([`ReceiveStats`]).
 //! - [`parse_compound`] / [`parse_rtp`]: RTCP and RTP parsers for datagrams off the wire.
 //! - [`PortAllocator`]: even/odd port pairs from a range such as `"20000-30000"`.
-//! - [`MediaEngine`]: the tokio-facing driver. A few pacing threads each drive many
-//!   streams from one timer wheel (no task or timer per call); one small task per stream
-//!   receives. `open_stream` returns a [`StreamHandle`] (`play`, `stop_playback`, `close`)
-//!   and a channel of [`StreamEvent`]s.
+//! - [`MediaEngine`]: the driver. A few pacing threads each send and receive for many
+//!   streams from one timer wheel (no task, timer or lock per call), optionally real-time
+//!   ([`PacerPriority`]) with an overload guard. `open_stream` returns a [`StreamHandle`]
+//!   (`play`, `stop_playback`, `close`) and a tokio channel of [`StreamEvent`]s.
 //!
 //! # Run loop of the sans-IO sender
 //!
