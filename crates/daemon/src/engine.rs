@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use voice_otp_call::CallExecutor;
-use voice_otp_call::runner::{CallObserver, CallRunner, MediaFigures, RunnerConfig, StackConfig};
+use voice_otp_call::runner::{CallObserver, CallRunner, RunnerConfig, StackConfig};
 use voice_otp_dtmf::DtmfSource;
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PacerPriority, PortRange};
@@ -58,17 +58,13 @@ pub enum EngineError {
     },
 }
 
-/// Bumps the daemon's RTP and DTMF counters from every call.
+/// Bumps the daemon's DTMF counter from every call. (RTP packets are read from the
+/// `MediaEngine` at scrape time, live calls included.)
 struct MetricsObserver(Metrics);
 
 impl CallObserver for MetricsObserver {
     fn key_pressed(&self, _source: DtmfSource) {
         self.0.inc_dtmf_events();
-    }
-
-    fn media_closed(&self, figures: MediaFigures) {
-        self.0.add_rtp_packets_sent(figures.packets_sent);
-        self.0.add_rtp_packets_received(figures.packets_received);
     }
 }
 

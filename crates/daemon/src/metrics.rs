@@ -62,12 +62,13 @@ impl Metrics {
         Metrics::default()
     }
 
-    /// Counts RTP packets sent (for the runner).
+    /// Counts RTP packets sent by media that is not the watched `MediaEngine` (whose
+    /// packets `/metrics` reads from the engine itself, live streams included).
     pub fn add_rtp_packets_sent(&self, n: u64) {
         self.inner.rtp_packets_sent.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Counts RTP packets received (for the runner).
+    /// Counts RTP packets received by media that is not the watched `MediaEngine`.
     pub fn add_rtp_packets_received(&self, n: u64) {
         self.inner
             .rtp_packets_received
@@ -247,22 +248,28 @@ impl Metrics {
             get(&m.callbacks_failed_attempts),
             get(&m.callbacks_given_up)
         );
+        let media = m
+            .media
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade();
+        // Read from the engine at scrape time, so calls in progress count (a per-call sum
+        // at hang-up would hold a long call's packets back until it ends).
+        let live = media
+            .as_ref()
+            .map(|e| e.packet_totals())
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "# HELP voice_otp_rtp_packets_total RTP packets, by direction.\n# TYPE voice_otp_rtp_packets_total counter\nvoice_otp_rtp_packets_total{{direction=\"sent\"}} {}\nvoice_otp_rtp_packets_total{{direction=\"received\"}} {}",
-            get(&m.rtp_packets_sent),
-            get(&m.rtp_packets_received)
+            "# HELP voice_otp_rtp_packets_total RTP packets, by direction (received: accepted from the far end), live calls included.\n# TYPE voice_otp_rtp_packets_total counter\nvoice_otp_rtp_packets_total{{direction=\"sent\"}} {}\nvoice_otp_rtp_packets_total{{direction=\"received\"}} {}",
+            get(&m.rtp_packets_sent) + live.sent,
+            get(&m.rtp_packets_received) + live.received
         );
         let _ = writeln!(
             out,
             "# HELP voice_otp_dtmf_events_total DTMF key presses received.\n# TYPE voice_otp_dtmf_events_total counter\nvoice_otp_dtmf_events_total {}",
             get(&m.dtmf_events)
         );
-        let media = m
-            .media
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .upgrade();
         if let Some(media) = media {
             render_pacers(&mut out, &media);
         }

@@ -1,8 +1,8 @@
 //! `engine::build_executor` places a real call: the daemon started with it takes an OTP
 //! POST, dials a SIPp UAS over UDP on loopback, streams the shipped spelling audio as
 //! RTP, hangs up with BYE, and delivers the finished event with result 10; `/healthz`
-//! reports the SIP transport bound and `/metrics` counts the RTP packets and shows the
-//! pacers' send-interval error and lateness for them.
+//! reports the SIP transport bound and `/metrics` counts the RTP packets (already while the
+//! call runs) and shows the pacers' send-interval error and lateness for them.
 
 mod common;
 
@@ -27,6 +27,17 @@ fn free_udp_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `voice_otp_rtp_packets_total{direction="..."}` in a scrape.
+fn rtp_packets(metrics: &str, direction: &str) -> u64 {
+    let label = format!("direction=\"{direction}\"");
+    metrics
+        .lines()
+        .find(|l| l.starts_with("voice_otp_rtp_packets_total") && l.contains(&label))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no {direction} RTP packets line in\n{metrics}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,6 +117,33 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
     assert_eq!(status, 200, "{queued}");
     let call_id = queued["call-id"].as_str().unwrap().to_owned();
 
+    // While the call runs (no callback yet), /metrics already counts its RTP packets: the
+    // engine is read at scrape time, not summed at hang-up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let live_sent = loop {
+        let text = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let sent = rtp_packets(&text, "sent");
+        if sent >= 10 || std::time::Instant::now() > deadline {
+            break sent;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        receiver.all().is_empty(),
+        "the call ended before its packets were seen live"
+    );
+    assert!(
+        live_sent >= 10,
+        "{live_sent} RTP packets seen while the call ran"
+    );
+
     let got = receiver.wait_for(1, Duration::from_secs(30)).await;
     let event: Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(event["call-id"], call_id.as_str());
@@ -136,12 +174,7 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
         .text()
         .await
         .unwrap();
-    let sent = metrics
-        .lines()
-        .find(|l| l.starts_with("voice_otp_rtp_packets_total") && l.contains("direction=\"sent\""))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or_else(|| panic!("no sent RTP packets line in\n{metrics}"));
+    let sent = rtp_packets(&metrics, "sent");
     assert!(
         sent > 25,
         "{sent} RTP packets for more than half a second of audio"

@@ -27,7 +27,7 @@ use crate::inbox::{Inbox, enable_arrival_times, keep_arrival_times_on};
 use crate::pacing::{LatenessHistogram, PacingSnapshot, PacingStats, summarize};
 use crate::ports::{PortAllocator, PortPair, PortRange};
 use crate::priority::{
-    self, GuardAction, OverloadGuard, PacerPriority, PacerScheduling, PacerState,
+    self, GuardAction, OverloadGuard, PacerPriority, PacerScheduling, PacerState, PacketTotals,
 };
 use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
 use crate::rtcp::{ReportBlock, parse_compound};
@@ -306,6 +306,7 @@ impl Worker {
             lateness,
             interval_error,
             inbox,
+            state,
             ..
         } = self;
         let start = Instant::now();
@@ -322,7 +323,7 @@ impl Worker {
                     sends = 0;
                 }
                 sends += 1;
-                s.fire(now, due, lateness, interval_error, inbox)
+                s.fire(now, due, lateness, interval_error, inbox, state)
             });
             if !fired {
                 break;
@@ -398,9 +399,9 @@ impl Worker {
         self.free.push(i);
         let now = Instant::now();
         s.sender.close(now);
-        s.flush();
+        s.flush(&self.state);
         // What arrived since the last packet still counts; a key still held ends now.
-        s.receive(now, &mut self.inbox);
+        s.receive(now, &mut self.inbox, &self.state);
         s.check_rtcp(&mut self.inbox);
         s.receiver.finish(now);
         s.forward_receiver_events();
@@ -425,11 +426,12 @@ impl Slot {
         lateness: &LatenessHistogram,
         interval_error: &LatenessHistogram,
         inbox: &mut Inbox,
+        state: &PacerState,
     ) -> Option<Instant> {
         lateness.record(now.saturating_duration_since(due));
         // Up to one bucket early counts as on time for the sender's grid.
         self.sender.handle_timeout(now.max(due));
-        if self.flush() {
+        if self.flush(state) {
             if let Some(prev) = self.last_rtp {
                 interval_error.record((now - prev).abs_diff(crate::types::PTIME));
             }
@@ -443,7 +445,7 @@ impl Slot {
         self.receive_countdown = self.receive_countdown.saturating_sub(1);
         if self.receive_countdown == 0 {
             self.receive_countdown = RECEIVE_EVERY;
-            self.receive(now, inbox);
+            self.receive(now, inbox, state);
         }
         self.rtcp_countdown = self.rtcp_countdown.saturating_sub(1);
         if self.rtcp_countdown == 0 {
@@ -455,12 +457,14 @@ impl Slot {
 
     /// Feeds what the far end sent since the last look to the receiver, with the kernel's
     /// arrival times, and passes its news on.
-    fn receive(&mut self, now: Instant, inbox: &mut Inbox) {
+    fn receive(&mut self, now: Instant, inbox: &mut Inbox, state: &PacerState) {
         for _ in 0..MAX_RECEIVE_PER_LOOK {
             match inbox.take(&self.rtp) {
                 Ok(Some(a)) => {
                     // Garbage and strangers are counted by the receiver and dropped.
-                    let _ = self.receiver.handle_datagram(a.at, a.from, a.data);
+                    if self.receiver.handle_datagram(a.at, a.from, a.data).is_ok() {
+                        PacerState::count(&state.rtp_received);
+                    }
                 }
                 Ok(None) => break,
                 // An ICMP error from an earlier send (say, port unreachable) is reported
@@ -525,7 +529,7 @@ impl Slot {
     }
 
     /// Sends what the sender has queued; whether an RTP packet was among it.
-    fn flush(&mut self) -> bool {
+    fn flush(&mut self, state: &PacerState) -> bool {
         let mut rtp = false;
         while let Some(t) = self.sender.poll_transmit() {
             rtp |= t.kind == TransmitKind::Rtp;
@@ -536,8 +540,10 @@ impl Slot {
                 TransmitKind::Rtp => self.rtp.send_to(t.data, self.remote),
                 TransmitKind::Rtcp => self.rtcp.send_to(t.data, self.remote_rtcp),
             };
-            if sent.is_err() {
-                self.send_errors += 1;
+            match sent {
+                Ok(_) if t.kind == TransmitKind::Rtp => PacerState::count(&state.rtp_sent),
+                Ok(_) => {}
+                Err(_) => self.send_errors += 1,
             }
         }
         rtp
@@ -639,6 +645,12 @@ impl MediaEngine {
     /// of a window (say, after the streams have started).
     pub fn pacing_snapshot(&self) -> PacingSnapshot {
         PacingSnapshot::take(&self.lateness, &self.interval_error)
+    }
+
+    /// RTP packets sent and accepted on receive by every stream since the engine started,
+    /// live streams included (for a metrics scrape while calls run).
+    pub fn packet_totals(&self) -> PacketTotals {
+        PacerState::packet_totals(&self.pacers)
     }
 
     /// How the pacing threads are scheduled now: how many run real-time, and how often the

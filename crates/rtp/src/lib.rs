@@ -72,7 +72,7 @@ pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
 pub use ports::{PortAllocator, PortPair, PortRange};
 pub use priority::{
     CALM_WINDOWS, DEMOTE_ABOVE, GUARD_WINDOW, OVERLOADED_WINDOWS, PROMOTE_BELOW, PacerPriority,
-    PacerScheduling,
+    PacerScheduling, PacketTotals,
 };
 pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, parse_rtp};
 pub use rtcp::{

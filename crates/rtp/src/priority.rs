@@ -137,14 +137,41 @@ pub struct PacerScheduling {
     pub demotions: u64,
 }
 
-/// One pacer's scheduling state, written by the pacer, read for the figures.
+/// RTP packets of all streams since the engine started ([`MediaEngine::packet_totals`](crate::MediaEngine::packet_totals)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacketTotals {
+    /// RTP packets handed to the kernel.
+    pub sent: u64,
+    /// RTP packets received and accepted (right source, payload type and format).
+    pub received: u64,
+}
+
+/// One pacer's state and counters, written by the pacer, read for the figures.
 #[derive(Debug, Default)]
 pub(crate) struct PacerState {
     pub(crate) realtime: AtomicBool,
     pub(crate) demotions: AtomicU64,
+    pub(crate) rtp_sent: AtomicU64,
+    pub(crate) rtp_received: AtomicU64,
 }
 
 impl PacerState {
+    /// Counts one packet. Each counter has one writer (its pacer), so a plain load and store
+    /// do instead of a locked read-modify-write per packet; readers may be one behind.
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn packet_totals(states: &[Arc<PacerState>]) -> PacketTotals {
+        let sum = |f: fn(&PacerState) -> &AtomicU64| {
+            states.iter().map(|s| f(s).load(Ordering::Relaxed)).sum()
+        };
+        PacketTotals {
+            sent: sum(|s| &s.rtp_sent),
+            received: sum(|s| &s.rtp_received),
+        }
+    }
+
     pub(crate) fn summarize(states: &[Arc<PacerState>]) -> PacerScheduling {
         PacerScheduling {
             pacers: states.len(),
