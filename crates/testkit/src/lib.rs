@@ -1,0 +1,18 @@
+//! Test support shared by voice-otp's interop tests. Used only as a dev-dependency.
+//!
+//! [`sipp`] runs a real SIPp process on 127.0.0.1 (UAS or UAC), waits until a UAS listens,
+//! keeps its message and error traces in a log directory, and prints them when a test
+//! fails; the process is killed when the handle drops.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use std::time::Duration;
+//! use voice_otp_testkit::sipp::{Sipp, fixture};
+//!
+//! let mut sipp = Sipp::uas(fixture("uas_answer_bye.xml")).start().await;
+//! // ... point the code under test at sipp.addr() ...
+//! sipp.assert_ok(Duration::from_secs(30)).await;
+//! # }
+//! ```
+
+pub mod sipp;
