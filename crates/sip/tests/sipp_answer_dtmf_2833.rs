@@ -9,8 +9,9 @@ use voice_otp_sip::{EndReason, SipEvent, Transport};
 async fn telephone_events_arrive_at_the_offered_rtp_port() {
     let rtp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let rtp_port = rtp.local_addr().unwrap().port();
-    let sipp = Sipp::uas("uas_answer_dtmf_2833.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_answer_dtmf_2833.xml", Transport::Udp)
+        .start()
+        .await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, rtp_port)).await.unwrap();
     match next_final(&mut rx).await {
@@ -37,6 +38,6 @@ async fn telephone_events_arrive_at_the_offered_rtp_port() {
             reason: EndReason::LocalBye { code: Some(200) }
         }
     );
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     ep.shutdown().await;
 }

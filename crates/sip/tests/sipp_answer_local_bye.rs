@@ -5,8 +5,7 @@ use voice_otp_sip::{EndReason, SipEvent, Transport};
 
 #[tokio::test]
 async fn our_bye_ends_the_call() {
-    let sipp = Sipp::uas("uas_answer_bye.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_answer_bye.xml", Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40010)).await.unwrap();
     assert!(matches!(
@@ -21,6 +20,6 @@ async fn our_bye_ends_the_call() {
             reason: EndReason::LocalBye { code: Some(200) }
         }
     );
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     ep.shutdown().await;
 }

@@ -4,8 +4,7 @@ use sipp_support::*;
 use voice_otp_sip::{Codec, EndReason, SipEvent, Transport};
 
 async fn run(transport: Transport) {
-    let sipp = Sipp::uas("uas_answer_then_hangup.xml", transport, &[]);
-    sipp.ready(transport).await;
+    let mut sipp = uas("uas_answer_then_hangup.xml", transport).start().await;
     let ep = endpoint(&sipp, transport, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40000)).await.unwrap();
     match next_final(&mut rx).await {
@@ -24,7 +23,7 @@ async fn run(transport: Transport) {
             reason: EndReason::RemoteBye
         }
     );
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     assert_eq!(ep.stats().malformed, 0);
     ep.shutdown().await;
 }

@@ -5,8 +5,7 @@ use sipp_support::*;
 use voice_otp_sip::{EndReason, FailReason, SipEvent, Transport};
 
 async fn run(scenario: &str, port: u16) {
-    let sipp = Sipp::uas(scenario, Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas(scenario, Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "otpuser", "s3cret").await;
     let (key, mut rx) = ep.dial(call_request(false, port)).await.unwrap();
     assert!(matches!(
@@ -21,7 +20,7 @@ async fn run(scenario: &str, port: u16) {
             reason: EndReason::LocalBye { code: Some(200) }
         }
     );
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     ep.shutdown().await;
 }
 
@@ -37,8 +36,7 @@ async fn proxy_authenticate_407_sha256() {
 
 #[tokio::test]
 async fn wrong_password_is_refused() {
-    let sipp = Sipp::uas("uas_auth_401.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_auth_401.xml", Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "otpuser", "wrong").await;
     let (key, mut rx) = ep.dial(call_request(false, 40054)).await.unwrap();
     // SIPp's verifyauth refuses our digest and answers 403.
@@ -52,6 +50,6 @@ async fn wrong_password_is_refused() {
             }
         }
     );
-    assert_ne!(sipp.finish().await, 0, "SIPp marks the call failed");
+    assert_ne!(sipp.finish(FINISH).await, 0, "SIPp marks the call failed");
     ep.shutdown().await;
 }

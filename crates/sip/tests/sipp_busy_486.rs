@@ -5,8 +5,7 @@ use voice_otp_sip::{FailReason, SipEvent, Transport};
 
 #[tokio::test]
 async fn busy_is_reported_and_acked() {
-    let sipp = Sipp::uas("uas_busy_486.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_busy_486.xml", Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40020)).await.unwrap();
     assert_eq!(
@@ -19,6 +18,6 @@ async fn busy_is_reported_and_acked() {
             }
         }
     );
-    assert_eq!(sipp.finish().await, 0, "SIPp got our ACK");
+    assert_eq!(sipp.finish(FINISH).await, 0, "SIPp got our ACK");
     ep.shutdown().await;
 }

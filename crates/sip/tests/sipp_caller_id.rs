@@ -5,8 +5,7 @@ use sipp_support::*;
 use voice_otp_sip::{EndReason, SipEvent, Transport};
 
 async fn run(scenario: &str, anonymous: bool, port: u16) {
-    let sipp = Sipp::uas(scenario, Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas(scenario, Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(anonymous, port)).await.unwrap();
     assert!(matches!(
@@ -21,7 +20,7 @@ async fn run(scenario: &str, anonymous: bool, port: u16) {
             reason: EndReason::LocalBye { code: Some(200) }
         }
     );
-    assert_eq!(sipp.finish().await, 0, "SIPp's header checks passed");
+    assert_eq!(sipp.finish(FINISH).await, 0, "SIPp's header checks passed");
     ep.shutdown().await;
 }
 
@@ -38,12 +37,13 @@ async fn hidden() {
 #[tokio::test]
 async fn hidden_scenario_rejects_a_shown_number() {
     // The check is real: a shown number fails the hidden-ID scenario.
-    let sipp = Sipp::uas("uas_caller_id_hidden.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_caller_id_hidden.xml", Transport::Udp)
+        .start()
+        .await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40064)).await.unwrap();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), next_final(&mut rx)).await;
     ep.cancel(key).ok();
-    assert_ne!(sipp.finish().await, 0);
+    assert_ne!(sipp.finish(FINISH).await, 0);
     ep.shutdown().await;
 }

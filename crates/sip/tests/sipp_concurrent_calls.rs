@@ -6,13 +6,10 @@ use voice_otp_sip::{EndReason, SipEvent, Transport};
 
 async fn run(transport: Transport) {
     const CALLS: u16 = 10;
-    let sipp = Sipp::uas_calls(
-        "uas_answer_then_hangup.xml",
-        transport,
-        &[],
-        u32::from(CALLS),
-    );
-    sipp.ready(transport).await;
+    let mut sipp = uas("uas_answer_then_hangup.xml", transport)
+        .calls(u32::from(CALLS))
+        .start()
+        .await;
     let ep = std::sync::Arc::new(endpoint(&sipp, transport, "", "").await);
     let mut tasks = Vec::new();
     for i in 0..CALLS {
@@ -40,7 +37,7 @@ async fn run(transport: Transport) {
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), usize::from(CALLS));
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     assert_eq!(ep.stats().malformed, 0);
     ep.shutdown().await;
 }

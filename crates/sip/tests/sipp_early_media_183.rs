@@ -5,8 +5,7 @@ use voice_otp_sip::{Codec, EndReason, SipEvent, Transport};
 
 #[tokio::test]
 async fn early_media_then_answer() {
-    let sipp = Sipp::uas("uas_early_media_183.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_early_media_183.xml", Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40040)).await.unwrap();
     let early = match next(&mut rx).await {
@@ -30,6 +29,6 @@ async fn early_media_then_answer() {
             reason: EndReason::LocalBye { code: Some(200) }
         }
     );
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     ep.shutdown().await;
 }

@@ -7,12 +7,10 @@ use voice_otp_sip::{EndReason, SipEvent, Transport};
 #[tokio::test]
 async fn answer_and_remote_bye_survive_ten_percent_loss() {
     for i in 0..3u16 {
-        let sipp = Sipp::uas(
-            "uas_answer_then_hangup.xml",
-            Transport::Udp,
-            &["-lost", "10"],
-        );
-        sipp.ready(Transport::Udp).await;
+        let mut sipp = uas("uas_answer_then_hangup.xml", Transport::Udp)
+            .args(["-lost", "10"])
+            .start()
+            .await;
         let ep = endpoint(&sipp, Transport::Udp, "", "").await;
         let (key, mut rx) = ep.dial(call_request(false, 40070 + 2 * i)).await.unwrap();
         assert!(matches!(
@@ -26,7 +24,7 @@ async fn answer_and_remote_bye_survive_ten_percent_loss() {
                 reason: EndReason::RemoteBye
             }
         );
-        assert_eq!(sipp.finish().await, 0);
+        assert_eq!(sipp.finish(FINISH).await, 0);
         ep.shutdown().await;
     }
 }

@@ -5,8 +5,7 @@ use voice_otp_sip::{EndReason, SipEvent, Transport};
 
 #[tokio::test]
 async fn cancel_after_ringing() {
-    let sipp = Sipp::uas("uas_ring_no_answer.xml", Transport::Udp, &[]);
-    sipp.ready(Transport::Udp).await;
+    let mut sipp = uas("uas_ring_no_answer.xml", Transport::Udp).start().await;
     let ep = endpoint(&sipp, Transport::Udp, "", "").await;
     let (key, mut rx) = ep.dial(call_request(false, 40030)).await.unwrap();
     assert!(matches!(
@@ -21,6 +20,6 @@ async fn cancel_after_ringing() {
             reason: EndReason::Cancelled { code: Some(487) }
         }
     );
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
     ep.shutdown().await;
 }

@@ -1,146 +1,28 @@
-//! Runs a real SIPp UAS on 127.0.0.1 for interop tests, and our endpoint against it.
+//! A real SIPp UAS on 127.0.0.1 (from voice-otp-testkit) for interop tests, and our
+//! endpoint against it.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
-use std::process::Stdio;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::process::{Child, Command};
 use tokio::sync::mpsc::Receiver;
 use voice_otp_sip::{CallRequest, EndpointConfig, MediaOffer, SipEndpoint, SipEvent, Transport};
+pub use voice_otp_testkit::sipp::Sipp;
+use voice_otp_testkit::sipp::{self, SippBuilder, fixture};
 
-pub fn scenario(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/sipp")
-        .join(name)
-}
+/// How long a test waits for SIPp to exit once its calls are done.
+pub const FINISH: Duration = Duration::from_secs(40);
 
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub struct Sipp {
-    pub child: Child,
-    pub addr: SocketAddr,
-    pub log_dir: tempfile::TempDir,
-}
-
-impl Sipp {
-    /// Starts `sipp -sf <scenario> -m 1` as a UAS on a free port.
-    pub fn uas(scenario_name: &str, transport: Transport, extra: &[&str]) -> Sipp {
-        Self::uas_calls(scenario_name, transport, extra, 1)
-    }
-
-    /// Starts SIPp as a UAS that exits after `calls` calls.
-    pub fn uas_calls(
-        scenario_name: &str,
-        transport: Transport,
-        extra: &[&str],
-        calls: u32,
-    ) -> Sipp {
-        let port = free_udp_port();
-        let media_port = free_udp_port();
-        let log_dir = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new("sipp");
-        cmd.arg("-sf")
-            .arg(scenario(scenario_name))
-            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
-            .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
-            .args([
-                "-m",
-                &calls.to_string(),
-                "-nostdin",
-                "-timeout",
-                "30s",
-                "-timeout_error",
-            ])
-            .args([
-                "-t",
-                if transport == Transport::Tcp {
-                    "t1"
-                } else {
-                    "u1"
-                },
-            ])
-            .arg("-trace_err")
-            .arg("-error_file")
-            .arg(log_dir.path().join("errors.log"))
-            .arg("-trace_msg")
-            .arg("-message_file")
-            .arg(log_dir.path().join("messages.log"))
-            .args(extra)
-            .current_dir(log_dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let child = cmd.spawn().expect("sipp (package sip-tester) is installed");
-        Sipp {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            log_dir,
-        }
-    }
-
-    /// Waits until SIPp listens (TCP needs the listener before we connect).
-    pub async fn ready(&self, transport: Transport) {
-        for _ in 0..100 {
-            let listening = match transport {
-                Transport::Tcp => tokio::net::TcpStream::connect(self.addr).await.is_ok(),
-                // A bound UDP port refuses a second bind.
-                Transport::Udp => UdpSocket::bind(self.addr).is_err(),
-            };
-            if listening {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("sipp did not start listening on {}", self.addr);
-    }
-
-    /// SIPp's exit code (0 = every call successful); its logs are printed on failure.
-    pub async fn finish(mut self) -> i32 {
-        let status = tokio::time::timeout(Duration::from_secs(40), self.child.wait())
-            .await
-            .expect("sipp finished in time")
-            .unwrap();
-        let code = status.code().unwrap_or(-1);
-        if code != 0 {
-            for f in ["errors.log", "messages.log"] {
-                if let Ok(t) = std::fs::read_to_string(self.log_dir.path().join(f)) {
-                    eprintln!("---- sipp {f} ----\n{t}");
-                }
-            }
-            let mut err = String::new();
-            if let Some(mut e) = self.child.stderr.take() {
-                use tokio::io::AsyncReadExt;
-                let _ = e.read_to_string(&mut err).await;
-            }
-            eprintln!("---- sipp stderr ----\n{err}");
-        }
-        code
-    }
-}
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            for f in ["errors.log", "messages.log"] {
-                if let Ok(t) = std::fs::read_to_string(self.log_dir.path().join(f)) {
-                    eprintln!("---- sipp {f} ----\n{t}");
-                }
-            }
-        }
-    }
+/// A SIPp UAS running `fixtures/sipp/<scenario_name>` (one call) over `transport`.
+pub fn uas(scenario_name: &str, transport: Transport) -> SippBuilder {
+    Sipp::uas(fixture(scenario_name)).transport(match transport {
+        Transport::Tcp => sipp::Transport::Tcp,
+        Transport::Udp => sipp::Transport::Udp,
+    })
 }
 
 pub async fn endpoint(sipp: &Sipp, transport: Transport, user: &str, pass: &str) -> SipEndpoint {
-    let mut cfg = EndpointConfig::udp("127.0.0.1:0".parse().unwrap(), sipp.addr.to_string());
+    let mut cfg = EndpointConfig::udp("127.0.0.1:0".parse().unwrap(), sipp.addr().to_string());
     cfg.transport = transport;
     cfg.from_domain = "otp.example".into();
     cfg.username = user.into();
