@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sipp::{Sipp, runner};
+use sipp::{FINISH, Sipp, fixture, runner};
 use tokio::sync::watch;
 use voice_otp_call::{CallKind, CallSpec, OtpCode, ResultCode};
 use voice_otp_media::{CodeType, PromptSource, Voice};
@@ -61,7 +61,7 @@ async fn a_traced_call_never_logs_the_code() {
         .init();
 
     // A real call: SIPp answers, presses 1, we read the code again and hang up.
-    let sipp = Sipp::uas("uas_answer_dtmf_2833.xml").await;
+    let mut sipp = Sipp::uas(fixture("uas_answer_dtmf_2833.xml")).start().await;
     let (runner, _sip) = runner(&sipp, 43_000).await;
     let (_tx, shutdown) = watch::channel(false);
     let outcome = tokio::time::timeout(
@@ -71,7 +71,7 @@ async fn a_traced_call_never_logs_the_code() {
     .await
     .expect("the call ends");
     assert_eq!(outcome.result, ResultCode::Finished);
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
 
     // A Custom code whose spelling files do not exist: the render fails, nothing is
     // dialled, and the error names no character.

@@ -42,7 +42,9 @@ fn future_size(runner: &CallRunner<Stack>) -> usize {
 #[tokio::test]
 async fn flow_and_runner_future_are_small() {
     let flow = std::mem::size_of::<CallFlow>();
-    let sipp = sipp::Sipp::uas("uas_busy_486.xml").await;
+    let mut sipp = sipp::Sipp::uas(sipp::fixture("uas_busy_486.xml"))
+        .start()
+        .await;
     let (runner, _sip) = sipp::runner(&sipp, 43_400).await;
     let fut = future_size(&runner);
     eprintln!("size_of CallFlow = {flow} B, runner future = {fut} B");
@@ -51,5 +53,5 @@ async fn flow_and_runner_future_are_small() {
     // SIPp waits for one call; give it one so it exits cleanly.
     let (_tx, shutdown) = watch::channel(false);
     runner.run(spec(), Box::new(|_| {}), shutdown).await;
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(sipp::FINISH).await, 0);
 }

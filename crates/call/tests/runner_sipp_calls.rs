@@ -6,7 +6,7 @@ mod sipp;
 
 use std::time::Duration;
 
-use sipp::{Sipp, runner};
+use sipp::{FINISH, Sipp, fixture, runner};
 use tokio::sync::watch;
 use voice_otp_call::{CallKind, CallSpec, OtpCode, ProgressFn, ResultCode};
 use voice_otp_media::{CodeType, Voice};
@@ -39,7 +39,7 @@ fn no_progress() -> ProgressFn {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rfc2833_one_from_sipp_restarts_the_reading() {
-    let sipp = Sipp::uas("uas_answer_dtmf_2833.xml").await;
+    let mut sipp = Sipp::uas(fixture("uas_answer_dtmf_2833.xml")).start().await;
     let (runner, _sip) = runner(&sipp, 42_000).await;
     let (_tx, shutdown) = watch::channel(false);
     let outcome = tokio::time::timeout(
@@ -59,12 +59,12 @@ async fn rfc2833_one_from_sipp_restarts_the_reading() {
     let talk = outcome.ended_on.duration_since(answered).unwrap();
     // One full reading of "12" (two spelled characters and a pause) was streamed.
     assert!(talk > Duration::from_millis(600), "{talk:?}");
-    assert_eq!(sipp.finish().await, 0, "SIPp saw our BYE");
+    assert_eq!(sipp.finish(FINISH).await, 0, "SIPp saw our BYE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_486_is_rejected() {
-    let sipp = Sipp::uas("uas_busy_486.xml").await;
+    let mut sipp = Sipp::uas(fixture("uas_busy_486.xml")).start().await;
     let (runner, _sip) = runner(&sipp, 42_200).await;
     let (_tx, shutdown) = watch::channel(false);
     let outcome = tokio::time::timeout(
@@ -77,12 +77,12 @@ async fn busy_486_is_rejected() {
     assert_eq!(outcome.sip_code, Some(486));
     assert_eq!(outcome.answered_on, None);
     assert_eq!(outcome.code_read_count, 0);
-    assert_eq!(sipp.finish().await, 0);
+    assert_eq!(sipp.finish(FINISH).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ringing_without_answer_is_cancelled() {
-    let sipp = Sipp::uas("uas_ring_no_answer.xml").await;
+    let mut sipp = Sipp::uas(fixture("uas_ring_no_answer.xml")).start().await;
     let (runner, _sip) = runner(&sipp, 42_400).await;
     let (_tx, shutdown) = watch::channel(false);
     let mut spec = spec();
@@ -100,12 +100,12 @@ async fn ringing_without_answer_is_cancelled() {
         rang >= Duration::from_secs(2) && rang < Duration::from_secs(4),
         "{rang:?}"
     );
-    assert_eq!(sipp.finish().await, 0, "SIPp saw our CANCEL");
+    assert_eq!(sipp.finish(FINISH).await, 0, "SIPp saw our CANCEL");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notification_plays_its_tts_prompt_and_hangs_up() {
-    let sipp = Sipp::uas("uas_answer_bye.xml").await;
+    let mut sipp = Sipp::uas(fixture("uas_answer_bye.xml")).start().await;
     let (runner, _sip) = runner(&sipp, 42_600).await;
     let (_tx, shutdown) = watch::channel(false);
     let mut spec = spec();
@@ -130,5 +130,5 @@ async fn notification_plays_its_tts_prompt_and_hangs_up() {
         .unwrap();
     // espeak-ng takes more than a second to say the sentence.
     assert!(talk > Duration::from_secs(1), "{talk:?}");
-    assert_eq!(sipp.finish().await, 0, "SIPp saw our BYE");
+    assert_eq!(sipp.finish(FINISH).await, 0, "SIPp saw our BYE");
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sipp::{Sipp, repo, runner};
+use sipp::{FINISH, Sipp, repo, runner};
 use tokio::net::UdpSocket;
 use tokio::sync::{oneshot, watch};
 use voice_otp_call::{CallKind, CallSpec, OtpCode, ResultCode};
@@ -131,11 +131,10 @@ async fn press_in_the_wait_reads_the_same_audio_again() {
 
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let port = socket.local_addr().unwrap().port().to_string();
-    let sipp = Sipp::start(
-        repo().join("fixtures/call/uas_answer_media_to.xml"),
-        &["-set", "rtpport", &port],
-    )
-    .await;
+    let mut sipp = Sipp::uas(repo().join("fixtures/call/uas_answer_media_to.xml"))
+        .args(["-set", "rtpport", &port])
+        .start()
+        .await;
     let (runner, _sip) = runner(&sipp, 43_800).await;
     let (stop_tx, stop_rx) = oneshot::channel();
     let phone = tokio::spawn(phone(socket, reading + WAIT_BEFORE_PRESS, stop_rx));
@@ -149,7 +148,7 @@ async fn press_in_the_wait_reads_the_same_audio_again() {
     .expect("the call ends");
     let _ = stop_tx.send(());
     let mut heard = phone.await.unwrap();
-    assert_eq!(sipp.finish().await, 0, "SIPp saw our BYE");
+    assert_eq!(sipp.finish(FINISH).await, 0, "SIPp saw our BYE");
 
     assert_eq!(outcome.result, ResultCode::Finished, "{outcome:?}");
     assert_eq!(outcome.dtmf, "1");

@@ -15,4 +15,16 @@
 //! # }
 //! ```
 
+use std::path::{Path, PathBuf};
+
 pub mod sipp;
+
+/// The repository root (where `fixtures/`, `audio/` and the root `Cargo.toml` live).
+pub fn repo_root() -> PathBuf {
+    // crates/testkit -> crates -> repository root
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/testkit lives two levels below the repository root")
+        .to_owned()
+}

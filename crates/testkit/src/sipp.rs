@@ -16,19 +16,11 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
+use crate::repo_root;
+
 /// How long a UAS may take to bind its SIP port before [`SippBuilder::start`] panics.
 const READY_WITHIN: Duration = Duration::from_secs(5);
 const READY_POLL: Duration = Duration::from_millis(20);
-
-/// The repository root (where `fixtures/`, `audio/` and the root `Cargo.toml` live).
-pub fn repo_root() -> PathBuf {
-    // crates/testkit -> crates -> repository root
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/testkit lives two levels below the repository root")
-        .to_owned()
-}
 
 /// `<repo>/fixtures/sipp/<name>`: a shared SIPp scenario.
 pub fn fixture(name: &str) -> PathBuf {

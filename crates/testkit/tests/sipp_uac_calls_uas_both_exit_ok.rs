@@ -3,7 +3,8 @@
 //! the keyed header and the BYE, and a shared log directory keeps both runs' logs apart.
 use std::time::Duration;
 
-use voice_otp_testkit::sipp::{Sipp, fixture, free_udp_port, repo_root};
+use voice_otp_testkit::repo_root;
+use voice_otp_testkit::sipp::{Sipp, fixture, free_udp_port};
 
 #[tokio::test]
 async fn uac_call_to_uas_runs_both_scenarios() {
