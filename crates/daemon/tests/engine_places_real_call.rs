@@ -6,28 +6,14 @@
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::{Receiver, TOKEN};
 use serde_json::{Value, json};
-use tokio::process::Command;
 use voice_otp_daemon::engine::build_executor;
 use voice_otp_daemon::{Config, Daemon, Metrics};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use voice_otp_testkit::repo_root;
+use voice_otp_testkit::sipp::{Sipp, fixture};
 
 /// `voice_otp_rtp_packets_total{direction="..."}` in a scrape.
 fn rtp_packets(metrics: &str, direction: &str) -> u64 {
@@ -43,30 +29,11 @@ fn rtp_packets(metrics: &str, direction: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otp_post_is_dialled_through_sipp_and_finishes() {
     let work = tempfile::tempdir().unwrap();
-    let sipp_port = free_udp_port();
-    let sipp_media = free_udp_port();
-    let mut sipp = Command::new("sipp")
-        .arg("-sf")
-        .arg(repo().join("fixtures/sipp/uas_answer_bye.xml"))
-        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
-        .args(["-p", &sipp_port.to_string(), "-mp", &sipp_media.to_string()])
-        .args(["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
-        .args(["-t", "u1", "-trace_err"])
-        .current_dir(work.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("sipp (package sip-tester) is installed");
-    let sipp_addr = SocketAddr::from(([127, 0, 0, 1], sipp_port));
-    for _ in 0..100 {
-        // A bound UDP port refuses a second bind: SIPp is listening.
-        if UdpSocket::bind(sipp_addr).is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut sipp = Sipp::uas(fixture("uas_answer_bye.xml"))
+        .dir(work.path())
+        .start()
+        .await;
+    let sipp_addr = sipp.addr();
 
     let receiver = Receiver::start(&[]).await;
     let mut config = Config::default();
@@ -78,7 +45,7 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
     config.rtp.ports.last = 45_127;
     config.store.path = work.path().join("voice-otp.db");
     config.audio.dir = work.path().join("audio");
-    config.audio.defaults = repo().join("audio");
+    config.audio.defaults = repo_root().join("audio");
 
     let metrics = Metrics::new();
     let executor = build_executor(&config, &metrics)
@@ -208,10 +175,10 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
         "{metrics}"
     );
 
-    let status = tokio::time::timeout(Duration::from_secs(30), sipp.wait())
-        .await
-        .expect("sipp finished")
-        .unwrap();
-    assert_eq!(status.code(), Some(0), "SIPp saw the call as scripted");
+    assert_eq!(
+        sipp.finish(Duration::from_secs(30)).await,
+        0,
+        "SIPp saw the call as scripted"
+    );
     daemon.shutdown().await.unwrap();
 }
