@@ -2,26 +2,20 @@
 //! and plays its shipped RFC 2833 capture of a "1" key press with `play_pcap_audio`; the
 //! media engine's stream reports the digit. SIPp needs root for pcap play.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use voice_otp_dtmf::{Digit, DtmfSource};
 use voice_otp_rtp::{Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig, StreamEvent};
+use voice_otp_testkit::repo_root;
+use voice_otp_testkit::sipp::{Sipp, free_udp_port};
 
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// SIPp's own timeout for each side.
+const SIPP_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/rtp")
-        .join(name)
+    repo_root().join("fixtures/rtp").join(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,8 +26,6 @@ async fn sipp_pcap_key_press_reaches_the_stream() {
     let engine = MediaEngine::start(config).unwrap();
     let local = engine.reserve().unwrap();
     let rtp_port = local.rtp_port();
-    let uas_port = free_udp_port();
-    let uac_port = free_udp_port();
     let uac_media = free_udp_port() & !1;
     let (stream, mut events) = engine
         .open_stream(StreamConfig {
@@ -51,51 +43,16 @@ async fn sipp_pcap_key_press_reaches_the_stream() {
         .await
         .unwrap();
 
-    let sipp = |args: Vec<String>| {
-        Command::new("sipp")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sipp is installed (scripts/install-deps.sh)")
-    };
-    let common = |port: u16| -> Vec<String> {
-        [
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-m",
-            "1",
-            "-nostdin",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    };
-    let mut uas_args = vec![
-        "-sf".to_string(),
-        fixture("uas_answer_with_rtp_port.xml")
-            .display()
-            .to_string(),
-    ];
-    uas_args.extend(common(uas_port));
-    uas_args.extend(["-key".into(), "rtp_port".into(), rtp_port.to_string()]);
-    let uas = sipp(uas_args);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut uac_args = vec![
-        format!("127.0.0.1:{uas_port}"),
-        "-sf".into(),
-        fixture("uac_press_1_rfc2833.xml").display().to_string(),
-        "-mp".into(),
-        uac_media.to_string(),
-    ];
-    uac_args.extend(common(uac_port));
-    let uac = sipp(uac_args);
+    let mut uas = Sipp::uas(fixture("uas_answer_with_rtp_port.xml"))
+        .timeout(SIPP_TIMEOUT)
+        .key("rtp_port", rtp_port)
+        .start()
+        .await;
+    let mut uac = Sipp::uac(fixture("uac_press_1_rfc2833.xml"), uas.addr())
+        .media_port(uac_media)
+        .timeout(SIPP_TIMEOUT)
+        .start()
+        .await;
 
     let dtmf = tokio::time::timeout(Duration::from_secs(15), async {
         while let Some(ev) = events.recv().await {
@@ -106,30 +63,17 @@ async fn sipp_pcap_key_press_reaches_the_stream() {
         None
     })
     .await;
-    let uac_out = tokio::task::spawn_blocking(move || uac.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let uas_out = tokio::task::spawn_blocking(move || uas.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    // SIPp's own timeout ends both well within this; logs are printed on a failure.
+    let uac_code = uac.finish(SIPP_TIMEOUT + Duration::from_secs(10)).await;
+    let uas_code = uas.finish(SIPP_TIMEOUT + Duration::from_secs(10)).await;
     let stats = stream.close().await;
     let dtmf = dtmf
         .expect("no key press within 15 s")
         .expect("event channel closed");
     assert_eq!(dtmf.digit, Digit::D1);
     assert_eq!(dtmf.source, DtmfSource::Rfc4733);
-    assert!(
-        uac_out.status.success(),
-        "sipp uac: {}",
-        String::from_utf8_lossy(&uac_out.stderr)
-    );
-    assert!(
-        uas_out.status.success(),
-        "sipp uas: {}",
-        String::from_utf8_lossy(&uas_out.stderr)
-    );
+    assert_eq!(uac_code, 0, "sipp uac");
+    assert_eq!(uas_code, 0, "sipp uas");
     // The capture has 10 packets (the end packet three times).
     assert_eq!(stats.received.packets, 10);
     assert_eq!(stats.received.rejected_payload_type, 0);
