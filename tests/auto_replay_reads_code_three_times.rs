@@ -13,9 +13,9 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_replay_with_two_replays_reads_three_times() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "e2e_answer_wait_bye.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "e2e_answer_wait_bye.xml", 1).await;
     let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr)).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
 
     let mut body = otp_body("482", &receiver.url());
     body["max-replays"] = json!(2);

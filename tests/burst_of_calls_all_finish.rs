@@ -24,16 +24,15 @@ fn metric(text: &str, name: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_150_calls_at_100_per_second_all_finish() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(
+    let mut sipp = sipp_trunk(
         dir.path(),
         // SIPp waits for the daemon's BYE: a far end that hangs up on a timer races the
         // end of the reading, and SIPp counts a BYE that wins that race as a failed call.
         "uas_answer_bye.xml",
         CALLS as u32,
-        &[],
     )
     .await;
-    let mut config = DaemonConfig::new(dir.path(), sipp.addr);
+    let mut config = DaemonConfig::new(dir.path(), sipp.addr());
     config.log_level = "warn".to_owned();
     // About 30 calls overlap, each holding an RTP port pair until its teardown ends.
     config.rtp = rtp_range_sized(512);

@@ -12,9 +12,9 @@ use e2e::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_callee_gives_result_12_with_486() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "uas_busy_486.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "uas_busy_486.xml", 1).await;
     let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr)).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
 
     let call_id = daemon.otp_call(&otp_body("4829", &receiver.url())).await;
     let got = receiver.wait_for(1, Duration::from_secs(20)).await;

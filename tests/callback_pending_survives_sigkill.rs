@@ -14,9 +14,9 @@ use e2e::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_callback_is_delivered_after_sigkill_and_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "uas_answer_bye.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "uas_answer_bye.xml", 1).await;
     let receiver = Receiver::start(&[500; 10_000]).await;
-    let config = DaemonConfig::new(dir.path(), sipp.addr);
+    let config = DaemonConfig::new(dir.path(), sipp.addr());
     let mut daemon = Daemon::start(config.clone()).await;
 
     let call_id = daemon.otp_call(&otp_body("48", &receiver.url())).await;
@@ -64,10 +64,10 @@ async fn pending_callback_is_delivered_after_sigkill_and_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callback_to_a_down_receiver_is_delivered_after_sigkill_and_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "uas_answer_bye.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "uas_answer_bye.xml", 1).await;
     let port = free_tcp_port();
     let url = format!("http://127.0.0.1:{port}/hooks/voice");
-    let config = DaemonConfig::new(dir.path(), sipp.addr);
+    let config = DaemonConfig::new(dir.path(), sipp.addr());
     let mut daemon = Daemon::start(config.clone()).await;
 
     let call_id = daemon.otp_call(&otp_body("48", &url)).await;

@@ -14,9 +14,9 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callee_bye_mid_code_ends_cleanly_with_a_cdr() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "e2e_hangup_mid_code.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "e2e_hangup_mid_code.xml", 1).await;
     let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr)).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
 
     // Ten characters take several seconds to read: the BYE at 1.2 s is mid-code.
     let mut body = otp_body("4829175036", &receiver.url());

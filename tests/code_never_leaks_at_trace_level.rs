@@ -71,10 +71,10 @@ fn the_leak_check_finds_every_form() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_is_nowhere_after_a_call_at_trace_level() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "e2e_answer_press1_in_wait.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "e2e_answer_press1_in_wait.xml", 1).await;
     // The first attempt fails so the retry path is logged too.
     let receiver = Receiver::start(&[500]).await;
-    let mut config = DaemonConfig::new(dir.path(), sipp.addr);
+    let mut config = DaemonConfig::new(dir.path(), sipp.addr());
     config.log_level = "trace".to_owned();
     let mut daemon = Daemon::start(config.clone()).await;
 

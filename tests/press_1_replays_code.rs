@@ -22,9 +22,9 @@ async fn call_with(
     instruction: &str,
 ) -> (Value, Received, Daemon, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), scenario, 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), scenario, 1).await;
     let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr)).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
 
     let mut body = otp_body("4829", &receiver.url());
     body["max-replays"] = json!(1);

@@ -13,9 +13,9 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unanswered_call_is_cancelled_after_max_ringing_timeout() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "uas_ring_no_answer.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "uas_ring_no_answer.xml", 1).await;
     let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr)).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
 
     let mut body = otp_body("4829", &receiver.url());
     body["max-ringing-timeout"] = json!(10);

@@ -14,9 +14,9 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_sends_bye_records_cdr_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "e2e_answer_wait_bye.xml", 1, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "e2e_answer_wait_bye.xml", 1).await;
     let receiver = Receiver::start(&[]).await;
-    let config = DaemonConfig::new(dir.path(), sipp.addr);
+    let config = DaemonConfig::new(dir.path(), sipp.addr());
     let mut daemon = Daemon::start(config.clone()).await;
 
     // Ten characters, three replays with waits: this call would last well over 20 s.

@@ -14,9 +14,9 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_callees_get_three_calls_and_three_callbacks() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = Sipp::start(dir.path(), "e2e_answer_wait_bye.xml", 3, &[]).await;
+    let mut sipp = sipp_trunk(dir.path(), "e2e_answer_wait_bye.xml", 3).await;
     let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr)).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
 
     let callees = ["+31612345601", "+31612345602", "+31612345603"];
     let body = json!({

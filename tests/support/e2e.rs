@@ -1,10 +1,10 @@
-//! End-to-end harness: the real `voice-otp serve` process, a SIPp UAS as the trunk and a
-//! real HTTP callback receiver, all on loopback. Every process is killed on drop and every
-//! wait is bounded. Included by the `tests/*.rs` end-to-end files with
-//! `#[path = "support/e2e.rs"] mod e2e;`.
+//! End-to-end harness: the real `voice-otp serve` process, a SIPp UAS as the trunk (run by
+//! voice-otp-testkit) and a real HTTP callback receiver, all on loopback. Every process is
+//! killed on drop and every wait is bounded. Included by the `tests/*.rs` end-to-end files
+//! with `#[path = "support/e2e.rs"] mod e2e;`.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,23 +18,8 @@ use voice_otp_suite::{repo_root, voice_otp_bin};
 pub const TOKEN: &str = "e2e-token-5f1c9a";
 pub const SECRET: &str = "e2e-callback-secret";
 
-/// A UDP port that was free a moment ago (bound to 127.0.0.1:0 and released).
-pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A TCP port that was free a moment ago.
-pub fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[allow(unused_imports)] // not every test binary uses them
+pub use voice_otp_testkit::sipp::{Sipp, fixture as scenario, free_tcp_port, free_udp_port};
 
 /// A free, even-aligned RTP range of 64 ports. The daemon's allocator does not skip ports it
 /// cannot bind, so concurrent daemons (parallel tests, other crates' suites) must not share
@@ -71,95 +56,18 @@ pub fn rtp_range_sized(size: u16) -> (u16, u16) {
     panic!("no free RTP range found");
 }
 
-pub fn scenario(name: &str) -> PathBuf {
-    repo_root().join("fixtures/sipp").join(name)
-}
+/// SIPp's own timeout in the end-to-end runs: long enough for auto-replays and bursts.
+pub const SIPP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A SIPp UAS acting as the trunk.
-pub struct Sipp {
-    child: Option<Child>,
-    pub addr: SocketAddr,
-    pub messages: PathBuf,
-    pub errors: PathBuf,
-}
-
-impl Sipp {
-    /// Starts `sipp -sf <scenario> -m <calls>` on a free UDP port in `dir` and waits until
-    /// it has bound its port.
-    pub async fn start(dir: &Path, scenario_file: &str, calls: u32, extra: &[&str]) -> Sipp {
-        let port = free_udp_port();
-        let media = free_udp_port();
-        let tag = format!("sipp-{port}");
-        let messages = dir.join(format!("{tag}-messages.log"));
-        let errors = dir.join(format!("{tag}-errors.log"));
-        let child = Command::new("sipp")
-            .arg("-sf")
-            .arg(scenario(scenario_file))
-            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
-            .args(["-p", &port.to_string(), "-mp", &media.to_string()])
-            .args(["-m", &calls.to_string()])
-            .args(["-nostdin", "-timeout", "60s", "-timeout_error", "-t", "u1"])
-            .args(["-trace_msg", "-message_file"])
-            .arg(&messages)
-            .args(["-trace_err", "-error_file"])
-            .arg(&errors)
-            .args(extra)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sipp (package sip-tester) is installed");
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        // A bound UDP port refuses a second bind: SIPp is listening.
-        while UdpSocket::bind(addr).is_ok() {
-            assert!(Instant::now() < deadline, "sipp did not bind {addr}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Sipp {
-            child: Some(child),
-            addr,
-            messages,
-            errors,
-        }
-    }
-
-    /// The SIP messages SIPp saw and sent so far.
-    pub fn messages(&self) -> String {
-        std::fs::read_to_string(&self.messages).unwrap_or_default()
-    }
-
-    /// Waits (bounded) for SIPp to exit and returns its exit code; 0 means the scenario
-    /// ran as scripted for every call.
-    pub async fn wait(&mut self, within: Duration) -> i32 {
-        let child = self.child.as_mut().expect("sipp running");
-        let status = wait_child(child, within)
-            .await
-            .unwrap_or_else(|| panic!("sipp still running after {within:?}"));
-        status.code().unwrap_or(-1)
-    }
-
-    /// Asserts SIPp finished its scenario (exit 0), showing its messages otherwise.
-    pub async fn assert_ok(&mut self, within: Duration) {
-        let code = self.wait(within).await;
-        assert_eq!(
-            code,
-            0,
-            "SIPp did not see the scenario it expected; errors:\n{}\nmessages:\n{}",
-            std::fs::read_to_string(&self.errors).unwrap_or_default(),
-            self.messages()
-        );
-    }
-}
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// Starts a SIPp UAS running `fixtures/sipp/<scenario_file>` for `calls` calls as the trunk,
+/// with its logs in `dir`, and waits until it has bound its port.
+pub async fn sipp_trunk(dir: &Path, scenario_file: &str, calls: u32) -> Sipp {
+    Sipp::uas(scenario(scenario_file))
+        .dir(dir)
+        .calls(calls)
+        .timeout(SIPP_TIMEOUT)
+        .start()
+        .await
 }
 
 async fn wait_child(child: &mut Child, within: Duration) -> Option<ExitStatus> {
