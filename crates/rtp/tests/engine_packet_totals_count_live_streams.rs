@@ -1,10 +1,13 @@
 //! `MediaEngine::packet_totals` counts RTP packets of streams that are still running (what
 //! a metrics scrape during calls needs), and at the end agrees with the streams' own figures.
 
+mod common;
+
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use voice_otp_rtp::{Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig, parse_rtp};
+use common::engine::{loopback_engine, pcma_to};
+use voice_otp_rtp::{PayloadType, parse_rtp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn totals_grow_while_a_stream_runs_and_match_its_figures() {
@@ -12,22 +15,10 @@ async fn totals_grow_while_a_stream_runs_and_match_its_figures() {
     far_end
         .set_read_timeout(Some(Duration::from_secs(2)))
         .unwrap();
-    let mut config = EngineConfig::new("41580-41599".parse().unwrap());
-    config.bind_ip = "127.0.0.1".parse().unwrap();
-    config.workers = 2;
-    let engine = MediaEngine::start(config).unwrap();
+    let engine = loopback_engine("41580-41599", 2);
     assert_eq!(engine.packet_totals().sent, 0);
     let (stream, _events) = engine
-        .open_stream(StreamConfig {
-            local: engine.reserve().unwrap(),
-            remote: far_end.local_addr().unwrap(),
-            remote_rtcp: None,
-            codec: Codec::Pcma,
-            payload_type: PayloadType::PCMA,
-            telephone_event: None,
-            seed: 11,
-            latching: false,
-        })
+        .open_stream(pcma_to(&engine, far_end.local_addr().unwrap(), 11))
         .await
         .unwrap();
 

@@ -3,35 +3,22 @@
 //! because each datagram carries the kernel's arrival time. Stamped at pick-up instead, a
 //! steady 20 ms stream would look like gaps of 0, 0 and 60 ms: jitter of ~20 ms.
 
+mod common;
+
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use voice_otp_rtp::{Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig};
+use common::engine::{loopback_engine, pcma_to};
 
 const PACKETS: u16 = 60;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_steady_far_end_shows_near_zero_jitter() {
     let far_end = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let mut config = EngineConfig::new("41540-41559".parse().unwrap());
-    config.bind_ip = "127.0.0.1".parse().unwrap();
-    config.workers = 1;
-    let engine = MediaEngine::start(config).unwrap();
-    let local = engine.reserve().unwrap();
-    let our_port = local.rtp_port();
-    let (stream, _events) = engine
-        .open_stream(StreamConfig {
-            local,
-            remote: far_end.local_addr().unwrap(),
-            remote_rtcp: None,
-            codec: Codec::Pcma,
-            payload_type: PayloadType::PCMA,
-            telephone_event: None,
-            seed: 3,
-            latching: false,
-        })
-        .await
-        .unwrap();
+    let engine = loopback_engine("41540-41559", 1);
+    let config = pcma_to(&engine, far_end.local_addr().unwrap(), 3);
+    let our_port = config.local.rtp_port();
+    let (stream, _events) = engine.open_stream(config).await.unwrap();
 
     // The far end talks: PCMA every 20 ms on its own clock (a real-time sender, so real
     // sleeps to absolute deadlines).

@@ -2,36 +2,21 @@
 //! odd port, ends up in the stream's figures; a malformed datagram on that port is counted
 //! and ignored, and the stream carries on.
 
+mod common;
+
 use std::time::Duration;
 
+use common::engine::{loopback_engine, pcma_to};
 use tokio::net::UdpSocket;
-use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PayloadType, ReportBlock, Ssrc, StreamConfig, parse_rtp,
-    write_receiver_report,
-};
+use voice_otp_rtp::{ReportBlock, Ssrc, parse_rtp, write_receiver_report};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receiver_report_reaches_the_stream_stats() {
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let mut config = EngineConfig::new("41600-41619".parse().unwrap());
-    config.bind_ip = "127.0.0.1".parse().unwrap();
-    config.workers = 1;
-    let engine = MediaEngine::start(config).unwrap();
-    let local = engine.reserve().unwrap();
-    let our_rtcp = local.rtcp_port();
-    let (stream, _events) = engine
-        .open_stream(StreamConfig {
-            local,
-            remote: peer.local_addr().unwrap(),
-            remote_rtcp: None,
-            codec: Codec::Pcma,
-            payload_type: PayloadType::PCMA,
-            telephone_event: None,
-            seed: 3,
-            latching: false,
-        })
-        .await
-        .unwrap();
+    let engine = loopback_engine("41600-41619", 1);
+    let config = pcma_to(&engine, peer.local_addr().unwrap(), 3);
+    let our_rtcp = config.local.rtcp_port();
+    let (stream, _events) = engine.open_stream(config).await.unwrap();
     let mut buf = [0u8; 1500];
     let (n, _) = tokio::time::timeout(Duration::from_secs(2), peer.recv_from(&mut buf))
         .await

@@ -2,17 +2,17 @@
 //! media crate's renderer) played on a stream arrives complete, in order and paced at 20 ms;
 //! closing sends an RTCP BYE to the odd port and the figures match what the peer saw.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::engine::{loopback_engine, pcma_to};
 use tokio::net::UdpSocket;
 use voice_otp_media::{AudioRoot, CodeType, EspeakNg, G711Law, RenderConfig, Renderer, Voice};
-use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PayloadType, Ssrc, StreamConfig, StreamEvent, parse_compound,
-    parse_rtp,
-};
+use voice_otp_rtp::{PayloadType, Ssrc, StreamConfig, StreamEvent, parse_compound, parse_rtp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rendered_reading_arrives_complete_and_in_order() {
@@ -43,21 +43,11 @@ async fn rendered_reading_arrives_complete_and_in_order() {
     };
     let peer: SocketAddr = peer_rtp.local_addr().unwrap();
 
-    let mut config = EngineConfig::new("41300-41319".parse().unwrap());
-    config.bind_ip = "127.0.0.1".parse().unwrap();
-    config.workers = 1;
-    let engine = MediaEngine::start(config).unwrap();
-    let local = engine.reserve().unwrap();
+    let engine = loopback_engine("41300-41319", 1);
     let (stream, mut events) = engine
         .open_stream(StreamConfig {
-            local,
-            remote: peer,
-            remote_rtcp: None,
-            codec: Codec::Pcma,
-            payload_type: PayloadType::PCMA,
             telephone_event: PayloadType::new(101),
-            seed: 77,
-            latching: false,
+            ..pcma_to(&engine, peer, 77)
         })
         .await
         .unwrap();

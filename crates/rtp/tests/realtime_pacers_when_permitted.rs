@@ -4,29 +4,18 @@
 //! kernel's view of each thread (`/proc/self/task/*/stat`) is checked, not only the engine's.
 //! Tests run as root here and in CI, so the real-time branch is the one exercised there.
 
+mod common;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PacerPriority, PayloadType, SlicedFrames, StreamConfig,
-};
+use common::engine::{loopback_config, pcma_to};
+use voice_otp_rtp::{MediaEngine, PacerPriority, SlicedFrames};
+use voice_otp_testkit::sched::may_use_realtime;
 
 const SCHED_OTHER: u32 = 0;
 const SCHED_FIFO: u32 = 1;
-const CAP_SYS_NICE: u32 = 23;
-
-/// Whether this process may use SCHED_FIFO at `level`.
-fn may_use_realtime(level: u8) -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let cap_eff = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
-        .unwrap();
-    let rtprio = rustix::process::getrlimit(rustix::process::Resource::Rtprio);
-    cap_eff & (1 << CAP_SYS_NICE) != 0 || rtprio.current.is_none_or(|c| c >= u64::from(level))
-}
 
 /// (scheduling policy, real-time priority) of every thread named `rtp-pacer-*`.
 fn pacer_threads() -> Vec<(u32, u32)> {
@@ -46,9 +35,7 @@ fn pacer_threads() -> Vec<(u32, u32)> {
 }
 
 fn engine(priority: PacerPriority, ports: &str) -> MediaEngine {
-    let mut config = EngineConfig::new(ports.parse().unwrap());
-    config.bind_ip = "127.0.0.1".parse().unwrap();
-    config.workers = 2;
+    let mut config = loopback_config(ports, 2);
     config.pacer_priority = priority;
     MediaEngine::start(config).unwrap()
 }
@@ -87,19 +74,7 @@ async fn realtime_pacers_run_sched_fifo_and_still_pace() {
     let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
     peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let remote: SocketAddr = peer.local_addr().unwrap();
-    let (stream, _events) = rt
-        .open_stream(StreamConfig {
-            local: rt.reserve().unwrap(),
-            remote,
-            remote_rtcp: None,
-            codec: Codec::Pcma,
-            payload_type: PayloadType::PCMA,
-            telephone_event: None,
-            seed: 5,
-            latching: false,
-        })
-        .await
-        .unwrap();
+    let (stream, _events) = rt.open_stream(pcma_to(&rt, remote, 5)).await.unwrap();
     stream
         .play_source(Box::new(SlicedFrames::new(
             Bytes::from(vec![0xd5; 1600]),

@@ -1,29 +1,23 @@
 //! A stream whose every send fails (its remote is an IPv6 address on an IPv4 socket) only
 //! counts errors; the other stream on the same pacing worker keeps its full 50 packets/s.
 
+mod common;
+
 use std::time::Duration;
 
+use common::engine::{loopback_engine, pcma_to};
 use tokio::net::UdpSocket;
-use voice_otp_rtp::{Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig};
+use voice_otp_rtp::{Codec, PayloadType, StreamConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_stream_does_not_stall_the_healthy_one() {
     let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let mut config = EngineConfig::new("41400-41419".parse().unwrap());
-    config.bind_ip = "127.0.0.1".parse().unwrap();
-    config.workers = 1;
-    let engine = MediaEngine::start(config).unwrap();
+    let engine = loopback_engine("41400-41419", 1);
     let open = |remote| {
-        let local = engine.reserve().unwrap();
         engine.open_stream(StreamConfig {
-            local,
-            remote,
-            remote_rtcp: None,
             codec: Codec::Pcmu,
             payload_type: PayloadType::PCMU,
-            telephone_event: None,
-            seed: 5,
-            latching: false,
+            ..pcma_to(&engine, remote, 5)
         })
     };
     let (bad, _bad_events) = open("[::1]:9".parse().unwrap()).await.unwrap();

@@ -2,7 +2,8 @@
 //!
 //! [`sipp`] runs a real SIPp process on 127.0.0.1 (UAS or UAC), waits until a UAS listens,
 //! keeps its message and error traces in a log directory, and prints them when a test
-//! fails; the process is killed when the handle drops.
+//! fails; the process is killed when the handle drops. [`sched`] tells whether the test
+//! process may use real-time scheduling.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -17,6 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod sched;
 pub mod sipp;
 
 /// The repository root (where `fixtures/`, `audio/` and the root `Cargo.toml` live).

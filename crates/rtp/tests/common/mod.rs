@@ -1,6 +1,7 @@
 //! Virtual-time harness: steps a sender from deadline to deadline and records what it sends.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod engine;
 pub mod packets;
 
 use std::time::{Duration, Instant};
