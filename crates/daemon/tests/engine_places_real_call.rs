@@ -8,22 +8,18 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Receiver, TOKEN};
+use common::{Receiver, TOKEN, metric, start_with_real_engine};
 use serde_json::{Value, json};
-use voice_otp_daemon::engine::build_executor;
-use voice_otp_daemon::{Config, Daemon, Metrics};
+use voice_otp_daemon::Config;
 use voice_otp_testkit::repo_root;
 use voice_otp_testkit::sipp::{Sipp, fixture};
 
 /// `voice_otp_rtp_packets_total{direction="..."}` in a scrape.
 fn rtp_packets(metrics: &str, direction: &str) -> u64 {
-    let label = format!("direction=\"{direction}\"");
-    metrics
-        .lines()
-        .find(|l| l.starts_with("voice_otp_rtp_packets_total") && l.contains(&label))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or_else(|| panic!("no {direction} RTP packets line in\n{metrics}"))
+    metric(
+        metrics,
+        &format!("voice_otp_rtp_packets_total{{direction=\"{direction}\"}}"),
+    ) as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,13 +43,7 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
     config.audio.dir = work.path().join("audio");
     config.audio.defaults = repo_root().join("audio");
 
-    let metrics = Metrics::new();
-    let executor = build_executor(&config, &metrics)
-        .await
-        .expect("engine builds");
-    let daemon = Daemon::start_with_metrics(config, executor, metrics)
-        .await
-        .unwrap();
+    let daemon = start_with_real_engine(config).await;
     let base = format!("http://{}", daemon.local_addr());
     let client = reqwest::Client::new();
 
@@ -147,13 +137,7 @@ async fn otp_post_is_dialled_through_sipp_and_finishes() {
         "{sent} RTP packets for more than half a second of audio"
     );
     // The engine's pacing figures now hold that call's packets.
-    let sample = |series: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {series} in\n{metrics}"))
-    };
+    let sample = |series: &str| metric(&metrics, series);
     for name in [
         "voice_otp_rtp_send_interval_error_seconds",
         "voice_otp_rtp_pacer_lateness_seconds",

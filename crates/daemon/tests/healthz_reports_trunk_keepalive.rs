@@ -6,11 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::TOKEN;
+use common::{TOKEN, start_with_real_engine};
 use serde_json::Value;
 use tokio::net::UdpSocket;
-use voice_otp_daemon::engine::build_executor;
-use voice_otp_daemon::{Config, Daemon, Metrics};
+use voice_otp_daemon::Config;
 
 /// Answers one SIP request with `200 OK`, copying the headers a response must echo.
 fn ok_for(request: &str) -> String {
@@ -69,13 +68,7 @@ async fn options_answered_by_the_trunk_show_as_reachable() {
     config.audio.defaults =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../audio");
 
-    let metrics = Metrics::new();
-    let executor = build_executor(&config, &metrics)
-        .await
-        .expect("engine builds");
-    let daemon = Daemon::start_with_metrics(config, executor, metrics)
-        .await
-        .unwrap();
+    let daemon = start_with_real_engine(config).await;
     let base = format!("http://{}", daemon.local_addr());
     let client = reqwest::Client::new();
 

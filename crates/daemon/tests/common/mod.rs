@@ -9,7 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
-use voice_otp_daemon::{Config, Daemon};
+use voice_otp_daemon::engine::build_executor;
+use voice_otp_daemon::{Config, Daemon, Metrics};
 
 pub const TOKEN: &str = "test-token-0123";
 
@@ -169,6 +170,28 @@ impl Env {
         c.callbacks.timeout = Duration::from_secs(2);
         c
     }
+}
+
+/// A daemon over the real engine (`engine::build_executor`: SIP endpoint, RTP media engine,
+/// renderer), its metrics watching that engine.
+pub async fn start_with_real_engine(config: Config) -> Daemon {
+    let metrics = Metrics::new();
+    let executor = build_executor(&config, &metrics)
+        .await
+        .expect("engine builds");
+    Daemon::start_with_metrics(config, executor, metrics)
+        .await
+        .unwrap()
+}
+
+/// The value of the sample line named exactly `series` (name and labels) in a `/metrics`
+/// text.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .unwrap_or_else(|_| panic!("{series} is not a number in\n{text}"))
 }
 
 pub struct TestDaemon {
