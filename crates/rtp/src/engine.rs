@@ -221,7 +221,7 @@ impl Worker {
         let realtime = priority::apply(self.priority);
         self.state.realtime.store(realtime, Ordering::Relaxed);
         if realtime {
-            self.guard = Some(OverloadGuard::new(true));
+            self.guard = Some(OverloadGuard::new());
         }
         loop {
             // Commands first, so an overloaded pacer still opens and closes streams.

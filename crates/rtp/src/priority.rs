@@ -80,11 +80,12 @@ pub(crate) struct OverloadGuard {
 }
 
 impl OverloadGuard {
-    /// A guard for a pacer that is real-time now (`realtime`) or not.
-    pub(crate) fn new(realtime: bool) -> Self {
+    /// A guard for a pacer that has just become real-time (a pacer that could not has no
+    /// guard).
+    pub(crate) fn new() -> Self {
         OverloadGuard {
             window: None,
-            realtime,
+            realtime: true,
             streak: 0,
         }
     }
@@ -269,7 +270,7 @@ mod tests {
     #[test]
     fn a_pacer_within_budget_stays_realtime() {
         let (mut t, mut cpu) = (Instant::now(), Duration::ZERO);
-        let mut guard = OverloadGuard::new(true);
+        let mut guard = OverloadGuard::new();
         assert!(run(&mut guard, &mut t, &mut cpu, 0.85, 30).is_empty());
         // Two overloaded seconds between normal ones are a spike, not an overload.
         for _ in 0..5 {
@@ -281,7 +282,7 @@ mod tests {
     #[test]
     fn a_pacer_overloaded_for_three_seconds_is_demoted() {
         let (mut t, mut cpu) = (Instant::now(), Duration::ZERO);
-        let mut guard = OverloadGuard::new(true);
+        let mut guard = OverloadGuard::new();
         // The first window starts with the first pass: 3 windows need 3 s and one pass.
         let actions = run(&mut guard, &mut t, &mut cpu, 0.95, 4);
         assert_eq!(actions, [GuardAction::Demote]);
@@ -292,7 +293,7 @@ mod tests {
     #[test]
     fn a_demoted_pacer_returns_after_five_calm_windows_in_a_row() {
         let (mut t, mut cpu) = (Instant::now(), Duration::ZERO);
-        let mut guard = OverloadGuard::new(true);
+        let mut guard = OverloadGuard::new();
         assert_eq!(
             run(&mut guard, &mut t, &mut cpu, 1.0, 4),
             [GuardAction::Demote]
