@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint rtp-capacity bench bench-spandsp demo serve clean
+.PHONY: all deps build test lint rtp-capacity rtp-gate bench bench-spandsp demo serve clean
 
 all: build
 
@@ -28,17 +28,26 @@ lint: deps
 test: lint build
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
-	$(MAKE) rtp-capacity
+	$(MAKE) rtp-gate
 
 # Issue 5's target on a 2-core machine, release build: 5,000 concurrent streams over loopback
 # for 10 s (after 2 s of warm-up) with nothing lost and a p99 send-interval error <= 2 ms.
 # Pacers run real-time (the daemon's default), which needs root or CAP_SYS_NICE. Bounded:
-# the harness stops by itself; it exits non-zero when the target is missed.
+# the harness stops by itself; it exits non-zero when the target is missed. A benchmark:
+# measure it on a quiet machine and write the figures into docs/performance.md.
 RTP_STREAMS ?= 5000
+RTP_LOAD = target/release/rtp-load --streams $(RTP_STREAMS) --seconds 10 --warmup 2 \
+	--workers 2 --receivers 2 --ports 20000-39999 --check
 rtp-capacity: deps
 	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
-	target/release/rtp-load --streams $(RTP_STREAMS) --seconds 10 --warmup 2 --workers 2 \
-		--receivers 2 --ports 20000-39999 --check
+	$(RTP_LOAD)
+
+# What `make test` holds on any machine, busy or not: the same 5,000 streams with nothing
+# lost and no sequence gap, and a p99 bound (20 ms) that a neighbour's load cannot break.
+# The 2 ms speed target is `make rtp-capacity`'s, not the gate's.
+rtp-gate: deps
+	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
+	$(RTP_LOAD) --max-p99-ms 20
 
 bench: deps
 	$(CARGO) bench --workspace
