@@ -93,6 +93,9 @@ pub struct DaemonConfig {
     pub log_level: String,
     /// Extra TOML appended to the `[calls]` section.
     pub calls_extra: String,
+    /// Extra environment of the daemon process: `VOICE_OTP_<SECTION>_<KEY>` overrides any
+    /// config key, so a test sets keys of other sections without a second TOML table.
+    pub env: Vec<(String, String)>,
 }
 
 impl DaemonConfig {
@@ -104,6 +107,7 @@ impl DaemonConfig {
             rtp: rtp_range(),
             log_level: "info".to_owned(),
             calls_extra: String::new(),
+            env: Vec::new(),
         }
     }
 
@@ -187,6 +191,7 @@ impl Daemon {
             .arg(&path)
             .env("RUST_LOG", &config.log_level)
             .env("NO_COLOR", "1")
+            .envs(config.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).unwrap())
             .stderr(std::fs::File::create(&stderr).unwrap())
