@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint rtp-capacity rtp-gate bench bench-spandsp demo serve clean
+.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz bench bench-spandsp demo serve clean
 
 all: build
 
@@ -48,6 +48,12 @@ rtp-capacity: deps
 rtp-gate: deps
 	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
 	$(RTP_LOAD) --max-p99-ms 20
+
+# Every cargo-fuzz target for FUZZ_SECONDS (default 60) each; fails on any crash. Not part
+# of `make test`, which replays each target's checked-in corpus instead.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 bench: deps
 	$(CARGO) bench --workspace
