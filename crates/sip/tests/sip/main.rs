@@ -1,0 +1,41 @@
+//! The voice-otp-sip integration tests as one binary: one module per behaviour.
+
+mod common;
+mod sipp_support;
+
+mod auth_retry;
+mod bye_auth_retry;
+mod caller_id_headers;
+mod cancel_487_acked;
+mod cancel_race_200_after_cancel;
+mod compact_headers;
+mod dialog_route_set;
+mod early_media_answer_without_sdp;
+mod endpoint_stats;
+mod far_end_bye;
+mod far_end_in_dialog_requests;
+mod forked_second_2xx;
+mod fuzz_corpus_replay;
+mod held_calls_timer_work_bounded;
+mod invite_2xx_retransmission_reacked;
+mod malformed_datagrams_counted;
+mod no_common_codec_bye;
+mod options_keepalive;
+mod sdp_roundtrip;
+mod sipp_answer_dtmf_2833;
+mod sipp_answer_local_bye;
+mod sipp_answer_remote_bye;
+mod sipp_auth_challenges;
+mod sipp_busy_486;
+mod sipp_caller_id;
+mod sipp_concurrent_calls;
+mod sipp_early_media_183;
+mod sipp_lossy_network;
+mod sipp_ring_no_answer_cancel;
+mod tcp_content_length_framing;
+mod timer_a_invite_retransmit;
+mod timer_b_invite_timeout;
+mod timer_d_final_retransmission;
+mod timer_e_f_bye_retransmit;
+mod timer_k_bye_completed;
+mod transport_error_ends_calls;
