@@ -13,7 +13,10 @@ use rand::{Rng, SeedableRng};
 use crate::auth::Challenge;
 use crate::error::SipError;
 use crate::message::{SipMessage, StartLine, addr_params, addr_uri, param, parse_message};
-use crate::sdp::{NegotiatedMedia, NegotiationError, SessionDescription};
+use crate::net::NetworkList;
+use crate::sdp::{
+    NegotiatedMedia, NegotiationError, SessionDescription, check_media_address,
+};
 use crate::types::{
     CallId, CallKey, CallRequest, EndReason, FailReason, SipEvent, Transmit, Transport,
     TrunkTarget, UaConfig,
@@ -158,6 +161,8 @@ pub struct UserAgent {
     keepalive_at: Option<Instant>,
     options: Vec<NonInviteTx>,
     malformed: u64,
+    /// Where far ends may put their media ([`check_media_address`]).
+    peer_networks: NetworkList,
 }
 
 impl UserAgent {
@@ -177,7 +182,16 @@ impl UserAgent {
             keepalive_at: None,
             options: Vec::new(),
             malformed: 0,
+            peer_networks: NetworkList::any(),
         }
+    }
+
+    /// Restricts where far ends may put their media (default: anywhere unicast). An answer
+    /// with a `c=` address outside `networks` fails the call; a re-INVITE or UPDATE moving
+    /// the media there is refused with 488.
+    pub fn with_peer_networks(mut self, networks: NetworkList) -> Self {
+        self.peer_networks = networks;
+        self
     }
 
     /// The configuration in use.
@@ -1119,7 +1133,7 @@ impl UserAgent {
                     let early_media = if msg.body.is_empty() {
                         None
                     } else {
-                        negotiate(&msg.body, &call.req).ok()
+                        negotiate(&msg.body, &call.req, &self.peer_networks).ok()
                     };
                     if early_media.is_some() {
                         call.last_media.clone_from(&early_media);
@@ -1305,7 +1319,7 @@ impl UserAgent {
             self.send_bye(now, key, EndReason::Cancelled { code: Some(200) });
             return;
         }
-        let answer = match (negotiate(&msg.body, &call.req), &call.last_media) {
+        let answer = match (negotiate(&msg.body, &call.req, &self.peer_networks), &call.last_media) {
             // A 200 without SDP after a 183 that carried the answer: that answer stands.
             (Err(NegotiationError::NoAnswer), Some(early)) if msg.body.is_empty() => {
                 Ok(early.clone())
@@ -1394,7 +1408,7 @@ impl UserAgent {
                     return;
                 };
                 if !msg.body.is_empty() {
-                    match negotiate(&msg.body, &call.req) {
+                    match negotiate(&msg.body, &call.req, &self.peer_networks) {
                         Ok(media) => {
                             if call.last_media.as_ref() != Some(&media) && is_main {
                                 call.last_media = Some(media.clone());
@@ -1553,12 +1567,19 @@ fn reason_of(msg: &SipMessage) -> String {
     }
 }
 
-fn negotiate(body: &[u8], req: &CallRequest) -> Result<NegotiatedMedia, NegotiationError> {
+/// The far end's SDP as media we can use: a codec we offered, at an address media may go to.
+fn negotiate(
+    body: &[u8],
+    req: &CallRequest,
+    peers: &NetworkList,
+) -> Result<NegotiatedMedia, NegotiationError> {
     if body.is_empty() {
         return Err(NegotiationError::NoAnswer);
     }
     let sdp = SessionDescription::parse(body).map_err(|_| NegotiationError::NoAnswer)?;
-    sdp.negotiate(&req.media.codecs)
+    let media = sdp.negotiate(&req.media.codecs)?;
+    check_media_address(media.remote_rtp.ip(), peers)?;
+    Ok(media)
 }
 
 /// Accumulates header lines for an outgoing message.
