@@ -286,7 +286,11 @@ impl Metrics {
         if let Some(media) = media {
             render_pacers(&mut out, &media);
         }
-        let sip = m.sip.lock().unwrap_or_else(PoisonError::into_inner).upgrade();
+        let sip = m
+            .sip
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade();
         if let Some(sip) = sip {
             let _ = writeln!(
                 out,

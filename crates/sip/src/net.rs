@@ -33,7 +33,10 @@ impl NetworkList {
     /// Exactly these addresses.
     pub fn addresses(ips: impl IntoIterator<Item = IpAddr>) -> Self {
         NetworkList {
-            nets: ips.into_iter().map(|ip| IpNet::from(ip.to_canonical())).collect(),
+            nets: ips
+                .into_iter()
+                .map(|ip| IpNet::from(ip.to_canonical()))
+                .collect(),
         }
     }
 
@@ -46,7 +49,10 @@ impl NetworkList {
                 let item = item.trim();
                 item.parse::<IpNet>()
                     .map(|n| n.trunc())
-                    .or_else(|_| item.parse::<IpAddr>().map(|ip| IpNet::from(ip.to_canonical())))
+                    .or_else(|_| {
+                        item.parse::<IpAddr>()
+                            .map(|ip| IpNet::from(ip.to_canonical()))
+                    })
                     .map_err(|_| SipError::Network(item.to_owned()))
             })
             .collect::<Result<_, _>>()?;

@@ -264,10 +264,7 @@ pub(crate) async fn connect_tcp(
     }
 }
 
-async fn connect_from(
-    listen: SocketAddr,
-    trunk: SocketAddr,
-) -> Result<TcpStream, std::io::Error> {
+async fn connect_from(listen: SocketAddr, trunk: SocketAddr) -> Result<TcpStream, std::io::Error> {
     let socket = if trunk.is_ipv4() {
         TcpSocket::new_v4()?
     } else {

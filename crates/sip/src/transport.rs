@@ -199,7 +199,10 @@ impl SipEndpoint {
             Transport::Tcp => {
                 let stream = connect_tcp(config.listen, trunk).await?;
                 let bound = stream.local_addr()?;
-                (Socket::Tcp(TcpLink::new(config.listen, trunk, stream)), bound)
+                (
+                    Socket::Tcp(TcpLink::new(config.listen, trunk, stream)),
+                    bound,
+                )
             }
         };
         let advertised = advertised_addr(local_addr, trunk)?;

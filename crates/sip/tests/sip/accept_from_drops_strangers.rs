@@ -59,11 +59,18 @@ async fn strangers_get_no_answer_and_are_counted() {
         stranger.send_to(payload, ep.local_addr()).await.unwrap();
         wait_rejected(&ep, i as u64 + 1).await;
     }
-    assert_eq!(ep.stats().malformed, 0, "a stranger's bytes are not even parsed");
+    assert_eq!(
+        ep.stats().malformed,
+        0,
+        "a stranger's bytes are not even parsed"
+    );
     // The trunk is answered; had the stranger been, its answer would have come first.
     assert_eq!(probe(&trunk, &ep, "t1").await, 200);
     let mut buf = [0u8; 64];
-    assert!(stranger.try_recv_from(&mut buf).is_err(), "stranger got an answer");
+    assert!(
+        stranger.try_recv_from(&mut buf).is_err(),
+        "stranger got an answer"
+    );
     ep.shutdown().await;
 }
 
@@ -80,7 +87,10 @@ async fn configured_networks_let_other_sources_in() {
     assert_eq!(probe(&neighbour, &ep, "n1").await, 200);
     // The list replaces the default: the trunk's own address is not in it.
     trunk
-        .send_to(options(trunk.local_addr().unwrap(), "t1").as_bytes(), ep.local_addr())
+        .send_to(
+            options(trunk.local_addr().unwrap(), "t1").as_bytes(),
+            ep.local_addr(),
+        )
         .await
         .unwrap();
     wait_rejected(&ep, 1).await;

@@ -23,7 +23,11 @@ fn answer_at(h: &mut Harness, addr: &str) -> Vec<SipEvent> {
     h.events();
     h.reply(&invite, 200, Some("uas1"), &[], &sdp_at(addr));
     let sent: Vec<String> = h.sent().iter().map(kind).collect();
-    assert_eq!(sent, ["ACK", "BYE"], "the refused answer is ACKed and ended");
+    assert_eq!(
+        sent,
+        ["ACK", "BYE"],
+        "the refused answer is ACKed and ended"
+    );
     let events = h.events();
     assert!(events.iter().all(|e| e.key() == Some(key)));
     events
@@ -41,7 +45,10 @@ fn refused(addr: &str, why: fn(IpAddr) -> MediaAddressError) -> Vec<SipEvent> {
 #[test]
 fn unspecified_multicast_and_broadcast_answers_fail_the_call() {
     for (addr, why) in [
-        ("0.0.0.0", MediaAddressError::Unspecified as fn(IpAddr) -> MediaAddressError),
+        (
+            "0.0.0.0",
+            MediaAddressError::Unspecified as fn(IpAddr) -> MediaAddressError,
+        ),
         ("::", MediaAddressError::Unspecified),
         ("224.0.0.1", MediaAddressError::Multicast),
         ("ff02::1", MediaAddressError::Multicast),

@@ -83,7 +83,10 @@ async fn garbled_stream_reconnects_and_the_call_goes_on() {
         SipEvent::Answered { key: k, .. } if k == key
     ));
     let mut buf = BytesMut::new();
-    assert_eq!(next_message(&mut second, &mut buf).await.method(), Some("ACK"));
+    assert_eq!(
+        next_message(&mut second, &mut buf).await.method(),
+        Some("ACK")
+    );
     ep.hangup(key).unwrap();
     let bye = next_message(&mut second, &mut buf).await;
     assert_eq!(bye.method(), Some("BYE"));

@@ -30,7 +30,11 @@ async fn trunk_that_stops_reading_cannot_freeze_signalling() {
         // The driver answers at once even while the trunk's window is shut: a stuck write
         // would hold this dial (and every timer and call) for good.
         let dialled = timeout(Duration::from_secs(5), ep.dial(req)).await;
-        calls.push(dialled.unwrap_or_else(|_| panic!("dial {i} blocked")).unwrap());
+        calls.push(
+            dialled
+                .unwrap_or_else(|_| panic!("dial {i} blocked"))
+                .unwrap(),
+        );
     }
     for (i, (key, rx)) in calls.iter_mut().enumerate() {
         let ev = timeout(Duration::from_secs(60), rx.recv())
@@ -41,8 +45,7 @@ async fn trunk_that_stops_reading_cannot_freeze_signalling() {
         // may have gone out on a fresh connection and then ends by Timer B instead.
         let ok = match &ev {
             SipEvent::Failed { key: k, reason } if k == key => {
-                *reason == FailReason::TransportError
-                    || (i > 0 && *reason == FailReason::Timeout)
+                *reason == FailReason::TransportError || (i > 0 && *reason == FailReason::Timeout)
             }
             _ => false,
         };
