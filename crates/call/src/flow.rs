@@ -128,6 +128,12 @@ pub enum DialFailure {
     Transport,
     /// The far end answered with media we cannot use (the SIP layer ACKed and BYEd it).
     NoCommonCodec,
+    /// The far end answered with media at an address RTP must not go to (unspecified,
+    /// multicast, broadcast, outside `[rtp] peer-networks`); the SIP layer ACKed and BYEd it.
+    MediaRefused {
+        /// Why, as the SIP layer words it (it becomes the disconnect reason).
+        reason: String,
+    },
     /// The call could not be placed on our side (no free RTP port, SIP endpoint stopped).
     Local,
 }
@@ -156,6 +162,7 @@ impl DialFailure {
             | DialFailure::NoRoute
             | DialFailure::Transport
             | DialFailure::NoCommonCodec
+            | DialFailure::MediaRefused { .. }
             | DialFailure::Local => ResultCode::Failed,
         }
     }
@@ -167,6 +174,7 @@ impl DialFailure {
             DialFailure::NoRoute => (None, Some("No route to trunk".to_owned())),
             DialFailure::Transport => (None, Some("Transport error".to_owned())),
             DialFailure::NoCommonCodec => (None, Some("No common codec".to_owned())),
+            DialFailure::MediaRefused { reason } => (None, Some(reason.clone())),
             DialFailure::Local => (None, Some("Local resources unavailable".to_owned())),
         }
     }

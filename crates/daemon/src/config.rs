@@ -9,6 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use voice_otp_sip::NetworkList;
+
 use crate::error::ConfigError;
 
 /// SIP transport towards the trunk.
@@ -65,6 +67,9 @@ pub struct SipConfig {
     /// `keepalive`: interval of OPTIONS pings to the trunk whose answers feed `/healthz`;
     /// `0s` (the default) sends none, since some trunks count unexpected OPTIONS as errors.
     pub keepalive: Duration,
+    /// `accept-from`: addresses and networks whose SIP datagrams are read at all; others get
+    /// no answer and are counted. `None` (the default): the trunk's resolved addresses.
+    pub accept_from: Option<NetworkList>,
 }
 
 /// `[rtp]`: media addresses and how the media is paced.
@@ -78,6 +83,9 @@ pub struct RtpConfig {
     /// pacer preempts the daemon's other threads when a packet is due and the callee hears
     /// no jitter under load; 0 leaves them time-sharing. Default 10.
     pub realtime_priority: u8,
+    /// `peer-networks`: networks the far end's SDP may put media in; a `c=` address outside
+    /// them (or unspecified, multicast, broadcast) fails the call. Default: any.
+    pub peer_networks: NetworkList,
 }
 
 /// `[store]`: the SQLite database.
@@ -169,6 +177,7 @@ impl Default for Config {
                 username: String::new(),
                 password: String::new(),
                 keepalive: Duration::ZERO,
+                accept_from: None,
             },
             rtp: RtpConfig {
                 ip: IpAddr::from([127, 0, 0, 1]),
@@ -177,6 +186,7 @@ impl Default for Config {
                     last: 30000,
                 },
                 realtime_priority: 10,
+                peer_networks: NetworkList::any(),
             },
             store: StoreConfig {
                 path: PathBuf::from("./data/voice-otp.db"),
@@ -306,9 +316,11 @@ const KEYS: &[(&str, &str)] = &[
     ("sip", "username"),
     ("sip", "password"),
     ("sip", "keepalive"),
+    ("sip", "accept-from"),
     ("rtp", "ip"),
     ("rtp", "ports"),
     ("rtp", "realtime-priority"),
+    ("rtp", "peer-networks"),
     ("store", "path"),
     ("audio", "dir"),
     ("audio", "defaults"),
@@ -422,12 +434,20 @@ impl Config {
     }
 }
 
+/// A non-empty list of addresses and CIDR networks.
+fn networks(raw: &Raw<'_>) -> Option<NetworkList> {
+    let items = raw.strings()?;
+    let list = NetworkList::parse(items.iter().map(String::as_str)).ok()?;
+    (!list.is_empty()).then_some(list)
+}
+
 /// Sets one key; on a bad value returns what was expected.
 fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
     const ADDR: &str = "an address like \"127.0.0.1:8080\"";
     const TEXT: &str = "a string";
     const DUR: &str = "a duration like \"5s\", \"250ms\", \"2m\" or \"24h\"";
     const BOOL: &str = "true or false";
+    const NETS: &str = "a non-empty list of IP addresses or networks like \"192.0.2.0/24\"";
     let addr = |r: &Raw<'_>| r.string().and_then(|s| s.trim().parse::<SocketAddr>().ok());
     match (section, key) {
         ("http", "listen") => c.http.listen = addr(raw).ok_or(ADDR)?,
@@ -457,6 +477,7 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         ("sip", "username") => c.sip.username = raw.string().ok_or(TEXT)?,
         ("sip", "password") => c.sip.password = raw.string().ok_or(TEXT)?,
         ("sip", "keepalive") => c.sip.keepalive = raw.duration().ok_or(DUR)?,
+        ("sip", "accept-from") => c.sip.accept_from = Some(networks(raw).ok_or(NETS)?),
         ("rtp", "ip") => {
             c.rtp.ip = raw
                 .string()
@@ -483,6 +504,7 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
                 .filter(|n| *n <= 99)
                 .ok_or("an integer from 0 (time-sharing) to 99")?
         }
+        ("rtp", "peer-networks") => c.rtp.peer_networks = networks(raw).ok_or(NETS)?,
         ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
         ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),
         ("audio", "defaults") => c.audio.defaults = raw.string().ok_or(TEXT)?.into(),

@@ -82,6 +82,8 @@ fn endpoint_config(config: &Config) -> EndpointConfig {
     // Off unless configured: a trunk that does not expect OPTIONS (SIPp scenarios, some
     // carriers) would count them as errors.
     endpoint.keepalive = (!sip.keepalive.is_zero()).then_some(sip.keepalive);
+    endpoint.accept_from.clone_from(&sip.accept_from);
+    endpoint.peer_networks = config.rtp.peer_networks.clone();
     endpoint
 }
 
@@ -133,6 +135,7 @@ pub(crate) async fn build_parts(
         }
     };
     metrics.set_sip_ready(true);
+    metrics.watch_sip_endpoint(&sip);
     tracing::info!(local = %sip.local_addr(), trunk = %sip.trunk_addr(), "SIP endpoint ready");
     if !config.sip.keepalive.is_zero() {
         watch_trunk(Arc::downgrade(&sip), metrics.clone());

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use voice_otp_call::ResultCode;
 use voice_otp_rtp::{MediaEngine, Percentiles};
+use voice_otp_sip::SipEndpoint;
 
 /// Upper bounds (seconds) of the answer latency histogram buckets.
 const ANSWER_BUCKETS: [f64; 10] = [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0];
@@ -42,6 +43,8 @@ struct Inner {
     /// The engine whose pacers `/metrics` reports. Weak: the call runner owns the engine,
     /// and a metrics handle kept by some task must not keep its pacing threads alive.
     media: Mutex<Weak<MediaEngine>>,
+    /// The SIP endpoint whose counters `/metrics` reads at scrape time (weak, as `media`).
+    sip: Mutex<Weak<SipEndpoint>>,
 }
 
 /// Handle to the daemon's metrics; clones share the same counters.
@@ -115,6 +118,16 @@ impl Metrics {
             .media
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(engine);
+    }
+
+    /// Reports the counters of `endpoint` in `/metrics` from now on, for as long as it lives
+    /// (for the engine builder; the last one registered wins).
+    pub(crate) fn watch_sip_endpoint(&self, endpoint: &Arc<SipEndpoint>) {
+        *self
+            .inner
+            .sip
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(endpoint);
     }
 
     /// `Some(true)` bound, `Some(false)` down, `None` not reported by the engine.
@@ -272,6 +285,18 @@ impl Metrics {
         );
         if let Some(media) = media {
             render_pacers(&mut out, &media);
+        }
+        let sip = m
+            .sip
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade();
+        if let Some(sip) = sip {
+            let _ = writeln!(
+                out,
+                "# HELP voice_otp_sip_rejected_source_total SIP datagrams dropped unanswered: source outside [sip] accept-from.\n# TYPE voice_otp_sip_rejected_source_total counter\nvoice_otp_sip_rejected_source_total {}",
+                sip.stats().rejected_source
+            );
         }
         out
     }

@@ -30,4 +30,35 @@ pub enum SipError {
     /// The endpoint's driver task is no longer running.
     #[error("SIP endpoint is shut down")]
     Shutdown,
+    /// A stream (TCP) could not be cut into messages; the connection is unusable.
+    #[error("SIP stream framing: {0}")]
+    Framing(#[from] FramingError),
+    /// An item of an address list is neither an IP address nor a CIDR network.
+    #[error("{0:?} is not an IP address or a network like 192.0.2.0/24")]
+    Network(String),
+}
+
+/// Why bytes on a stream connection cannot be cut into SIP messages (RFC 3261 18.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum FramingError {
+    /// No blank line ends the headers within the size limit.
+    #[error("headers longer than {limit} bytes")]
+    HeadersTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The header block is not UTF-8.
+    #[error("headers are not UTF-8")]
+    NotUtf8,
+    /// A Content-Length value is not a decimal number that fits in memory.
+    #[error("Content-Length is not a usable number")]
+    BadContentLength,
+    /// Headers and body together would be larger than the limit.
+    #[error("message of {length} body bytes is over the {limit} byte limit")]
+    TooLong {
+        /// The announced body length.
+        length: u64,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }

@@ -69,19 +69,23 @@
 mod auth;
 mod error;
 mod message;
+mod net;
 mod sdp;
+mod tcp;
 mod transport;
 mod types;
 mod ua;
 
 pub use auth::{Challenge, DigestAlgorithm};
-pub use error::SipError;
+pub use error::{FramingError, SipError};
 pub use message::{SipMessage, StartLine, parse_message};
+pub use net::NetworkList;
 pub use sdp::{
-    Codec, Direction, MediaDescription, NegotiatedMedia, NegotiationError, OPUS_PT, RtpMap,
-    SessionDescription,
+    Codec, Direction, MediaAddressError, MediaDescription, NegotiatedMedia, NegotiationError,
+    OPUS_PT, RtpMap, SessionDescription, check_media_address,
 };
-pub use transport::{EndpointConfig, EndpointStats, SipEndpoint, frame_stream};
+pub use tcp::frame_stream;
+pub use transport::{DriverExit, EndpointConfig, EndpointStats, SipEndpoint};
 pub use types::{
     CallId, CallKey, CallRequest, EndReason, FailReason, MediaOffer, SipEvent, Timers, Transmit,
     Transport, TrunkTarget, UaConfig,

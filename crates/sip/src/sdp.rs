@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::error::SipError;
+use crate::net::NetworkList;
 
 /// Dynamic payload type we offer Opus on.
 pub const OPUS_PT: u8 = 111;
@@ -517,17 +518,73 @@ fn parse_media_attribute(m: &mut MediaDescription, value: &str) -> Result<(), Si
     Ok(())
 }
 
-/// Why an answer could not be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why an answer could not be used. The text is what a CDR's disconnect reason says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NegotiationError {
     /// The answer has no SDP body, or it does not parse.
+    #[error("No SDP answer")]
     NoAnswer,
     /// No active RTP audio stream in the answer.
+    #[error("No audio stream in the SDP answer")]
     NoAudioStream,
     /// Neither the media nor the session has a `c=` line.
+    #[error("No connection address in the SDP answer")]
     NoConnectionAddress,
     /// None of the answered formats is one we offered.
+    #[error("No common codec")]
     NoCommonCodec,
+    /// The `c=` address is one media must not be sent to ([`check_media_address`]).
+    #[error(transparent)]
+    UnusableAddress(#[from] MediaAddressError),
+}
+
+/// Why the far end's media (`c=`) address is refused: RTP sent there would reach no one, or
+/// everyone on a network, or a host that is not where callees' media comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MediaAddressError {
+    /// `0.0.0.0` or `::`.
+    #[error("Far end media address {0} is unspecified")]
+    Unspecified(IpAddr),
+    /// An IPv4 or IPv6 multicast group.
+    #[error("Far end media address {0} is multicast")]
+    Multicast(IpAddr),
+    /// The limited broadcast address `255.255.255.255`.
+    #[error("Far end media address {0} is broadcast")]
+    Broadcast(IpAddr),
+    /// Not in `[rtp] peer-networks`.
+    #[error("Far end media address {0} is outside [rtp] peer-networks")]
+    OutsidePeerNetworks(IpAddr),
+}
+
+/// The one media address policy, applied to every answer and to every re-INVITE or UPDATE
+/// that moves the media: RTP goes only to a unicast address inside `peers`. An IPv4-mapped
+/// IPv6 address is judged as the IPv4 address it carries.
+///
+/// ```
+/// use voice_otp_sip::{MediaAddressError, NetworkList, check_media_address};
+///
+/// let any = NetworkList::any();
+/// assert!(check_media_address("192.0.2.7".parse().unwrap(), &any).is_ok());
+/// let group = "224.0.0.1".parse().unwrap();
+/// assert_eq!(check_media_address(group, &any), Err(MediaAddressError::Multicast(group)));
+/// ```
+pub fn check_media_address(ip: IpAddr, peers: &NetworkList) -> Result<(), MediaAddressError> {
+    let ip = ip.to_canonical();
+    if ip.is_unspecified() {
+        return Err(MediaAddressError::Unspecified(ip));
+    }
+    if ip.is_multicast() {
+        return Err(MediaAddressError::Multicast(ip));
+    }
+    if let IpAddr::V4(v4) = ip
+        && v4.is_broadcast()
+    {
+        return Err(MediaAddressError::Broadcast(ip));
+    }
+    if !peers.contains(ip) {
+        return Err(MediaAddressError::OutsidePeerNetworks(ip));
+    }
+    Ok(())
 }
 
 /// What both ends agreed on for the audio stream.

@@ -6,20 +6,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpSocket, UdpSocket};
-use tokio::sync::{mpsc, oneshot};
+use bytes::Bytes;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant as TokioInstant;
 
 use crate::error::SipError;
+use crate::net::NetworkList;
+use crate::tcp::{LinkEvent, TcpLink, WRITE_TIMEOUT, connect_tcp};
 use crate::types::{CallKey, CallRequest, SipEvent, Timers, Transport, TrunkTarget, UaConfig};
 use crate::ua::UserAgent;
 
-/// Largest message accepted on a stream before the connection is dropped.
-const MAX_STREAM_MESSAGE: usize = 64 * 1024;
 /// Events buffered per call; a call produces only a handful.
 const CALL_EVENT_BUFFER: usize = 64;
 
@@ -46,6 +44,13 @@ pub struct EndpointConfig {
     pub seed: Option<u64>,
     /// RFC 3261 timer values.
     pub timers: Timers,
+    /// Sources whose UDP datagrams get read at all (`[sip] accept-from`); others are dropped
+    /// unanswered and counted. `None`: every address the trunk name resolves to. (Over TCP
+    /// the only connection is the one we opened to the trunk.)
+    pub accept_from: Option<NetworkList>,
+    /// Where the far end may put its media (`[rtp] peer-networks`): an SDP `c=` address
+    /// outside these networks fails the call, and a re-INVITE moving there gets 488.
+    pub peer_networks: NetworkList,
 }
 
 impl EndpointConfig {
@@ -62,6 +67,8 @@ impl EndpointConfig {
             keepalive: None,
             seed: None,
             timers: Timers::default(),
+            accept_from: None,
+            peer_networks: NetworkList::any(),
         }
     }
 }
@@ -75,6 +82,10 @@ pub struct EndpointStats {
     pub trunk_reachable: Option<bool>,
     /// Calls still holding state in the user agent.
     pub active_calls: usize,
+    /// Datagrams dropped unanswered because their source is outside `accept_from`.
+    pub rejected_source: u64,
+    /// TCP streams from the trunk that could not be framed (each cost one reconnect).
+    pub garbled_streams: u64,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +94,32 @@ struct SharedStats {
     /// 0 unknown, 1 reachable, 2 unreachable.
     reachable: AtomicU8,
     active: AtomicUsize,
+    rejected_source: AtomicU64,
+    garbled_streams: AtomicU64,
+}
+
+/// How the driver task of a [`SipEndpoint`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriverExit {
+    /// [`SipEndpoint::shutdown`], dropping the endpoint, or the runtime stopping ended it.
+    Shutdown,
+    /// It panicked: no call on this endpoint can make progress any more.
+    Panicked,
+}
+
+/// Reports how the driver ended when the driver's future is dropped: returned, aborted, or
+/// unwound by a panic (drops run during unwinding, so this sees that too).
+struct ExitGuard(watch::Sender<Option<DriverExit>>);
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let exit = if std::thread::panicking() {
+            DriverExit::Panicked
+        } else {
+            DriverExit::Shutdown
+        };
+        self.0.send_replace(Some(exit));
+    }
 }
 
 type DialReply = oneshot::Sender<(CallKey, mpsc::Receiver<SipEvent>)>;
@@ -140,12 +177,18 @@ pub struct SipEndpoint {
     trunk: SocketAddr,
     stats: Arc<SharedStats>,
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    exit: watch::Receiver<Option<DriverExit>>,
 }
 
 impl SipEndpoint {
     /// Binds the socket, resolves the trunk and starts the driver task.
     pub async fn start(config: EndpointConfig) -> Result<SipEndpoint, SipError> {
-        let trunk = resolve(&config.trunk).await?;
+        let trunk_addrs = resolve(&config.trunk).await?;
+        let trunk = trunk_addrs[0];
+        let accept = config
+            .accept_from
+            .clone()
+            .unwrap_or_else(|| NetworkList::addresses(trunk_addrs.iter().map(|a| a.ip())));
         let seed = config.seed.unwrap_or_else(rand::random);
         let (socket, local_addr) = match config.transport {
             Transport::Udp => {
@@ -154,8 +197,12 @@ impl SipEndpoint {
                 (Socket::Udp(s), bound)
             }
             Transport::Tcp => {
-                let (rd, wr, bound) = connect_tcp(config.listen, trunk).await?;
-                (Socket::Tcp(Some((rd, wr))), bound)
+                let stream = connect_tcp(config.listen, trunk).await?;
+                let bound = stream.local_addr()?;
+                (
+                    Socket::Tcp(TcpLink::new(config.listen, trunk, stream)),
+                    bound,
+                )
             }
         };
         let advertised = advertised_addr(local_addr, trunk)?;
@@ -173,26 +220,32 @@ impl SipEndpoint {
             keepalive: config.keepalive,
             seed,
             timers: config.timers,
-        });
+        })
+        .with_peer_networks(config.peer_networks.clone());
         let stats = Arc::new(SharedStats::default());
         let (tx, rx) = mpsc::unbounded_channel();
         let driver = Driver {
             ua,
             socket,
-            listen: config.listen,
             trunk,
+            accept,
             commands: rx,
             calls: HashMap::new(),
             stats: stats.clone(),
-            stream_buf: BytesMut::with_capacity(8192),
         };
-        let task = tokio::spawn(driver.run());
+        let (exit_tx, exit) = watch::channel(None);
+        let guard = ExitGuard(exit_tx);
+        let task = tokio::spawn(async move {
+            let _guard = guard;
+            driver.run().await;
+        });
         Ok(SipEndpoint {
             commands: tx,
             local_addr: advertised,
             trunk,
             stats,
             task: std::sync::Mutex::new(Some(task)),
+            exit,
         })
     }
 
@@ -257,6 +310,21 @@ impl SipEndpoint {
                 _ => None,
             },
             active_calls: self.stats.active.load(Ordering::Relaxed),
+            rejected_source: self.stats.rejected_source.load(Ordering::Relaxed),
+            garbled_streams: self.stats.garbled_streams.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resolves once the driver task has ended, saying how. Owns what it needs, so a
+    /// supervisor can hold it without keeping the endpoint alive.
+    pub fn stopped(&self) -> impl Future<Output = DriverExit> + Send + 'static {
+        let mut exit = self.exit.clone();
+        async move {
+            match exit.wait_for(Option::is_some).await {
+                Ok(v) => v.unwrap_or(DriverExit::Shutdown),
+                // The guard always reports before it goes; a lost sender means it is gone.
+                Err(_) => DriverExit::Shutdown,
+            }
         }
     }
 
@@ -274,24 +342,24 @@ impl SipEndpoint {
 
 enum Socket {
     Udp(UdpSocket),
-    Tcp(Option<(OwnedReadHalf, OwnedWriteHalf)>),
+    Tcp(TcpLink),
 }
 
 struct Driver {
     ua: UserAgent,
     socket: Socket,
-    listen: SocketAddr,
     trunk: SocketAddr,
+    /// Sources whose datagrams are read at all (`[sip] accept-from`).
+    accept: NetworkList,
     commands: mpsc::UnboundedReceiver<Command>,
     calls: HashMap<CallKey, mpsc::Sender<SipEvent>>,
     stats: Arc<SharedStats>,
-    stream_buf: BytesMut,
 }
 
 enum Input {
     Command(Option<Command>),
     Datagram(std::io::Result<(usize, SocketAddr)>),
-    Stream(std::io::Result<usize>),
+    Link(LinkEvent),
     Timeout,
 }
 
@@ -314,13 +382,9 @@ impl Driver {
                     r = s.recv_from(&mut buf) => Input::Datagram(r),
                     () = sleep => Input::Timeout,
                 },
-                Socket::Tcp(Some((rd, _))) => tokio::select! {
+                Socket::Tcp(link) => tokio::select! {
                     c = self.commands.recv() => Input::Command(c),
-                    r = rd.read_buf(&mut self.stream_buf) => Input::Stream(r),
-                    () = sleep => Input::Timeout,
-                },
-                Socket::Tcp(None) => tokio::select! {
-                    c = self.commands.recv() => Input::Command(c),
+                    e = link.next_event() => Input::Link(e),
                     () = sleep => Input::Timeout,
                 },
             };
@@ -328,29 +392,45 @@ impl Driver {
             match input {
                 Input::Command(None | Some(Command::Shutdown)) => return,
                 Input::Command(Some(cmd)) => self.command(now, cmd),
-                Input::Datagram(Ok((n, from))) => self.ua.handle_datagram(now, from, &buf[..n]),
+                Input::Datagram(Ok((n, from))) => self.datagram(now, from, &buf[..n]),
                 Input::Datagram(Err(e)) => {
                     // ICMP port unreachable surfaces here on some systems; not fatal.
                     tracing::debug!(error = %e, "SIP UDP receive error");
                 }
-                Input::Stream(Ok(0)) | Input::Stream(Err(_)) => {
-                    self.socket = Socket::Tcp(None);
-                    self.stream_buf.clear();
-                    self.ua.handle_transport_error(now, self.trunk);
-                }
-                Input::Stream(Ok(_)) => loop {
-                    match frame_stream(&mut self.stream_buf) {
-                        Ok(Some(msg)) => self.ua.handle_datagram(now, self.trunk, &msg),
-                        Ok(None) => break,
-                        Err(_) => {
-                            self.socket = Socket::Tcp(None);
-                            self.stream_buf.clear();
-                            self.ua.handle_transport_error(now, self.trunk);
-                            break;
-                        }
-                    }
-                },
+                Input::Link(event) => self.link_event(now, event),
                 Input::Timeout => self.ua.handle_timeout(now),
+            }
+        }
+    }
+
+    /// A datagram from `from`: read only if `[sip] accept-from` lets that source in.
+    fn datagram(&mut self, now: std::time::Instant, from: SocketAddr, data: &[u8]) {
+        if self.accept.contains(from.ip()) {
+            self.ua.handle_datagram(now, from, data);
+        } else {
+            // No answer at all: a stranger learns nothing, not even that SIP listens here.
+            self.stats.rejected_source.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%from, "SIP datagram from a source outside accept-from dropped");
+        }
+    }
+
+    fn link_event(&mut self, now: std::time::Instant, event: LinkEvent) {
+        let Socket::Tcp(link) = &mut self.socket else {
+            return;
+        };
+        match event {
+            LinkEvent::Message(msg) => self.ua.handle_datagram(now, self.trunk, &msg),
+            LinkEvent::Garbled(error) => {
+                // Only the stream is lost, not the calls: their transactions go on over a
+                // fresh connection (and time out as usual if a response was in the garbage).
+                tracing::warn!(%error, "SIP stream from the trunk unusable: reconnecting");
+                self.stats.garbled_streams.fetch_add(1, Ordering::Relaxed);
+                link.reopen();
+            }
+            LinkEvent::Broken(error) => {
+                tracing::debug!(%error, "SIP TCP connection to the trunk lost");
+                link.close();
+                self.ua.handle_transport_error(now, self.trunk);
             }
         }
     }
@@ -372,33 +452,37 @@ impl Driver {
         }
     }
 
+    /// Puts every pending transmit on the wire without waiting on a peer: UDP sends are
+    /// bounded by [`WRITE_TIMEOUT`], TCP ones are queued to the connection's own task.
     async fn flush(&mut self) {
         while let Some(t) = self.ua.poll_transmit() {
             match &mut self.socket {
                 Socket::Udp(s) => {
-                    if let Err(e) = s.send_to(&t.payload, t.destination).await {
-                        tracing::debug!(error = %e, dest = %t.destination, "SIP UDP send failed");
+                    let send = s.send_to(&t.payload, t.destination);
+                    if !matches!(tokio::time::timeout(WRITE_TIMEOUT, send).await, Ok(Ok(_))) {
+                        tracing::debug!(dest = %t.destination, "SIP UDP send failed");
                     }
                 }
-                Socket::Tcp(conn) => {
-                    if conn.is_none() {
-                        match connect_tcp(self.listen, self.trunk).await {
-                            Ok((rd, wr, _)) => *conn = Some((rd, wr)),
-                            Err(e) => tracing::debug!(error = %e, "SIP TCP reconnect failed"),
-                        }
-                    }
-                    let ok = match conn {
-                        Some((_, wr)) => wr.write_all(&t.payload).await.is_ok(),
-                        None => false,
-                    };
-                    if !ok {
-                        *conn = None;
+                Socket::Tcp(link) => {
+                    if let Err(error) = link.send(t.payload) {
+                        tracing::debug!(%error, "SIP TCP send failed: trunk not reading");
+                        link.close();
                         self.ua
                             .handle_transport_error(std::time::Instant::now(), t.destination);
                     }
                 }
             }
         }
+        self.deliver_events();
+        self.stats
+            .malformed
+            .store(self.ua.malformed_count(), Ordering::Relaxed);
+        self.stats
+            .active
+            .store(self.ua.active_calls(), Ordering::Relaxed);
+    }
+
+    fn deliver_events(&mut self) {
         while let Some(ev) = self.ua.poll_event() {
             match ev.key() {
                 Some(key) => {
@@ -428,53 +512,31 @@ impl Driver {
                 }
             }
         }
-        self.stats
-            .malformed
-            .store(self.ua.malformed_count(), Ordering::Relaxed);
-        self.stats
-            .active
-            .store(self.ua.active_calls(), Ordering::Relaxed);
     }
 }
 
-async fn connect_tcp(
-    listen: SocketAddr,
-    trunk: SocketAddr,
-) -> Result<(OwnedReadHalf, OwnedWriteHalf, SocketAddr), SipError> {
-    let socket = if trunk.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(listen)?;
-    let stream = tokio::time::timeout(Duration::from_secs(5), socket.connect(trunk))
-        .await
-        .map_err(|_| SipError::Io(std::io::ErrorKind::TimedOut.into()))??;
-    stream.set_nodelay(true)?;
-    let local = stream.local_addr()?;
-    let (rd, wr) = stream.into_split();
-    Ok((rd, wr, local))
-}
-
-/// Resolves `host:port`, `host`, `[v6]:port` or `v6` (default port 5060).
-async fn resolve(trunk: &str) -> Result<SocketAddr, SipError> {
+/// Resolves `host:port`, `host`, `[v6]:port` or `v6` (default port 5060) to every address
+/// the name has; calls go to the first.
+async fn resolve(trunk: &str) -> Result<Vec<SocketAddr>, SipError> {
     if let Ok(a) = trunk.parse::<SocketAddr>() {
-        return Ok(a);
+        return Ok(vec![a]);
     }
     if let Ok(ip) = trunk.trim_matches(['[', ']']).parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 5060));
+        return Ok(vec![SocketAddr::new(ip, 5060)]);
     }
     let with_port = if trunk.contains(':') {
         trunk.to_owned()
     } else {
         format!("{trunk}:5060")
     };
-    tokio::net::lookup_host(&with_port)
+    let all: Vec<SocketAddr> = tokio::net::lookup_host(&with_port)
         .await
         .map_err(|_| SipError::Resolve(trunk.to_owned()))?
-        .next()
-        .ok_or_else(|| SipError::Resolve(trunk.to_owned()))
+        .collect();
+    if all.is_empty() {
+        return Err(SipError::Resolve(trunk.to_owned()));
+    }
+    Ok(all)
 }
 
 /// When bound to 0.0.0.0 / ::, asks the routing table which source address reaches the trunk
@@ -495,42 +557,4 @@ fn advertised_addr(bound: SocketAddr, trunk: SocketAddr) -> Result<SocketAddr, S
     let probe = std::net::UdpSocket::bind(probe_bind)?;
     probe.connect(trunk)?;
     Ok(SocketAddr::new(probe.local_addr()?.ip(), bound.port()))
-}
-
-/// Cuts one SIP message off the front of a stream buffer using Content-Length (RFC 3261
-/// 18.3). `Ok(None)` means more bytes are needed; an error means the stream is unusable.
-pub fn frame_stream(buf: &mut BytesMut) -> Result<Option<Bytes>, SipError> {
-    // Leading CRLFs are keepalives (RFC 5626 4.4.1).
-    let lead = buf
-        .iter()
-        .take_while(|b| **b == b'\r' || **b == b'\n')
-        .count();
-    let _ = buf.split_to(lead);
-    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-        if buf.len() > MAX_STREAM_MESSAGE {
-            return Err(SipError::Malformed("stream headers too long"));
-        }
-        return Ok(None);
-    };
-    let head = std::str::from_utf8(&buf[..end]).map_err(|_| SipError::Malformed("not UTF-8"))?;
-    let mut length = 0usize;
-    for line in head.split("\r\n").skip(1) {
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim();
-            if name.eq_ignore_ascii_case("Content-Length") || name.eq_ignore_ascii_case("l") {
-                length = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| SipError::Malformed("bad Content-Length"))?;
-            }
-        }
-    }
-    let total = end + 4 + length;
-    if total > MAX_STREAM_MESSAGE {
-        return Err(SipError::Malformed("stream message too long"));
-    }
-    if buf.len() < total {
-        return Ok(None);
-    }
-    Ok(Some(buf.split_to(total).freeze()))
 }

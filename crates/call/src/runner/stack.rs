@@ -11,8 +11,8 @@ use voice_otp_rtp::{
     LocalPorts, MediaEngine, PayloadType, StreamConfig, StreamEvent, StreamHandle,
 };
 use voice_otp_sip::{
-    CallKey, CallRequest, Codec, EndReason, FailReason, MediaOffer, NegotiatedMedia, SipEndpoint,
-    SipEvent,
+    CallKey, CallRequest, Codec, EndReason, FailReason, MediaOffer, NegotiatedMedia,
+    NegotiationError, SipEndpoint, SipEvent,
 };
 
 use super::backend::{
@@ -134,6 +134,11 @@ fn dial_failure(reason: FailReason) -> DialFailure {
         FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
         FailReason::Timeout => DialFailure::Timeout,
         FailReason::TransportError => DialFailure::Transport,
+        FailReason::NoCommonCodec(NegotiationError::UnusableAddress(e)) => {
+            DialFailure::MediaRefused {
+                reason: e.to_string(),
+            }
+        }
         FailReason::NoCommonCodec(_) => DialFailure::NoCommonCodec,
         FailReason::AuthFailed { code } => DialFailure::Response {
             code,

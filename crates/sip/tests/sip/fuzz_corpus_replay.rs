@@ -1,9 +1,20 @@
 //! Every fuzz corpus file, and truncations and byte flips of it, goes through the parsers and
-//! the user agent without a panic; whole files parse and round-trip.
+//! the user agent without a panic; whole files parse and round-trip. The `sip_ua`,
+//! `sip_tcp_framing` and `sip_digest` corpora run through the fuzz targets' own harnesses
+//! (`fuzz/harness/`), whose checks are the targets' assertions.
 use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 use voice_otp_sip::{SessionDescription, UserAgent, frame_stream, parse_message};
+
+#[path = "../../../../fuzz/harness/sip_ua.rs"]
+mod sip_ua_harness;
+
+#[path = "../../../../fuzz/harness/sip_tcp_framing.rs"]
+mod sip_tcp_framing_harness;
+
+#[path = "../../../../fuzz/harness/sip_digest.rs"]
+mod sip_digest_harness;
 
 fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -99,6 +110,36 @@ fn sdp_corpus_and_mutations_never_panic() {
                 let _ = s.negotiate(&[voice_otp_sip::Codec::Pcma]);
                 let _ = s.to_text();
             }
+        }
+    }
+}
+
+#[test]
+fn sip_ua_corpus_and_mutations_keep_the_invariants() {
+    for (_, data) in files("sip_ua") {
+        sip_ua_harness::run(&data);
+        for m in mutations(&data) {
+            sip_ua_harness::run(&m);
+        }
+    }
+}
+
+#[test]
+fn sip_tcp_framing_corpus_and_mutations_never_panic() {
+    for (_, data) in files("sip_tcp_framing") {
+        sip_tcp_framing_harness::run(&data);
+        for m in mutations(&data) {
+            sip_tcp_framing_harness::run(&m);
+        }
+    }
+}
+
+#[test]
+fn sip_digest_corpus_and_mutations_never_panic() {
+    for (_, data) in files("sip_digest") {
+        sip_digest_harness::run(&data);
+        for m in mutations(&data) {
+            sip_digest_harness::run(&m);
         }
     }
 }

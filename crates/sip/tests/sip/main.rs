@@ -3,6 +3,7 @@
 mod common;
 mod sipp_support;
 
+mod accept_from_drops_strangers;
 mod auth_retry;
 mod bye_auth_retry;
 mod caller_id_headers;
@@ -14,6 +15,7 @@ mod early_media_answer_without_sdp;
 mod endpoint_stats;
 mod far_end_bye;
 mod far_end_in_dialog_requests;
+mod far_end_media_address_refused;
 mod forked_second_2xx;
 mod fuzz_corpus_replay;
 mod held_calls_timer_work_bounded;
@@ -33,6 +35,8 @@ mod sipp_early_media_183;
 mod sipp_lossy_network;
 mod sipp_ring_no_answer_cancel;
 mod tcp_content_length_framing;
+mod tcp_garbled_stream_reconnects;
+mod tcp_trunk_not_reading;
 mod timer_a_invite_retransmit;
 mod timer_b_invite_timeout;
 mod timer_d_final_retransmission;
