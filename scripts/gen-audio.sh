@@ -6,7 +6,7 @@
 # Every file is: spoken by espeak-ng with the voice the TTS engine uses for that language's
 # Female 1 voice (see voice-otp-media's crate docs), converted by sox to 8 kHz mono 16-bit,
 # leading and trailing silence trimmed, then set to one loudness: an RMS level of -20 dBFS
-# over the trimmed file (crates/media/tests/shipped_audio_is_uniform.rs checks it).
+# over the trimmed file (crates/media/tests/media/shipped_audio_is_uniform.rs checks it).
 #
 # Needs espeak-ng, sox and awk. Deterministic: sox runs without dither (-D).
 set -eu

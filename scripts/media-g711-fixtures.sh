@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates the independent G.711 reference used by crates/media/tests/g711_bit_exact.rs.
+# Regenerates the independent G.711 reference used by crates/media/tests/media/g711_bit_exact_against_sox.rs.
 # sox (not our code) encodes every 16-bit linear value and decodes every 8-bit code, so the
 # test compares our tables with a separate implementation. -D: no dither, exact mapping.
 set -eu
