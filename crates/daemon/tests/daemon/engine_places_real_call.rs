@@ -4,11 +4,9 @@
 //! reports the SIP transport bound and `/metrics` counts the RTP packets (already while the
 //! call runs) and shows the pacers' send-interval error and lateness for them.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Receiver, TOKEN, metric, start_with_real_engine};
+use crate::common::{Receiver, TOKEN, metric, start_with_real_engine};
 use serde_json::{Value, json};
 use voice_otp_daemon::Config;
 use voice_otp_testkit::repo_root;

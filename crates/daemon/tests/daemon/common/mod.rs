@@ -271,7 +271,7 @@ pub fn otp_body() -> Value {
     })
 }
 
-#[path = "../../../../tests/support/callback_receiver.rs"]
+#[path = "../../../../../tests/support/callback_receiver.rs"]
 mod callback_receiver;
 #[allow(unused_imports)] // not every test binary uses it
 pub use callback_receiver::Receiver;
