@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
-use voice_otp_daemon::engine::build_executor;
+use voice_otp_daemon::wiring::build_executor;
 use voice_otp_daemon::{Config, Daemon, Metrics};
 
 pub const TOKEN: &str = "test-token-0123";
@@ -172,7 +172,7 @@ impl Env {
     }
 }
 
-/// A daemon over the real engine (`engine::build_executor`: SIP endpoint, RTP media engine,
+/// A daemon over the real engine (`wiring::build_executor`: SIP endpoint, RTP media engine,
 /// renderer), its metrics watching that engine.
 pub async fn start_with_real_engine(config: Config) -> Daemon {
     let metrics = Metrics::new();

@@ -1,4 +1,4 @@
-//! `engine::build_executor` places a real call: the daemon started with it takes an OTP
+//! `wiring::build_executor` places a real call: the daemon started with it takes an OTP
 //! POST, dials a SIPp UAS over UDP on loopback, streams the shipped spelling audio as
 //! RTP, hangs up with BYE, and delivers the finished event with result 10; `/healthz`
 //! reports the SIP transport bound and `/metrics` counts the RTP packets (already while the
