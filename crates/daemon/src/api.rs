@@ -17,7 +17,7 @@ use tracing::{error, info};
 use voice_otp_call::{CallKind, CallSpec};
 
 use crate::audio::{AudioError, AudioFiles, MAX_UPLOAD_BYTES};
-use crate::calls::CallEngine;
+use crate::calls::CallQueue;
 use crate::event::{FinishedEvent, parse_timestamp_ms, to_ms};
 use crate::request::{FieldError, Instruction, validate};
 use crate::store::{CdrFilter, NewInstruction};
@@ -102,7 +102,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 
 /// Shared state of the handlers.
 pub(crate) struct AppState {
-    pub(crate) engine: Arc<CallEngine>,
+    pub(crate) calls: Arc<CallQueue>,
     pub(crate) audio: AudioFiles,
     /// SHA-256 of every accepted token: comparing fixed-size digests in constant time
     /// leaks neither the tokens nor their lengths.
@@ -212,7 +212,7 @@ async fn accept(
     body: Body,
 ) -> Result<Response, ApiError> {
     state.authorise(&headers)?;
-    if !state.engine.accepting() {
+    if !state.calls.accepting() {
         return Err(ApiError::ShuttingDown);
     }
     match content_type(&headers).as_deref() {
@@ -224,7 +224,7 @@ async fn accept(
     // Validation touches the file system (prompt files, spelling sets) and the insert is
     // SQLite: both in one trip to the blocking pool.
     let audio = state.audio.clone();
-    let store = state.engine.store.clone();
+    let store = state.calls.store.clone();
     let replay_wait = state.replay_wait;
     let (ins, specs) = tokio::task::spawn_blocking(move || {
         let ins = validate(kind, &body, &audio).map_err(ApiError::Invalid)?;
@@ -283,7 +283,7 @@ async fn accept(
             "message": s.message,
         })
     }));
-    state.engine.launch(specs);
+    state.calls.launch(specs);
     let body = if ins.single {
         events.into_iter().next().unwrap_or(Value::Null)
     } else {
@@ -330,7 +330,7 @@ async fn get_call(
 ) -> Result<Response, ApiError> {
     state.authorise(&headers)?;
     let record = state
-        .engine
+        .calls
         .store
         .get_call(call_id.clone())
         .await
@@ -343,7 +343,7 @@ async fn get_call(
         Some(o) => ended_view(&FinishedEvent::from_parts(&record.identity, o)),
         None => {
             let live = state
-                .engine
+                .calls
                 .live_state(&call_id)
                 .map(|s| s.as_str())
                 .unwrap_or("ending");
@@ -411,7 +411,7 @@ async fn get_cdrs(
         instruction_id: q.get("instruction-id").filter(|s| !s.is_empty()).cloned(),
         limit,
     };
-    let cdrs = state.engine.store.query_cdrs(filter).await.map_err(|e| {
+    let cdrs = state.calls.store.query_cdrs(filter).await.map_err(|e| {
         error!(error = %e, "store read failed");
         ApiError::Internal
     })?;
@@ -513,10 +513,10 @@ async fn list_audio(
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    let store_ok = state.engine.store.ping().await;
-    let sip = state.engine.metrics.sip_ready();
-    let trunk = state.engine.metrics.trunk_reachable();
-    let accepting = state.engine.accepting();
+    let store_ok = state.calls.store.ping().await;
+    let sip = state.calls.metrics.sip_ready();
+    let trunk = state.calls.metrics.trunk_reachable();
+    let accepting = state.calls.accepting();
     let ok = store_ok && sip != Some(false) && trunk != Some(false) && accepting;
     let body = json!({
         "status": if ok { "ok" } else { "unavailable" },
@@ -540,7 +540,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.engine.metrics.render(),
+        state.calls.metrics.render(),
     )
         .into_response()
 }

@@ -16,7 +16,7 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Everything a call task needs; shared by the API and the tasks.
-pub(crate) struct CallEngine {
+pub(crate) struct CallQueue {
     pub(crate) store: Store,
     pub(crate) metrics: Metrics,
     executor: Arc<dyn CallExecutor>,
@@ -30,7 +30,7 @@ pub(crate) struct CallEngine {
     pub(crate) callbacks_wake: Arc<Notify>,
 }
 
-impl CallEngine {
+impl CallQueue {
     pub(crate) fn new(
         store: Store,
         metrics: Metrics,
@@ -39,7 +39,7 @@ impl CallEngine {
         callbacks_wake: Arc<Notify>,
     ) -> Self {
         let (shutdown_tx, _) = watch::channel(false);
-        CallEngine {
+        CallQueue {
             store,
             metrics,
             executor,
@@ -69,9 +69,9 @@ impl CallEngine {
             self.metrics.call_accepted();
             self.live.insert(spec.call_id.clone(), LiveState::Queued);
             self.inflight.fetch_add(1, Ordering::SeqCst);
-            let engine = Arc::clone(self);
+            let queue = Arc::clone(self);
             let span = info_span!("call", call_id = %spec.call_id);
-            tokio::spawn(async move { engine.run(spec).await }.instrument(span));
+            tokio::spawn(async move { queue.run(spec).await }.instrument(span));
         }
     }
 

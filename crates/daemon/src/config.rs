@@ -119,7 +119,7 @@ pub struct CallbacksConfig {
     pub max_backoff: Duration,
 }
 
-/// `[calls]`: limits of the call engine.
+/// `[calls]`: limits of the call queue and the calls.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallsConfig {
     /// `max-concurrent`: live calls at once; more are queued, never refused.

@@ -1,4 +1,4 @@
-//! The running daemon: HTTP API, call engine, store and callback worker, started from a
+//! The running daemon: HTTP API, call queue, store and callback worker, started from a
 //! [`Config`] with the call executor injected.
 
 use std::net::SocketAddr;
@@ -14,7 +14,7 @@ use voice_otp_call::CallExecutor;
 use crate::api::{AppState, router};
 use crate::audio::AudioFiles;
 use crate::callbacks::CallbackWorker;
-use crate::calls::CallEngine;
+use crate::calls::CallQueue;
 use crate::config::Config;
 use crate::error::DaemonError;
 use crate::event::to_ms;
@@ -24,7 +24,7 @@ use crate::store::Store;
 /// A running daemon. Stop it with [`Daemon::shutdown`]; merely dropping it aborts the
 /// server and the callback worker as a crash would (pending callbacks stay in the store).
 pub struct Daemon {
-    engine: Arc<CallEngine>,
+    calls: Arc<CallQueue>,
     local_addr: SocketAddr,
     server: Option<JoinHandle<std::io::Result<()>>>,
     server_stop: watch::Sender<bool>,
@@ -81,7 +81,7 @@ impl Daemon {
             );
         }
         let wake = Arc::new(Notify::new());
-        let engine = Arc::new(CallEngine::new(
+        let calls = Arc::new(CallQueue::new(
             store.clone(),
             metrics.clone(),
             executor,
@@ -104,7 +104,7 @@ impl Daemon {
         let worker = tokio::spawn(worker.run(worker_stop_rx));
 
         let state = Arc::new(AppState {
-            engine: Arc::clone(&engine),
+            calls: Arc::clone(&calls),
             audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone()),
             token_digests: config
                 .http
@@ -135,7 +135,7 @@ impl Daemon {
         });
         info!(%local_addr, "HTTP API listening");
         Ok(Daemon {
-            engine,
+            calls,
             local_addr,
             server: Some(server),
             server_stop,
@@ -151,7 +151,7 @@ impl Daemon {
 
     /// The metrics handle (shared with the executor when given to `start_with_metrics`).
     pub fn metrics(&self) -> Metrics {
-        self.engine.metrics.clone()
+        self.calls.metrics.clone()
     }
 
     /// Graceful stop: new instructions get 503, live calls are told to hang up and their
@@ -159,7 +159,7 @@ impl Daemon {
     /// the store is checkpointed. Pending callbacks are delivered after the next start.
     pub async fn shutdown(mut self) -> Result<(), DaemonError> {
         info!("shutting down: intake stopped");
-        self.engine.shutdown().await;
+        self.calls.shutdown().await;
         self.worker_stop.send_replace(true);
         if let Some(worker) = self.worker.take() {
             let _ = worker.await;
@@ -170,7 +170,7 @@ impl Daemon {
         {
             return Err(DaemonError::Serve(e));
         }
-        self.engine.store.checkpoint().await?;
+        self.calls.store.checkpoint().await?;
         info!("shutdown complete");
         Ok(())
     }

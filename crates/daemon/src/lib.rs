@@ -21,13 +21,13 @@ mod calls;
 pub mod commands;
 pub mod config;
 mod daemon;
-pub mod engine;
 mod error;
 mod event;
 mod metrics;
 pub mod phone;
 mod request;
 mod store;
+pub mod wiring;
 
 pub use api::ApiError;
 pub use callbacks::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};

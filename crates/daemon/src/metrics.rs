@@ -2,10 +2,10 @@
 //!
 //! [`Metrics`] is a cheap clonable handle of atomics: the daemon bumps the call and callback
 //! figures itself, and the call runner bumps RTP packets and DTMF events through the same
-//! handle (pass it to `engine::build_executor`). No label ever carries a number or a code.
+//! handle (pass it to `wiring::build_executor`). No label ever carries a number or a code.
 //!
 //! The RTP pacers' figures (scheduling, send-interval error, lateness) are not copied
-//! into counters: `engine::build_executor` registers its `MediaEngine` here and they are
+//! into counters: `wiring::build_executor` registers its `MediaEngine` here and they are
 //! read from it at scrape time.
 
 use std::fmt::Write as _;

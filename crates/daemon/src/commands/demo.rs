@@ -21,9 +21,9 @@ use voice_otp_media::{AudioRoot, DefaultPrompt, wav};
 use super::CommandError;
 use crate::config::Config;
 use crate::daemon::Daemon;
-use crate::engine::build_executor;
 use crate::metrics::Metrics;
 use crate::phone::{Phone, PhoneConfig};
+use crate::wiring::build_executor;
 
 /// The whole demo must be over within this.
 const OVERALL: Duration = Duration::from_secs(60);

@@ -7,8 +7,8 @@ use tracing::info;
 use super::CommandError;
 use crate::config::Config;
 use crate::daemon::Daemon;
-use crate::engine::build_executor;
 use crate::metrics::Metrics;
+use crate::wiring::build_executor;
 
 /// Command-line arguments of `voice-otp serve`.
 #[derive(Debug, clap::Args)]

@@ -2,9 +2,7 @@
 //! against every configured token; anything else is a 401 with a JSON body and nothing is
 //! dialled. All `/v1` endpoints take the same token; `/healthz` and `/metrics` do not.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn tokens_are_required_and_checked() {

@@ -1,14 +1,12 @@
-//! `engine::build_executor` places a real call: the daemon started with it takes an OTP
+//! `wiring::build_executor` places a real call: the daemon started with it takes an OTP
 //! POST, dials a SIPp UAS over UDP on loopback, streams the shipped spelling audio as
 //! RTP, hangs up with BYE, and delivers the finished event with result 10; `/healthz`
 //! reports the SIP transport bound and `/metrics` counts the RTP packets (already while the
 //! call runs) and shows the pacers' send-interval error and lateness for them.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Receiver, TOKEN, metric, start_with_real_engine};
+use crate::common::{Receiver, TOKEN, metric, start_with_real_engine};
 use serde_json::{Value, json};
 use voice_otp_daemon::Config;
 use voice_otp_testkit::repo_root;

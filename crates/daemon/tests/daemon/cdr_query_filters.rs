@@ -2,11 +2,9 @@
 //! `started-on`, until exclusive), `instruction-id` and `limit`; `GET /v1/calls/{id}` gives
 //! the live state of a running call and the CDR once it has ended.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use voice_otp_call::ResultCode;
 

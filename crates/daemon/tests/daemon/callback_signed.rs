@@ -3,11 +3,9 @@
 //! `X-Voice-OTP-Timestamp`; the receiving server verifies the signature. Without a secret
 //! the callback is unsigned.
 
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::*;
+use crate::common::*;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;

@@ -1,11 +1,9 @@
 //! A callback that could not be delivered stays in the store's outbox: after the daemon is
 //! dropped (as a crash would) and started again on the same database, it is delivered.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -2,11 +2,9 @@
 //! callback deliveries, RTP packets and DTMF events; the runner's counters go through the
 //! same handle.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use voice_otp_call::ResultCode;
 

@@ -1,9 +1,7 @@
 //! A body as CM.com's .NET SDK (`CM.Voice.VoiceApi.Sdk`, Newtonsoft.Json) serialises it:
 //! enums as integers, `null` for unset base fields, `callees: null`. It is accepted as is.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use voice_otp_media::{CodeType, Gender, PromptSource};
 
 #[tokio::test]

@@ -2,12 +2,10 @@
 //! up and their outcomes are stored with their callbacks, queued calls are recorded as
 //! cancelled without being dialled, and the store is left consistent.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

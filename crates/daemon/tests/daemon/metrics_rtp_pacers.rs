@@ -5,11 +5,9 @@
 //! SCHED_FIFO (CAP_SYS_NICE or RLIMIT_RTPRIO >= 10; tests run as root) and none otherwise;
 //! with 0 none is.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Env, metric, start_with_real_engine};
+use crate::common::{Env, metric, start_with_real_engine};
 use voice_otp_daemon::{Config, Daemon};
 use voice_otp_testkit::sched::may_use_realtime;
 

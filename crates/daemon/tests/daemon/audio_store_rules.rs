@@ -3,9 +3,7 @@
 //! uploaded files satisfy `File` prompts and `Custom` spelling, whose missing characters
 //! are named.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// A 16-bit PCM WAV (`channels` interleaved) of a 440 Hz tone.

@@ -2,9 +2,7 @@
 //! is a 400 naming that field, nothing is dialled, and a request breaking several names
 //! them all. Values at the edges of each rule are accepted.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use voice_otp_media::{CodeType, Gender, PromptSource};
 

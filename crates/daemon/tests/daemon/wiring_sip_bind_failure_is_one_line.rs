@@ -3,7 +3,7 @@
 
 use std::net::UdpSocket;
 
-use voice_otp_daemon::engine::{EngineError, build_executor};
+use voice_otp_daemon::wiring::{BuildExecutorError, build_executor};
 use voice_otp_daemon::{Config, Metrics};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,7 +16,10 @@ async fn taken_sip_address_is_named_in_one_line() {
     let Err(error) = build_executor(&config, &metrics).await else {
         panic!("the SIP socket bound on a taken address");
     };
-    assert!(matches!(error, EngineError::SipBind { .. }), "{error:?}");
+    assert!(
+        matches!(error, BuildExecutorError::SipBind { .. }),
+        "{error:?}"
+    );
     let message = error.to_string();
     assert!(message.contains(&addr.to_string()), "{message}");
     assert!(message.starts_with("sip: "), "{message}");
@@ -35,6 +38,9 @@ async fn bad_rtp_port_range_is_named() {
     let Err(error) = build_executor(&config, &metrics).await else {
         panic!("an empty port range was accepted");
     };
-    assert!(matches!(error, EngineError::RtpPorts { .. }), "{error:?}");
+    assert!(
+        matches!(error, BuildExecutorError::RtpPorts { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("30001-30000"), "{error}");
 }

@@ -1,9 +1,7 @@
 //! `POST /voiceapi/v2/Notification`: `prompt` and `prompt-type` are required, a code is not
 //! read, and the finished event is `notification-finished`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

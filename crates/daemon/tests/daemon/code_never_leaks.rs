@@ -2,14 +2,15 @@
 //! (database and WAL), an API response, a CDR, a callback or the metrics, whether the
 //! request succeeds or fails validation.
 
-mod common;
-
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
 use serde_json::json;
+use tracing_subscriber::prelude::*;
+
+use crate::common::*;
 
 const CODE: &str = "Q7Z9X4K2W8";
 
@@ -26,6 +27,28 @@ impl Write for Captured {
     }
 }
 
+/// Whether the process-wide subscriber records: only while the test below runs. The
+/// tests share one binary, so the subscriber is global to all of them (blocking-pool
+/// threads log too, and a thread-local one would miss them); outside this test it drops
+/// everything instead of formatting every other test's trace lines.
+static CAPTURING: AtomicBool = AtomicBool::new(false);
+
+/// Stops the capture when the test ends, also when it fails.
+struct CaptureOn;
+
+impl CaptureOn {
+    fn start() -> CaptureOn {
+        CAPTURING.store(true, Ordering::SeqCst);
+        CaptureOn
+    }
+}
+
+impl Drop for CaptureOn {
+    fn drop(&mut self) {
+        CAPTURING.store(false, Ordering::SeqCst);
+    }
+}
+
 fn contains_code(haystack: &[u8]) -> bool {
     let lower = haystack.to_ascii_lowercase();
     let needle = CODE.to_ascii_lowercase();
@@ -36,11 +59,14 @@ fn contains_code(haystack: &[u8]) -> bool {
 async fn the_code_is_nowhere_but_in_the_call_spec() {
     let logs = Captured::default();
     let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+    let _capture = CaptureOn::start();
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(move || writer.clone())
         .with_ansi(false)
-        .init();
+        .with_filter(tracing_subscriber::filter::filter_fn(|_| {
+            CAPTURING.load(Ordering::SeqCst)
+        }));
+    tracing_subscriber::registry().with(layer).init();
 
     let env = Env::new();
     let receiver = Receiver::start(&[500]).await;

@@ -1,9 +1,7 @@
 //! A body over 64 KiB is a 413 and a body that is not JSON by its content type is a 415,
 //! both with the JSON error body and nothing dialled.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn oversized_and_non_json_bodies_are_refused() {

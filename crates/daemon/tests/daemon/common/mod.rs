@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
-use voice_otp_daemon::engine::build_executor;
+use voice_otp_daemon::wiring::build_executor;
 use voice_otp_daemon::{Config, Daemon, Metrics};
 
 pub const TOKEN: &str = "test-token-0123";
@@ -172,7 +172,7 @@ impl Env {
     }
 }
 
-/// A daemon over the real engine (`engine::build_executor`: SIP endpoint, RTP media engine,
+/// A daemon over the real engine (`wiring::build_executor`: SIP endpoint, RTP media engine,
 /// renderer), its metrics watching that engine.
 pub async fn start_with_real_engine(config: Config) -> Daemon {
     let metrics = Metrics::new();
@@ -271,7 +271,7 @@ pub fn otp_body() -> Value {
     })
 }
 
-#[path = "../../../../tests/support/callback_receiver.rs"]
+#[path = "../../../../../tests/support/callback_receiver.rs"]
 mod callback_receiver;
 #[allow(unused_imports)] // not every test binary uses it
 pub use callback_receiver::Receiver;

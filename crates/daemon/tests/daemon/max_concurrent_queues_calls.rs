@@ -1,12 +1,10 @@
 //! Beyond `[calls] max-concurrent` calls are queued, never refused: every request gets its
 //! `call-queued`, at most the limit execute at once, and all of them complete.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

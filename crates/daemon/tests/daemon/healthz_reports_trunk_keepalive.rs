@@ -2,11 +2,9 @@
 //! `/metrics` report whether it answers. The "trunk" is a UDP socket in the test that
 //! answers every OPTIONS with 200 OK.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TOKEN, start_with_real_engine};
+use crate::common::{TOKEN, start_with_real_engine};
 use serde_json::Value;
 use tokio::net::UdpSocket;
 use voice_otp_daemon::Config;

@@ -1,11 +1,9 @@
 //! Finished callback deliveries (delivered or given up) older than a week are deleted from
 //! the outbox; recent ones and pending ones stay, whatever their age.
 
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn old_finished_deliveries_are_pruned() {

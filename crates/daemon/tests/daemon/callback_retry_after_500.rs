@@ -1,11 +1,9 @@
 //! A callback answered with 500 (or not answered at all) is retried with backoff until a
 //! 2xx; every attempt carries the same body and a valid signature.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

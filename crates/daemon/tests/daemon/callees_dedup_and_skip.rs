@@ -2,9 +2,7 @@
 //! an array response; with `disable-callees-validation` invalid numbers are skipped and
 //! reported while the valid ones are dialled.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

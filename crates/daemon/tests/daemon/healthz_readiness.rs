@@ -1,9 +1,7 @@
 //! `/healthz` is 200 while the store answers and the engine has not reported the SIP
 //! transport down, and 503 (with the failing part named) when it has.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn healthz_follows_sip_readiness() {

@@ -19,7 +19,7 @@ use crate::metrics::Metrics;
 
 /// Why no executor could be built. Each message is one line naming what failed.
 #[derive(Debug, thiserror::Error)]
-pub enum EngineError {
+pub enum BuildExecutorError {
     /// The SIP socket could not be bound (or, for TCP, the trunk connection failed).
     #[error("sip: cannot listen on {addr}: {source}")]
     SipBind {
@@ -105,7 +105,7 @@ fn pacer_priority(level: u8) -> PacerPriority {
 pub async fn build_executor(
     config: &Config,
     metrics: &Metrics,
-) -> Result<Arc<dyn CallExecutor>, EngineError> {
+) -> Result<Arc<dyn CallExecutor>, BuildExecutorError> {
     let (runner, _sip) = build_parts(config, metrics).await?;
     Ok(Arc::new(runner))
 }
@@ -114,15 +114,15 @@ pub async fn build_executor(
 pub(crate) async fn build_parts(
     config: &Config,
     metrics: &Metrics,
-) -> Result<(CallRunner<voice_otp_call::runner::Stack>, Arc<SipEndpoint>), EngineError> {
+) -> Result<(CallRunner<voice_otp_call::runner::Stack>, Arc<SipEndpoint>), BuildExecutorError> {
     let sip = SipEndpoint::start(endpoint_config(config))
         .await
         .map_err(|source| match source {
-            SipError::Io(source) => EngineError::SipBind {
+            SipError::Io(source) => BuildExecutorError::SipBind {
                 addr: config.sip.listen,
                 source,
             },
-            source => EngineError::Sip {
+            source => BuildExecutorError::Sip {
                 trunk: config.sip.trunk.clone(),
                 source,
             },
@@ -143,7 +143,7 @@ pub(crate) async fn build_parts(
 
     let ports = config.rtp.ports;
     let range =
-        PortRange::new(ports.first, ports.last).map_err(|source| EngineError::RtpPorts {
+        PortRange::new(ports.first, ports.last).map_err(|source| BuildExecutorError::RtpPorts {
             first: ports.first,
             last: ports.last,
             source,
@@ -152,7 +152,7 @@ pub(crate) async fn build_parts(
     engine.bind_ip = config.rtp.ip;
     engine.pacer_priority = pacer_priority(config.rtp.realtime_priority);
     let media = Arc::new(
-        MediaEngine::start(engine).map_err(|source| EngineError::Rtp {
+        MediaEngine::start(engine).map_err(|source| BuildExecutorError::Rtp {
             ip: config.rtp.ip,
             source,
         })?,
