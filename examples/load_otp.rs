@@ -18,9 +18,6 @@
 //!   timestamps every INVITE; per call, request send time -> INVITE seen, p50/p99/max.
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
-#[path = "../tests/support/e2e.rs"]
-mod e2e;
-
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
@@ -29,8 +26,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use e2e::{Daemon, DaemonConfig, free_udp_port, scenario};
 use serde_json::json;
+use voice_otp_suite::e2e::{self, Daemon, DaemonConfig, free_udp_port, scenario};
 
 const MAX_SECONDS: u64 = 120;
 const MAX_CALLS: u64 = 40_000;

@@ -1,6 +1,7 @@
 //! A real HTTP callback receiver for tests: an axum server on 127.0.0.1 that records every
 //! POST and answers with scripted statuses. Shared by the daemon's tests
-//! (`crates/daemon/tests/common`) and the end-to-end tests (`tests/support/e2e.rs`).
+//! (`crates/daemon/tests/common`, by `#[path]`) and the end-to-end tests (the suite library's
+//! `callback_receiver` module, re-exported by `e2e`).
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::collections::VecDeque;

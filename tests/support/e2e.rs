@@ -1,7 +1,7 @@
 //! End-to-end harness: the real `voice-otp serve` process, a SIPp UAS as the trunk (run by
 //! voice-otp-testkit) and a real HTTP callback receiver, all on loopback. Every process is
-//! killed on drop and every wait is bounded. Included by the `tests/*.rs` end-to-end files
-//! with `#[path = "support/e2e.rs"] mod e2e;`.
+//! killed on drop and every wait is bounded. Used by the end-to-end files in `tests/e2e/` as
+//! `use voice_otp_suite::e2e::*;`.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::net::{SocketAddr, UdpSocket};
@@ -10,15 +10,14 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::{repo_root, voice_otp_bin};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use voice_otp_suite::{repo_root, voice_otp_bin};
 
 pub const TOKEN: &str = "e2e-token-5f1c9a";
 pub const SECRET: &str = "e2e-callback-secret";
 
-#[allow(unused_imports)] // not every test binary uses them
 pub use voice_otp_testkit::sipp::{Sipp, fixture as scenario, free_tcp_port, free_udp_port};
 
 /// A free, even-aligned RTP range of 64 ports. The daemon's allocator does not skip ports it
@@ -326,10 +325,7 @@ impl Drop for Daemon {
     }
 }
 
-#[path = "callback_receiver.rs"]
-mod callback_receiver;
-#[allow(unused_imports)] // not every test binary uses them
-pub use callback_receiver::{Received, Receiver};
+pub use crate::callback_receiver::{Received, Receiver};
 
 /// Checks `X-Voice-OTP-Signature: sha256=<hex>` is the HMAC-SHA256 of the raw body under
 /// `secret`, and that `X-Voice-OTP-Timestamp` is present and recent.

@@ -1,4 +1,13 @@
-//! Helpers shared by the end-to-end tests in `tests/`.
+//! Helpers shared by the end-to-end tests in `tests/e2e/` (one test binary, `tests/e2e/main.rs`)
+//! and the load example in `examples/`.
+//!
+//! - [`e2e`]: the harness: the real `voice-otp serve` process, SIPp as the trunk, signed
+//!   callbacks checked, every process killed on drop and every wait bounded.
+//! - [`callback_receiver`]: a real HTTP callback receiver (also included by path by the
+//!   daemon crate's tests, which cannot depend on this package).
+
+pub mod callback_receiver;
+pub mod e2e;
 
 use std::path::PathBuf;
 

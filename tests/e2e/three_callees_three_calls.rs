@@ -2,14 +2,11 @@
 //! trunk (one per callee, SIPp `-m 3` answers each and waits for our BYE), and three
 //! finished events, one per call id and callee.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_callees_get_three_calls_and_three_callbacks() {

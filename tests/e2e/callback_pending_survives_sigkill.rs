@@ -4,12 +4,9 @@
 //! `voice-otp serve` on the same SQLite store delivers the very same signed body. The same
 //! holds when the receiver is down (connection refused) instead of answering 500.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_callback_is_delivered_after_sigkill_and_restart() {

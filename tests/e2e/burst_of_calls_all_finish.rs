@@ -3,13 +3,10 @@
 //! is read. Every call is accepted, dialled and finished (result 10 in `/metrics`), SIPp saw every call as
 //! scripted, and no call waited in the queue past the burst.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::{Duration, Instant};
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 const CALLS: u64 = 150;
 const RATE: u64 = 100;

@@ -2,12 +2,9 @@
 //! and the signed finished event says result 12 (Rejected) with `sip-disconnect-code` 486,
 //! never answered, duration 0, no reading.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_callee_gives_result_12_with_486() {

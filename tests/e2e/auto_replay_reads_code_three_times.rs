@@ -2,13 +2,10 @@
 //! key press, then the daemon hangs up with BYE; the finished event says
 //! `code-read-count` 3, `replays` 2, no DTMF, result 10.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_replay_with_two_replays_reads_three_times() {

@@ -2,13 +2,10 @@
 //! the daemon sends CANCEL after about 10 s (SIPp's scenario requires the CANCEL, answers
 //! 200 + 487 and expects the ACK), and the finished event says result 9 (Cancelled).
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::{Duration, Instant};
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unanswered_call_is_cancelled_after_max_ringing_timeout() {

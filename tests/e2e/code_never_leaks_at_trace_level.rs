@@ -5,13 +5,10 @@
 //! stderr, the SQLite files (db, -wal, -shm), every HTTP response and every callback
 //! (headers and body).
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 const CODE: &str = "Q7X9Z2";
 

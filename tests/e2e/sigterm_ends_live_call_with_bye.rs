@@ -3,13 +3,10 @@
 //! store and exits 0; the finished event is delivered (before the exit, or from the
 //! outbox by the next start on the same store).
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::{Duration, Instant};
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_sends_bye_records_cdr_and_exits_0() {

@@ -8,13 +8,10 @@
 //!   4b), so it counts as one replay but only one reading reaches the end
 //!   (`code-read-count` counts readings read to the end, spec section 3).
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
 use serde_json::{Value, json};
+use voice_otp_suite::e2e::*;
 
 /// Places one call against `scenario`; the temp dir is returned so the daemon outlives it.
 async fn call_with(

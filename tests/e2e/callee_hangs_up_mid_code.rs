@@ -3,13 +3,10 @@
 //! cleanly with result 10 and a partial reading (`code-read-count` 0), and the CDR is
 //! served by `GET /v1/calls/{id}` and listed by `GET /v1/cdrs`.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callee_bye_mid_code_ends_cleanly_with_a_cdr() {

@@ -1,0 +1,30 @@
+//! The end-to-end suite as one test binary: the real `voice-otp serve` process, SIPp as the
+//! trunk and real HTTP callback receivers, all on loopback (see `tests/support/e2e.rs`).
+//!
+//! One binary links once instead of once per file (issue 10, item 7). Each behaviour keeps
+//! its own file, named after it, in `tests/e2e/`.
+//!
+//! # Adding a behaviour
+//!
+//! 1. Put the file in `tests/e2e/<behaviour>.rs` (`git mv tests/<behaviour>.rs tests/e2e/`
+//!    for a file written in the old one-binary-per-file layout).
+//! 2. Add `mod <behaviour>;` below, in alphabetical order.
+//! 3. The shared harness is the suite library, not a `#[path]` module: write
+//!    `use voice_otp_suite::e2e::*;` (and `voice_otp_suite::callback_receiver::...`,
+//!    `voice_otp_suite::{repo_root, voice_otp_bin}` as needed). A file from the old layout
+//!    drops its `#[path = "support/e2e.rs"] mod e2e;` and turns `use e2e::*;` into
+//!    `use voice_otp_suite::e2e::*;`; nothing else changes.
+//!
+//! Test names are prefixed by their file (`cargo test --test e2e press_1_replays_code::`).
+
+mod auto_replay_reads_code_three_times;
+mod burst_of_calls_all_finish;
+mod busy_486_is_rejected;
+mod callback_pending_survives_sigkill;
+mod callee_hangs_up_mid_code;
+mod code_never_leaks_at_trace_level;
+mod press_1_replays_code;
+mod ring_timeout_cancels;
+mod say_reads_code_characters_in_order;
+mod sigterm_ends_live_call_with_bye;
+mod three_callees_three_calls;
