@@ -26,5 +26,8 @@ mod code_never_leaks_at_trace_level;
 mod press_1_replays_code;
 mod ring_timeout_cancels;
 mod say_reads_code_characters_in_order;
+mod sdp_refused_media_address_fails_call;
 mod sigterm_ends_live_call_with_bye;
+mod sip_accept_from_drops_strangers;
+mod sip_tcp_garbled_stream_keeps_calls;
 mod three_callees_three_calls;

@@ -8,15 +8,12 @@
 //! and writes the hostile header to the daemon's first connection once the call's ACK
 //! passes through it.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};

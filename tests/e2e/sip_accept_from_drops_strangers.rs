@@ -3,13 +3,10 @@
 //! no answer at all, `voice_otp_sip_rejected_source_total` counts it, and the trunk's own
 //! request sent right after is answered.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 
 fn options(via: SocketAddr, branch: &str) -> String {
     format!(

@@ -3,12 +3,9 @@
 //! signed finished event says result 11 (Failed), never answered, with a disconnect reason
 //! that names the address and why.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 
 async fn answer_at(bad_media_ip: &str, reason: &str) {
     let dir = tempfile::tempdir().unwrap();
