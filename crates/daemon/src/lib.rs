@@ -25,7 +25,6 @@ pub mod engine;
 mod error;
 mod event;
 mod metrics;
-pub mod phone;
 mod request;
 mod store;
 
