@@ -24,7 +24,6 @@ mod daemon;
 mod error;
 mod event;
 mod metrics;
-pub mod phone;
 mod request;
 mod store;
 pub mod wiring;

@@ -1,5 +1,5 @@
 //! `voice-otp demo [--code C] [--lang L] [--press DIGITS] [--out heard.wav]`: one real OTP
-//! call over loopback SIP/RTP to the built-in [`phone`](crate::phone).
+//! call over loopback SIP/RTP to the built-in phone ([`voice_otp_phone`]).
 //!
 //! Everything runs in this process on 127.0.0.1 with ephemeral ports: the daemon (HTTP API,
 //! a temporary SQLite store, the real call engine whose trunk is the phone), a callback
@@ -17,12 +17,12 @@ use axum::body::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use voice_otp_media::{AudioRoot, DefaultPrompt, wav};
+use voice_otp_phone::{Phone, PhoneConfig, PhoneReport};
 
 use super::CommandError;
 use crate::config::Config;
 use crate::daemon::Daemon;
 use crate::metrics::Metrics;
-use crate::phone::{Phone, PhoneConfig};
 use crate::wiring::build_executor;
 
 /// The whole demo must be over within this.
@@ -93,6 +93,47 @@ pub fn run(args: Args) -> Result<(), CommandError> {
     result
 }
 
+/// The daemon's configuration for the demo: everything on 127.0.0.1 with ephemeral ports,
+/// the phone as the trunk, the store and audio store under `work`.
+fn demo_config(phone: SocketAddr, token: &str, audio: &Path, work: &Path) -> Config {
+    let mut config = Config::default();
+    config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.http.tokens = vec![token.to_owned()];
+    config.sip.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.sip.trunk = phone.to_string();
+    config.store.path = work.join("voice-otp.db");
+    config.audio.dir = work.join("audio");
+    config.audio.defaults = audio.to_owned();
+    // One call on an idle machine needs no real-time pacers, and a user without
+    // CAP_SYS_NICE would otherwise get a warning about them in the demo's output.
+    config.rtp.realtime_priority = 0;
+    config
+}
+
+/// The OTP instruction of the demo: the shipped prompts, one replay, the callback to
+/// `callbacks`.
+fn instruction(args: &Args, audio: &Path, callbacks: SocketAddr) -> Result<Value, CommandError> {
+    let root = AudioRoot::new(None, audio.to_owned());
+    let prompt = |kind| prompt_path(&root, &args.lang, kind);
+    Ok(json!({
+        "instruction-id": "voice-otp-demo",
+        "callee": CALLEE,
+        "caller": CALLER,
+        "code": args.code,
+        "voice": {"language": args.lang},
+        "intro-prompt": prompt(DefaultPrompt::Intro)?,
+        "intro-prompt-type": "File",
+        "code-prompt": prompt(DefaultPrompt::Code)?,
+        "code-prompt-type": "File",
+        "replay-prompt": prompt(DefaultPrompt::Replay)?,
+        "replay-prompt-type": "File",
+        "outro-prompt": prompt(DefaultPrompt::Outro)?,
+        "outro-prompt-type": "File",
+        "max-replays": 1,
+        "callback-url": format!("http://{callbacks}/demo/finished"),
+    }))
+}
+
 async fn demo(args: &Args, work: &Path) -> Result<(), CommandError> {
     let started = Instant::now();
     let phone = Phone::bind(PhoneConfig {
@@ -109,37 +150,8 @@ async fn demo(args: &Args, work: &Path) -> Result<(), CommandError> {
 
     let token = format!("demo-{}", uuid::Uuid::new_v4().simple());
     let audio = shipped_audio();
-    let mut config = Config::default();
-    config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.http.tokens = vec![token.clone()];
-    config.sip.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.sip.trunk = phone_addr.to_string();
-    config.store.path = work.join("voice-otp.db");
-    config.audio.dir = work.join("audio");
-    config.audio.defaults = audio.clone();
-    // One call on an idle machine needs no real-time pacers, and a user without
-    // CAP_SYS_NICE would otherwise get a warning about them in the demo's output.
-    config.rtp.realtime_priority = 0;
-
-    let root = AudioRoot::new(None, audio);
-    let prompt = |kind| prompt_path(&root, &args.lang, kind);
-    let instruction = json!({
-        "instruction-id": "voice-otp-demo",
-        "callee": CALLEE,
-        "caller": CALLER,
-        "code": args.code,
-        "voice": {"language": args.lang},
-        "intro-prompt": prompt(DefaultPrompt::Intro)?,
-        "intro-prompt-type": "File",
-        "code-prompt": prompt(DefaultPrompt::Code)?,
-        "code-prompt-type": "File",
-        "replay-prompt": prompt(DefaultPrompt::Replay)?,
-        "replay-prompt-type": "File",
-        "outro-prompt": prompt(DefaultPrompt::Outro)?,
-        "outro-prompt-type": "File",
-        "max-replays": 1,
-        "callback-url": format!("http://{callbacks}/demo/finished"),
-    });
+    let config = demo_config(phone_addr, &token, &audio, work);
+    let instruction = instruction(args, &audio, callbacks)?;
 
     let metrics = Metrics::new();
     let executor = build_executor(&config, &metrics).await?;
@@ -180,7 +192,17 @@ async fn demo(args: &Args, work: &Path) -> Result<(), CommandError> {
 
     // Printed as delivered, in the field order of spec section 3.
     println!("{}", String::from_utf8_lossy(&event));
-    let event: Value = serde_json::from_slice(&event)?;
+    summarise(
+        &serde_json::from_slice(&event)?,
+        &report,
+        &args.out,
+        started,
+    );
+    Ok(())
+}
+
+/// One line on stderr: what the call did, as the event says and as the phone saw it.
+fn summarise(event: &Value, report: &PhoneReport, out: &Path, started: Instant) {
     eprintln!(
         "demo: result {} {}; code read {} time(s), {} replay(s), keys {:?} (the phone pressed {:?}); the phone answered with {:?} and heard {:.1} s ({} packets), written to {} ({:.1} s in all)",
         event["result"]["code"],
@@ -192,10 +214,9 @@ async fn demo(args: &Args, work: &Path) -> Result<(), CommandError> {
         report.codec,
         report.heard.len() as f64 / 8000.0,
         report.packets_received,
-        args.out.display(),
+        out.display(),
         started.elapsed().as_secs_f64(),
     );
-    Ok(())
 }
 
 /// A callback receiver on 127.0.0.1:0 forwarding every body it gets.

@@ -15,7 +15,6 @@ mod cdr_query_filters;
 mod code_never_leaks;
 mod config_file_and_env;
 mod config_realtime_priority;
-mod demo_phone_answers_records_and_presses;
 mod demo_places_call_and_records;
 mod demo_rejects_bad_keys;
 mod deploy_unit_allows_realtime_pacers;

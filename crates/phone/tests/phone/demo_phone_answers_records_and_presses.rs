@@ -9,9 +9,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
-use voice_otp_daemon::phone::{Phone, PhoneConfig};
 use voice_otp_dtmf::{Digit, Rfc4733Tracker};
 use voice_otp_media::G711Law;
+use voice_otp_phone::{Phone, PhoneConfig};
 use voice_otp_sip::{Codec, SessionDescription, SipMessage, parse_message};
 
 const LOUD: i16 = 8000;
