@@ -12,7 +12,7 @@ use voice_otp_call::runner::{CallObserver, CallRunner, RunnerConfig, StackConfig
 use voice_otp_dtmf::DtmfSource;
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PacerPriority, PortRange};
-use voice_otp_sip::{Codec, EndpointConfig, SipEndpoint, SipError, Transport};
+use voice_otp_sip::{Codec, DriverExit, EndpointConfig, SipEndpoint, SipError, Transport};
 
 use crate::config::{Config, SipTransport};
 use crate::metrics::Metrics;
@@ -106,8 +106,41 @@ pub async fn build_executor(
     config: &Config,
     metrics: &Metrics,
 ) -> Result<Arc<dyn CallExecutor>, BuildExecutorError> {
-    let (runner, _sip) = build_parts(config, metrics).await?;
-    Ok(Arc::new(runner))
+    let (executor, _sip_failed) = build_supervised_executor(config, metrics).await?;
+    Ok(executor)
+}
+
+/// Resolves if the SIP driver task dies (it panicked); never resolves otherwise.
+pub type SipFailure = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// [`build_executor`], plus a future that resolves if the SIP driver dies, so `serve` can
+/// end the live calls and exit non-zero for the service manager to restart it.
+pub async fn build_supervised_executor(
+    config: &Config,
+    metrics: &Metrics,
+) -> Result<(Arc<dyn CallExecutor>, SipFailure), BuildExecutorError> {
+    let (runner, sip) = build_parts(config, metrics).await?;
+    let failed = supervise(&sip, metrics.clone());
+    Ok((Arc::new(runner), failed))
+}
+
+/// Watches the SIP driver: if it dies, `/healthz` turns 503 at once (calls can no longer be
+/// signalled) and the returned future resolves. A normal shutdown resolves nothing.
+fn supervise(sip: &SipEndpoint, metrics: Metrics) -> SipFailure {
+    let stopped = sip.stopped();
+    let (died, on_death) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        if stopped.await == DriverExit::Panicked {
+            metrics.set_sip_ready(false);
+            tracing::error!("the SIP driver task panicked: signalling is down");
+            let _ = died.send(());
+        }
+    });
+    Box::pin(async move {
+        if on_death.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
 }
 
 /// The runner and its SIP endpoint (the demo shuts the endpoint down when it is done).

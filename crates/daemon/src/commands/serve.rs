@@ -8,7 +8,7 @@ use super::CommandError;
 use crate::config::Config;
 use crate::daemon::Daemon;
 use crate::metrics::Metrics;
-use crate::wiring::build_executor;
+use crate::wiring::build_supervised_executor;
 
 /// Command-line arguments of `voice-otp serve`.
 #[derive(Debug, clap::Args)]
@@ -27,11 +27,24 @@ pub fn run(args: Args) -> Result<(), CommandError> {
         .build()?;
     runtime.block_on(async move {
         let metrics = Metrics::new();
-        let executor = build_executor(&config, &metrics).await?;
+        let (executor, sip_failed) = build_supervised_executor(&config, &metrics).await?;
         let daemon = Daemon::start_with_metrics(config, executor, metrics).await?;
-        wait_for_signal().await?;
-        info!("signal received");
+        let sip_died = tokio::select! {
+            signal = wait_for_signal() => {
+                signal?;
+                info!("signal received");
+                false
+            }
+            () = sip_failed => true,
+        };
+        // Either way the live calls end and are recorded (11 when signalling died).
         daemon.shutdown().await?;
+        if sip_died {
+            // Non-zero, so systemd (Restart=on-failure) starts a fresh daemon.
+            return Err(
+                "the SIP driver stopped; exiting so the service manager restarts voice-otp".into(),
+            );
+        }
         Ok(())
     })
 }

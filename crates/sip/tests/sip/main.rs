@@ -11,6 +11,7 @@ mod cancel_487_acked;
 mod cancel_race_200_after_cancel;
 mod compact_headers;
 mod dialog_route_set;
+mod driver_exit_reported;
 mod early_media_answer_without_sdp;
 mod endpoint_stats;
 mod far_end_bye;
