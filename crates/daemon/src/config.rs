@@ -78,6 +78,10 @@ pub struct RtpConfig {
     /// pacer preempts the daemon's other threads when a packet is due and the callee hears
     /// no jitter under load; 0 leaves them time-sharing. Default 10.
     pub realtime_priority: u8,
+    /// `latching`: `"symmetric"` (default: a stream may follow the far end to another port
+    /// of its SDP IP, once, in the first 2 s after the answer, for NAT) or `"strict"` (RTP
+    /// only from the SDP address and port). Packets from any other source are dropped.
+    pub latching: voice_otp_rtp::Latching,
 }
 
 /// `[store]`: the SQLite database.
@@ -177,6 +181,7 @@ impl Default for Config {
                     last: 30000,
                 },
                 realtime_priority: 10,
+                latching: voice_otp_rtp::Latching::Symmetric,
             },
             store: StoreConfig {
                 path: PathBuf::from("./data/voice-otp.db"),
@@ -309,6 +314,7 @@ const KEYS: &[(&str, &str)] = &[
     ("rtp", "ip"),
     ("rtp", "ports"),
     ("rtp", "realtime-priority"),
+    ("rtp", "latching"),
     ("store", "path"),
     ("audio", "dir"),
     ("audio", "defaults"),
@@ -482,6 +488,12 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
                 .and_then(|n| u8::try_from(n).ok())
                 .filter(|n| *n <= 99)
                 .ok_or("an integer from 0 (time-sharing) to 99")?
+        }
+        ("rtp", "latching") => {
+            c.rtp.latching = raw
+                .string()
+                .and_then(|s| s.to_ascii_lowercase().parse().ok())
+                .ok_or("\"symmetric\" or \"strict\"")?
         }
         ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
         ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),

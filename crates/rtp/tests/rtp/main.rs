@@ -17,6 +17,7 @@ mod port_pairs_allocation_exhaustion_reuse;
 mod realtime_pacers_when_permitted;
 mod receive_stats_loss_jitter;
 mod receiver_dtmf_rfc4733_and_inband;
+mod receiver_latching_rules;
 mod receiver_source_and_payload_checks;
 mod rtcp_sender_report_and_bye;
 mod seq_timestamp_continuity_across_replay;
