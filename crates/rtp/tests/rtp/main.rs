@@ -8,6 +8,7 @@ mod engine_receive_jitter_uses_arrival_times;
 mod engine_rtcp_report_parsed_malformed_ignored;
 mod engine_symmetric_latching_retargets;
 mod fuzz_corpus_no_panic;
+mod fuzz_rtp_receive_corpus;
 mod load_harness_small;
 mod loopback_rendered_reading_in_order;
 mod marker_bit_on_talk_spurt;
