@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use voice_otp_rtp::{
-    Codec, PayloadType, ReceiverConfig, RtpReceiver, Ssrc, parse_compound, parse_rtp,
+    Codec, Latching, PayloadType, ReceiverConfig, RtpReceiver, Ssrc, parse_compound, parse_rtp,
 };
 
 /// Feeds one datagram through every parser of incoming media.
@@ -19,8 +19,8 @@ pub(crate) fn run(data: &[u8]) {
             codec: Codec::Pcmu,
             payload_type: PayloadType::PCMU,
             telephone_event: PayloadType::new(101),
-            remote: Some(peer),
-            latching: true,
+            remote: peer,
+            latching: Latching::Symmetric,
         },
         now,
     );

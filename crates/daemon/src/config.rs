@@ -86,6 +86,10 @@ pub struct RtpConfig {
     /// `peer-networks`: networks the far end's SDP may put media in; a `c=` address outside
     /// them (or unspecified, multicast, broadcast) fails the call. Default: any.
     pub peer_networks: NetworkList,
+    /// `latching`: `"symmetric"` (default: a stream may follow the far end to another port
+    /// of its SDP IP, once, in the first 2 s after the answer, for NAT) or `"strict"` (RTP
+    /// only from the SDP address and port). Packets from any other source are dropped.
+    pub latching: voice_otp_rtp::Latching,
 }
 
 /// `[store]`: the SQLite database.
@@ -187,6 +191,7 @@ impl Default for Config {
                 },
                 realtime_priority: 10,
                 peer_networks: NetworkList::any(),
+                latching: voice_otp_rtp::Latching::Symmetric,
             },
             store: StoreConfig {
                 path: PathBuf::from("./data/voice-otp.db"),
@@ -321,6 +326,7 @@ const KEYS: &[(&str, &str)] = &[
     ("rtp", "ports"),
     ("rtp", "realtime-priority"),
     ("rtp", "peer-networks"),
+    ("rtp", "latching"),
     ("store", "path"),
     ("audio", "dir"),
     ("audio", "defaults"),
@@ -505,6 +511,12 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
                 .ok_or("an integer from 0 (time-sharing) to 99")?
         }
         ("rtp", "peer-networks") => c.rtp.peer_networks = networks(raw).ok_or(NETS)?,
+        ("rtp", "latching") => {
+            c.rtp.latching = raw
+                .string()
+                .and_then(|s| s.to_ascii_lowercase().parse().ok())
+                .ok_or("\"symmetric\" or \"strict\"")?
+        }
         ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
         ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),
         ("audio", "defaults") => c.audio.defaults = raw.string().ok_or(TEXT)?.into(),

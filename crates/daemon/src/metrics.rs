@@ -280,6 +280,11 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
+            "# HELP voice_otp_rtp_rejected_source_total RTP datagrams dropped because they came from a source the call's stream does not accept ([rtp] latching), live calls included.\n# TYPE voice_otp_rtp_rejected_source_total counter\nvoice_otp_rtp_rejected_source_total {}",
+            live.rejected_source
+        );
+        let _ = writeln!(
+            out,
             "# HELP voice_otp_dtmf_events_total DTMF key presses received.\n# TYPE voice_otp_dtmf_events_total counter\nvoice_otp_dtmf_events_total {}",
             get(&m.dtmf_events)
         );

@@ -199,6 +199,7 @@ pub(crate) async fn build_parts(
     let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), RenderConfig::default());
 
     let mut stack = StackConfig::g711(config.rtp.ip);
+    stack.latching = config.rtp.latching;
     if config.calls.opus {
         // Asked for explicitly, so preferred: better quality where the trunk has it.
         stack.codecs.insert(0, Codec::Opus);

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use voice_otp_rtp::{
-    Codec, PayloadType, ReceiverConfig, RtpReceiver, RtpSender, SenderConfig, SlicedFrames,
-    parse_rtp,
+    Codec, Latching, PayloadType, ReceiverConfig, RtpReceiver, RtpSender, SenderConfig,
+    SlicedFrames, parse_rtp,
 };
 
 fn packetize(c: &mut Criterion) {
@@ -39,8 +39,8 @@ fn receive(c: &mut Criterion) {
             codec: Codec::Pcma,
             payload_type: PayloadType::PCMA,
             telephone_event: PayloadType::new(101),
-            remote: Some(peer),
-            latching: false,
+            remote: peer,
+            latching: Latching::Strict,
         },
         t0,
     );

@@ -24,12 +24,13 @@ use voice_otp_dtmf::DtmfEvent;
 
 use crate::error::RtpError;
 use crate::inbox::{Inbox, enable_arrival_times, keep_arrival_times_on};
+use crate::latch::Latching;
 use crate::pacing::{LatenessHistogram, PacingSnapshot, PacingStats, summarize};
 use crate::ports::{PortAllocator, PortPair, PortRange};
 use crate::priority::{
     self, GuardAction, OverloadGuard, PacerPriority, PacerScheduling, PacerState, PacketTotals,
 };
-use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver};
+use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, Verdict};
 use crate::rtcp::{ReportBlock, parse_compound};
 use crate::scheduler::TimerWheel;
 use crate::sender::{RtpSender, SenderConfig, SenderEvent, SenderStats, TransmitKind};
@@ -133,8 +134,9 @@ pub struct StreamConfig {
     pub telephone_event: Option<PayloadType>,
     /// Seed for SSRC, first sequence number and timestamp.
     pub seed: u64,
-    /// Symmetric RTP: send to wherever the far end's first packet came from.
-    pub latching: bool,
+    /// Whether the stream may follow the far end to another port of its SDP IP, early and
+    /// once (NAT); [`Latching::Strict`] sends to and accepts from `remote` only.
+    pub latching: Latching,
 }
 
 /// What a stream reports while it runs.
@@ -144,7 +146,8 @@ pub enum StreamEvent {
     PlaybackFinished,
     /// The callee pressed a key.
     Dtmf(DtmfEvent),
-    /// Symmetric RTP latched onto this far-end address.
+    /// Symmetric latching re-targeted the stream to this far-end address (the SDP's IP,
+    /// another port); at most once per stream.
     RemoteLatched(SocketAddr),
     /// The far end sent an RTCP BYE.
     RemoteBye,
@@ -183,9 +186,6 @@ struct Slot {
     rtcp: UdpSocket,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
-    /// The RTP socket is connected to `remote`: the kernel caches the route and sends skip
-    /// the per-packet route lookup (measured: ~15 % of the send cost).
-    connected: bool,
     events: mpsc::Sender<StreamEvent>,
     send_errors: u64,
     /// When the last RTP packet left, for the send-interval figures.
@@ -460,12 +460,12 @@ impl Slot {
     fn receive(&mut self, now: Instant, inbox: &mut Inbox, state: &PacerState) {
         for _ in 0..MAX_RECEIVE_PER_LOOK {
             match inbox.take(&self.rtp) {
-                Ok(Some(a)) => {
-                    // Garbage and strangers are counted by the receiver and dropped.
-                    if self.receiver.handle_datagram(a.at, a.from, a.data).is_ok() {
-                        PacerState::count(&state.rtp_received);
-                    }
-                }
+                // Garbage and strangers are counted by the receiver and dropped.
+                Ok(Some(a)) => match self.receiver.handle_datagram(a.at, a.from, a.data) {
+                    Ok(Verdict::Accepted) => PacerState::count(&state.rtp_received),
+                    Ok(Verdict::WrongSource) => PacerState::count(&state.rtp_rejected_source),
+                    Ok(Verdict::WrongPayloadType) | Err(_) => {}
+                },
                 Ok(None) => break,
                 // An ICMP error from an earlier send (say, port unreachable) is reported
                 // once; the datagrams behind it are still there.
@@ -513,12 +513,10 @@ impl Slot {
         }
     }
 
-    /// Symmetric RTP latched onto `remote`: send there from now on.
+    /// Symmetric latching re-targeted to `remote` (once): send there from now on.
     fn retarget(&mut self, remote: SocketAddr) {
         self.remote = remote;
         self.remote_rtcp = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
-        // Latched: from now on only this source is accepted anyway.
-        self.connected = self.rtp.connect(remote).is_ok();
     }
 
     fn notify(&self, ev: StreamEvent) {
@@ -536,7 +534,6 @@ impl Slot {
             // A full buffer or an unreachable peer costs this packet only; the loop goes on
             // to the other streams.
             let sent = match t.kind {
-                TransmitKind::Rtp if self.connected => self.rtp.send(t.data),
                 TransmitKind::Rtp => self.rtp.send_to(t.data, self.remote),
                 TransmitKind::Rtcp => self.rtcp.send_to(t.data, self.remote_rtcp),
             };
@@ -713,10 +710,8 @@ impl MediaEngine {
         let LocalPorts { pair, rtp, rtcp } = local;
         let port = pair.rtp();
         let socket_err = |source| RtpError::Socket { port, source };
-        // Without latching only `remote` is accepted, so a connected socket loses nothing
-        // and its sends skip the route lookup. With latching the socket stays open to any
-        // source until the first packet picks one.
-        let connected = !latching && rtp.connect(remote).is_ok();
+        // The socket is not connect()ed to the far end: strangers' packets must reach the
+        // receiver to be counted (`PacketTotals::rejected_source`); it drops them unparsed.
         enable_arrival_times(&rtp).map_err(socket_err)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let w = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len();
@@ -731,7 +726,7 @@ impl MediaEngine {
                 codec,
                 payload_type,
                 telephone_event,
-                remote: Some(remote),
+                remote,
                 latching,
             },
             now,
@@ -745,7 +740,6 @@ impl MediaEngine {
             remote,
             remote_rtcp: remote_rtcp
                 .unwrap_or(SocketAddr::new(remote.ip(), remote.port().wrapping_add(1))),
-            connected,
             events: events_tx,
             send_errors: 0,
             last_rtp: None,

@@ -8,6 +8,9 @@ pub enum RtpError {
     /// The configured port range text is not `"low-high"` with an even low port below high.
     #[error("invalid RTP port range {0:?}: expected \"low-high\" with low < high")]
     InvalidPortRange(String),
+    /// The latching mode is neither `"strict"` nor `"symmetric"`.
+    #[error("invalid RTP latching mode {0:?}: expected \"strict\" or \"symmetric\"")]
+    InvalidLatching(String),
     /// Every even/odd port pair in the configured range is in use.
     #[error("RTP port range {low}-{high} exhausted: all {pairs} port pairs are in use")]
     PortsExhausted {

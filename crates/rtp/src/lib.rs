@@ -6,12 +6,15 @@
 //!   smooth catch-up after a late wake-up, RTCP SR about every 5 s and SR + BYE on close.
 //!   Frames come from a [`FrameSource`] (a [`RenderedSource`] streams the media crate's
 //!   pre-encoded G.711 or Opus frames without copying).
-//! - [`RtpReceiver`]: sans-IO receiver. Checks source address (optionally latching onto
-//!   the first one, for NATed trunks) and payload type, decodes G.711 into the in-band DTMF
+//! - [`RtpReceiver`]: sans-IO receiver. Accepts packets only from the far end's SDP
+//!   address, or ([`Latching::Symmetric`], for a far end behind NAT) from one other port of
+//!   the same IP that speaks first, in the first [`LATCH_WINDOW`] after the answer; drops
+//!   and counts everyone else before parsing. Checks the payload type, decodes G.711 into the in-band DTMF
 //!   detector, feeds telephone-events to the RFC 4733 tracker, merges both, and keeps
 //!   RFC 3550 loss/jitter statistics ([`ReceiveStats`]).
 //! - [`parse_compound`] / [`parse_rtp`]: RTCP and RTP parsers for datagrams off the wire.
-//! - [`PortAllocator`]: even/odd port pairs from a range such as `"20000-30000"`.
+//! - [`PortAllocator`]: even/odd port pairs drawn at random from a range such as
+//!   `"20000-30000"`, so the port of a live call cannot be guessed from the last one.
 //! - [`MediaEngine`]: the driver. A few pacing threads each send and receive for many
 //!   streams from one timer wheel (no task, timer or lock per call), optionally real-time
 //!   ([`PacerPriority`]) with an overload guard. `open_stream` returns a [`StreamHandle`]
@@ -53,6 +56,7 @@
 mod engine;
 mod error;
 mod inbox;
+mod latch;
 mod pacing;
 mod ports;
 mod priority;
@@ -68,13 +72,14 @@ pub use engine::{
     EngineConfig, LocalPorts, MediaEngine, StreamConfig, StreamEvent, StreamHandle, StreamStats,
 };
 pub use error::RtpError;
+pub use latch::{LATCH_WINDOW, Latching};
 pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
 pub use ports::{PortAllocator, PortPair, PortRange};
 pub use priority::{
     CALM_WINDOWS, DEMOTE_ABOVE, GUARD_WINDOW, OVERLOADED_WINDOWS, PROMOTE_BELOW, PacerPriority,
     PacerScheduling, PacketTotals,
 };
-pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, parse_rtp};
+pub use receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, RtpView, Verdict, parse_rtp};
 pub use rtcp::{
     NtpTime, ReportBlock, RtcpSummary, SenderInfo, parse_compound, write_receiver_report,
 };

@@ -3,6 +3,9 @@
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
 use crate::error::RtpError;
 
 /// An inclusive UDP port range such as `"20000-30000"`, split into even/odd pairs.
@@ -59,13 +62,15 @@ impl FromStr for PortRange {
 struct Pool {
     in_use: Vec<bool>,
     used: usize,
-    cursor: usize,
+    rng: StdRng,
 }
 
 /// Hands out port pairs; a pair returns to the pool when its [`PortPair`] is dropped.
 ///
-/// Allocation walks round-robin from the last pair handed out, so a just-freed pair is the
-/// last to be reused and stray packets of an ended call are unlikely to reach a new one.
+/// Each allocation starts at a random pair and takes the first free one from there: the
+/// port of a live call is not the one after the previous call's, so a stranger on the
+/// network cannot aim at it (he has to spray the whole range, which the receivers' source
+/// check turns away). Pairs in use are never handed out twice.
 #[derive(Clone, Debug)]
 pub struct PortAllocator {
     range: PortRange,
@@ -73,14 +78,23 @@ pub struct PortAllocator {
 }
 
 impl PortAllocator {
-    /// An allocator over `range`.
+    /// An allocator over `range`, drawing from the operating system's random source.
     pub fn new(range: PortRange) -> Self {
+        Self::with_rng(range, StdRng::from_os_rng())
+    }
+
+    /// An allocator whose draws follow `seed` (for reproducible tests).
+    pub fn with_seed(range: PortRange, seed: u64) -> Self {
+        Self::with_rng(range, StdRng::seed_from_u64(seed))
+    }
+
+    fn with_rng(range: PortRange, rng: StdRng) -> Self {
         PortAllocator {
             range,
             pool: Arc::new(Mutex::new(Pool {
                 in_use: vec![false; range.pairs()],
                 used: 0,
-                cursor: 0,
+                rng,
             })),
         }
     }
@@ -101,16 +115,20 @@ impl PortAllocator {
         self.pool.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The next free even/odd pair, or [`RtpError::PortsExhausted`].
+    /// A free even/odd pair drawn at random, or [`RtpError::PortsExhausted`].
     pub fn allocate(&self) -> Result<PortPair, RtpError> {
         let mut pool = self.lock();
         let n = pool.in_use.len();
+        let start = if pool.used < n {
+            pool.rng.random_range(0..n)
+        } else {
+            0
+        };
         for step in 0..n {
-            let i = (pool.cursor + step) % n;
+            let i = (start + step) % n;
             if !pool.in_use[i] {
                 pool.in_use[i] = true;
                 pool.used += 1;
-                pool.cursor = (i + 1) % n;
                 return Ok(PortPair {
                     rtp: self.range.first_even() + 2 * i as u16,
                     index: i,

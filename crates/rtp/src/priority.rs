@@ -145,6 +145,9 @@ pub struct PacketTotals {
     pub sent: u64,
     /// RTP packets received and accepted (right source, payload type and format).
     pub received: u64,
+    /// Datagrams dropped because they came from a source the stream does not accept (a
+    /// stranger spraying the port range, or a far end that moved after the stream settled).
+    pub rejected_source: u64,
 }
 
 /// One pacer's state and counters, written by the pacer, read for the figures.
@@ -154,6 +157,7 @@ pub(crate) struct PacerState {
     pub(crate) demotions: AtomicU64,
     pub(crate) rtp_sent: AtomicU64,
     pub(crate) rtp_received: AtomicU64,
+    pub(crate) rtp_rejected_source: AtomicU64,
 }
 
 impl PacerState {
@@ -170,6 +174,7 @@ impl PacerState {
         PacketTotals {
             sent: sum(|s| &s.rtp_sent),
             received: sum(|s| &s.rtp_received),
+            rejected_source: sum(|s| &s.rtp_rejected_source),
         }
     }
 

@@ -9,6 +9,7 @@ use webrtc_util::marshal::Unmarshal;
 use voice_otp_dtmf::{DtmfEvent, DtmfMerger, InbandDetector, Rfc4733Tracker};
 
 use crate::error::RtpError;
+use crate::latch::{Admission, Latching, SourceFilter};
 use crate::stats::{ReceiveStats, SourceState};
 use crate::types::{Codec, PayloadType, RtpTimestamp, SeqNo, Ssrc};
 
@@ -21,21 +22,32 @@ pub struct ReceiverConfig {
     pub payload_type: PayloadType,
     /// Negotiated telephone-event (RFC 4733) payload type, if any.
     pub telephone_event: Option<PayloadType>,
-    /// Where the far end said it sends from (its SDP address), if known.
-    pub remote: Option<SocketAddr>,
-    /// Symmetric RTP: accept the first packet from any address and lock onto its source
-    /// (for trunks behind NAT whose SDP address is not where packets come from).
-    pub latching: bool,
+    /// Where the far end said it sends from (its SDP address).
+    pub remote: SocketAddr,
+    /// Whether the stream may follow the far end to another port of its SDP IP (NAT).
+    pub latching: Latching,
 }
 
 /// Something the receiver learned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReceiverEvent {
-    /// Latching locked onto this source address; send to it from now on.
+    /// Symmetric latching re-targeted to this source address (the SDP's IP, another
+    /// port); send to it from now on. Happens at most once per stream.
     Latched(SocketAddr),
     /// A key press, from in-band tones or telephone-events (the same press seen both ways
     /// is reported once).
     Dtmf(DtmfEvent),
+}
+
+/// What the receiver did with a well-formed datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// From the stream's source with a negotiated payload type: taken in.
+    Accepted,
+    /// From a source the stream does not accept: dropped and counted.
+    WrongSource,
+    /// From the right source with a payload type not negotiated: dropped and counted.
+    WrongPayloadType,
 }
 
 /// Parsed fixed fields of an RTP packet and where its payload is in the datagram.
@@ -88,16 +100,15 @@ pub fn parse_rtp(data: &[u8]) -> Result<RtpView, RtpError> {
 /// and drain [`poll_event`](Self::poll_event).
 pub struct RtpReceiver {
     config: ReceiverConfig,
-    remote: Option<SocketAddr>,
+    filter: SourceFilter,
     epoch: Instant,
     source: Option<SourceState>,
     /// Expected/received of sources seen before an SSRC change.
     prior_expected: u64,
     prior_received: u64,
     pcm: [i16; 160],
+    /// A re-target not yet reported.
     latched: Option<SocketAddr>,
-    /// Latching happens once per stream.
-    has_latched: bool,
     inband: InbandDetector,
     rfc4733: Rfc4733Tracker,
     merger: DtmfMerger,
@@ -107,18 +118,18 @@ pub struct RtpReceiver {
 }
 
 impl RtpReceiver {
-    /// A receiver whose timeline (for jitter and key-press times) starts at `now`.
+    /// A receiver whose timeline (for jitter and key-press times) starts at `now`, the
+    /// moment of the answer (the latching window runs from it).
     pub fn new(config: ReceiverConfig, now: Instant) -> Self {
         RtpReceiver {
             config,
-            remote: config.remote,
+            filter: SourceFilter::new(config.latching, config.remote, now),
             epoch: now,
             source: None,
             prior_expected: 0,
             prior_received: 0,
             pcm: [0; 160],
             latched: None,
-            has_latched: false,
             inband: InbandDetector::new(),
             rfc4733: Rfc4733Tracker::with_clock_rate(now, config.codec.clock_rate()),
             merger: DtmfMerger::new(),
@@ -127,20 +138,32 @@ impl RtpReceiver {
         }
     }
 
-    /// The address packets are accepted from (after latching, the latched one).
-    pub fn remote(&self) -> Option<SocketAddr> {
-        self.remote
+    /// The address packets are accepted from (after a re-target, the new one).
+    pub fn remote(&self) -> SocketAddr {
+        self.filter.target()
     }
 
-    /// Feeds one datagram received at `now` from `from`. Malformed datagrams return an
-    /// error; packets from the wrong source or with an unknown payload type are counted and
-    /// dropped.
+    /// Whether the source can no longer change at `now` (always in strict mode; in
+    /// symmetric mode once a packet came from the target, or once the window has passed).
+    pub fn is_settled(&self, now: Instant) -> bool {
+        self.filter.is_settled(now)
+    }
+
+    /// Feeds one datagram received at `now` from `from`. Malformed datagrams from the
+    /// stream's source return an error; packets from any other source, or with a payload
+    /// type not negotiated, are counted and dropped, as the verdict says.
     pub fn handle_datagram(
         &mut self,
         now: Instant,
         from: SocketAddr,
         data: &[u8],
-    ) -> Result<(), RtpError> {
+    ) -> Result<Verdict, RtpError> {
+        // The source first, before any parsing: a stranger's datagrams cost one compare.
+        let admission = self.filter.admit(now, from);
+        if admission == Admission::Reject {
+            self.stats.rejected_source += 1;
+            return Ok(Verdict::WrongSource);
+        }
         let view = match parse_rtp(data) {
             Ok(v) => v,
             Err(e) => {
@@ -152,19 +175,18 @@ impl RtpReceiver {
         let is_event = Some(view.payload_type) == self.config.telephone_event;
         if !is_audio && !is_event {
             self.stats.rejected_payload_type += 1;
-            return Ok(());
+            return Ok(Verdict::WrongPayloadType);
         }
-        if self.remote != Some(from) {
-            if self.config.latching && !self.has_latched {
-                self.remote = Some(from);
-                self.latched = Some(from);
-                self.has_latched = true;
-            } else {
-                self.stats.rejected_source += 1;
-                return Ok(());
-            }
+        if admission == Admission::Candidate {
+            self.filter.latch(from);
+            self.latched = Some(from);
         }
-        let payload = &data[view.payload.clone()];
+        self.take_packet(now, &view, &data[view.payload.clone()], is_audio);
+        Ok(Verdict::Accepted)
+    }
+
+    /// Statistics, and the payload to the in-band detector or the RFC 4733 tracker.
+    fn take_packet(&mut self, now: Instant, view: &RtpView, payload: &[u8], is_audio: bool) {
         self.stats.packets += 1;
         self.stats.octets += payload.len() as u64;
         let clock = self.config.codec.clock_rate();
@@ -209,7 +231,6 @@ impl RtpReceiver {
             self.bad_events += 1;
         }
         self.merge();
-        Ok(())
     }
 
     fn merge(&mut self) {
@@ -279,7 +300,7 @@ impl RtpReceiver {
 impl std::fmt::Debug for RtpReceiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RtpReceiver")
-            .field("remote", &self.remote)
+            .field("remote", &self.filter.target())
             .field("stats", &self.stats)
             .finish()
     }

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 use voice_otp_media::{RenderedAudio, Renderer};
 use voice_otp_rtp::{
-    LocalPorts, MediaEngine, PayloadType, StreamConfig, StreamEvent, StreamHandle,
+    Latching, LocalPorts, MediaEngine, PayloadType, StreamConfig, StreamEvent, StreamHandle,
 };
 use voice_otp_sip::{
     CallKey, CallRequest, Codec, EndReason, FailReason, MediaOffer, NegotiatedMedia,
@@ -36,18 +36,19 @@ pub struct StackConfig {
     pub codecs: Vec<Codec>,
     /// Payload type offered for `telephone-event/8000`; `None` to not offer RFC 4733.
     pub telephone_event_pt: Option<u8>,
-    /// Send to wherever the far end's RTP comes from (symmetric RTP), for trunks behind NAT.
-    pub latching: bool,
+    /// Whether a stream may follow the far end to another port of its SDP IP, early and
+    /// once (for trunks behind NAT), or keeps strictly to the SDP address (`[rtp] latching`).
+    pub latching: Latching,
 }
 
 impl StackConfig {
-    /// PCMA and PCMU with telephone-event on 101, latching on, media on `rtp_ip`.
+    /// PCMA and PCMU with telephone-event on 101, symmetric latching, media on `rtp_ip`.
     pub fn g711(rtp_ip: IpAddr) -> Self {
         StackConfig {
             rtp_ip,
             codecs: vec![Codec::Pcma, Codec::Pcmu],
             telephone_event_pt: Some(101),
-            latching: true,
+            latching: Latching::Symmetric,
         }
     }
 }
@@ -186,8 +187,8 @@ impl MediaStream for RtpStream {
     }
 
     fn update_remote(&mut self, media: NegotiatedMedia) {
-        // The engine has no retarget command; with latching on it follows the far end's
-        // packets to the new address anyway.
+        // The engine has no retarget command: a stream keeps to the address it settled on,
+        // so signalling alone cannot send the code's audio elsewhere.
         debug!(remote = %media.remote_rtp, "far end moved its media");
     }
 

@@ -34,8 +34,8 @@ use nix::sys::socket::{
 };
 use nix::sys::time::TimeSpec;
 use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PacerPriority, PayloadType, SlicedFrames, StreamConfig,
-    parse_rtp,
+    Codec, EngineConfig, Latching, MediaEngine, PacerPriority, PayloadType, SlicedFrames,
+    StreamConfig, parse_rtp,
 };
 
 const BUCKET_US: u64 = 50;
@@ -418,7 +418,7 @@ async fn run(args: Args) {
                 payload_type: PayloadType::PCMA,
                 telephone_event: PayloadType::new(101),
                 seed: i as u64,
-                latching: false,
+                latching: Latching::Strict,
             })
             .await
             .expect("open stream");

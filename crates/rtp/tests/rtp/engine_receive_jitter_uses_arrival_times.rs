@@ -41,7 +41,8 @@ async fn a_steady_far_end_shows_near_zero_jitter() {
     assert_eq!(stats.received.packets, u64::from(PACKETS), "{stats:?}");
     assert_eq!(stats.received.lost, 0);
     assert!(
-        stats.received.jitter < Duration::from_millis(5),
+        // Loose enough for a busy machine, still well below what pick-up times give.
+        stats.received.jitter < Duration::from_millis(10),
         "jitter {:?} (pick-up times instead of arrival times give ~20 ms)",
         stats.received.jitter
     );

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use voice_otp_rtp::{
-    Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig, StreamEvent, parse_rtp,
+    Codec, EngineConfig, Latching, MediaEngine, PayloadType, StreamConfig, StreamEvent, parse_rtp,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,7 +28,7 @@ async fn first_packet_source_becomes_the_destination() {
             payload_type: PayloadType::PCMU,
             telephone_event: PayloadType::new(101),
             seed: 9,
-            latching: true,
+            latching: Latching::Symmetric,
         })
         .await
         .unwrap();

@@ -70,3 +70,45 @@ fn a_freed_pair_is_reused_when_it_is_the_only_one() {
     assert!(alloc.allocate().is_err());
     drop((a, c, d));
 }
+
+/// Ports are drawn at random (a stranger cannot aim at the next call's port), yet a pair in
+/// use is never handed out twice and the whole range stays usable.
+#[test]
+fn pairs_are_drawn_at_random_and_never_twice_while_in_use() {
+    let range: PortRange = "20000-29999".parse().unwrap();
+    let first: Vec<u16> = (0..4)
+        .map(|seed| {
+            PortAllocator::with_seed(range, seed)
+                .allocate()
+                .unwrap()
+                .rtp()
+        })
+        .collect();
+    assert!(
+        first.windows(2).any(|w| w[0] != w[1]),
+        "the first pair does not depend on the draw: {first:?}"
+    );
+
+    let alloc = PortAllocator::with_seed(range, 7);
+    let held: Vec<_> = (0..200).map(|_| alloc.allocate().unwrap()).collect();
+    let mut ports: Vec<u16> = held.iter().map(|p| p.rtp()).collect();
+    let in_a_row = ports.windows(2).filter(|w| w[1] == w[0] + 2).count();
+    assert!(
+        in_a_row < 20,
+        "{in_a_row} of 199 allocations were the next pair up"
+    );
+    ports.sort_unstable();
+    ports.dedup();
+    assert_eq!(ports.len(), 200, "a pair in use was handed out twice");
+
+    // A small range is used up completely, every pair once, and then refused.
+    let small = PortAllocator::new("40200-40219".parse().unwrap());
+    let all: Vec<_> = (0..10).map(|_| small.allocate().unwrap()).collect();
+    let mut got: Vec<u16> = all.iter().map(|p| p.rtp()).collect();
+    got.sort_unstable();
+    assert_eq!(got, (40200..40220).step_by(2).collect::<Vec<u16>>());
+    assert!(matches!(
+        small.allocate(),
+        Err(RtpError::PortsExhausted { pairs: 10, .. })
+    ));
+}

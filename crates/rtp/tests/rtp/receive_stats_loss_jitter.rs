@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::common::packets::rtp;
-use voice_otp_rtp::{Codec, PayloadType, ReceiverConfig, RtpReceiver};
+use voice_otp_rtp::{Codec, Latching, PayloadType, ReceiverConfig, RtpReceiver};
 
 const PEER: &str = "127.0.0.1:40000";
 
@@ -15,8 +15,8 @@ fn receiver(now: Instant) -> RtpReceiver {
             codec: Codec::Pcmu,
             payload_type: PayloadType::PCMU,
             telephone_event: PayloadType::new(101),
-            remote: Some(PEER.parse().unwrap()),
-            latching: false,
+            remote: PEER.parse().unwrap(),
+            latching: Latching::Strict,
         },
         now,
     )

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::packets::{event, rtp, tone};
 use voice_otp_dtmf::{Digit, DtmfSource};
 use voice_otp_media::G711Law;
-use voice_otp_rtp::{Codec, PayloadType, ReceiverConfig, ReceiverEvent, RtpReceiver};
+use voice_otp_rtp::{Codec, Latching, PayloadType, ReceiverConfig, ReceiverEvent, RtpReceiver};
 
 fn receiver(now: Instant) -> RtpReceiver {
     RtpReceiver::new(
@@ -16,8 +16,8 @@ fn receiver(now: Instant) -> RtpReceiver {
             codec: Codec::Pcma,
             payload_type: PayloadType::PCMA,
             telephone_event: PayloadType::new(101),
-            remote: Some(peer()),
-            latching: false,
+            remote: peer(),
+            latching: Latching::Strict,
         },
         now,
     )

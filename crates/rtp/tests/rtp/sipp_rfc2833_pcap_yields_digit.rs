@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use voice_otp_dtmf::{Digit, DtmfSource};
-use voice_otp_rtp::{Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig, StreamEvent};
+use voice_otp_rtp::{
+    Codec, EngineConfig, Latching, MediaEngine, PayloadType, StreamConfig, StreamEvent,
+};
 use voice_otp_testkit::repo_root;
 use voice_otp_testkit::sipp::{Sipp, free_udp_port};
 
@@ -38,7 +40,7 @@ async fn sipp_pcap_key_press_reaches_the_stream() {
             payload_type: PayloadType::PCMA,
             telephone_event: PayloadType::new(101),
             seed: 1,
-            latching: true,
+            latching: Latching::Symmetric,
         })
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use voice_otp_rtp::{Codec, EngineConfig, MediaEngine, PayloadType, StreamConfig};
+use voice_otp_rtp::{Codec, EngineConfig, Latching, MediaEngine, PayloadType, StreamConfig};
 
 /// Engine settings on 127.0.0.1 with `workers` pacers over `ports` (`"low-high"`, a range
 /// of its own per test file so test binaries running at once do not collide).
@@ -30,7 +30,7 @@ pub fn pcma_to(engine: &MediaEngine, remote: SocketAddr, seed: u64) -> StreamCon
         payload_type: PayloadType::PCMA,
         telephone_event: None,
         seed,
-        latching: false,
+        latching: Latching::Strict,
     }
 }
 
