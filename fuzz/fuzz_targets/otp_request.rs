@@ -9,6 +9,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let audio = AudioConfig {
         dir: "/nonexistent/voice-otp-fuzz/audio".into(),
         defaults: "../audio".into(),
+        ..voice_otp_daemon::config::Config::default().audio
     };
     let kind = if data.first().is_some_and(|b| b & 1 == 1) {
         CallKind::Notification

@@ -1,6 +1,5 @@
 //! What the daemon hands to a call (`CallSpec`) and what it gets back (`CallOutcome`).
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use voice_otp_media::{CodeType, PromptSource, Voice};
@@ -14,34 +13,9 @@ pub enum CallKind {
     Notification,
 }
 
-/// The one-time password to read. Its `Debug` and `Display` never show the characters, so
-/// a stray `{:?}` cannot put the code into a log line, a CDR or an error message.
-#[derive(Clone, PartialEq, Eq)]
-pub struct OtpCode(String);
-
-impl OtpCode {
-    /// Wraps a code that the API has already validated (1 to 64 of `[0-9A-Za-z]`).
-    pub fn new(code: impl Into<String>) -> Self {
-        OtpCode(code.into())
-    }
-
-    /// The characters, for the renderer only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for OtpCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("OtpCode(<redacted>)")
-    }
-}
-
-impl fmt::Display for OtpCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+/// The one-time password to read: defined beside the renderer that reads it; redacted in
+/// `Debug`/`Display` and wiped from memory when each copy (one per callee's spec) drops.
+pub use voice_otp_media::OtpCode;
 
 /// Everything one outbound call needs, built by the daemon from a validated request.
 /// One instruction with several callees makes one `CallSpec` per callee.

@@ -227,7 +227,12 @@ async fn accept(
     let store = state.calls.store.clone();
     let replay_wait = state.replay_wait;
     let (ins, specs) = tokio::task::spawn_blocking(move || {
-        let ins = validate(kind, &body, &audio).map_err(ApiError::Invalid)?;
+        let ins = validate(kind, &body, &audio);
+        // The raw body holds the code too: wipe it when no one else shares its buffer.
+        if let Ok(mut raw) = body.try_into_mut() {
+            zeroize::Zeroize::zeroize(raw.as_mut());
+        }
+        let ins = ins.map_err(ApiError::Invalid)?;
         let specs: Vec<CallSpec> = ins
             .callees
             .iter()

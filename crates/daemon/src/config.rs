@@ -106,6 +106,12 @@ pub struct AudioConfig {
     pub dir: PathBuf,
     /// `defaults`: the shipped spelling sets and prompts.
     pub defaults: PathBuf,
+    /// `cache-bytes`: byte budget of the in-memory prompt cache, least recently used
+    /// evicted first; 0 keeps no prompt. Default 64 MiB.
+    pub cache_bytes: usize,
+    /// `max-prompt-seconds`: the longest a TTS or SSML prompt may speak; espeak-ng is
+    /// stopped there and the call fails as 11 "audio could not be rendered". Default 120.
+    pub max_prompt: Duration,
 }
 
 /// `[callbacks]`: delivery of the finished event.
@@ -199,6 +205,8 @@ impl Default for Config {
             audio: AudioConfig {
                 dir: PathBuf::from("./data/audio"),
                 defaults: PathBuf::from("./audio"),
+                cache_bytes: 64 * 1024 * 1024,
+                max_prompt: Duration::from_secs(120),
             },
             callbacks: CallbacksConfig {
                 secret: String::new(),
@@ -330,6 +338,8 @@ const KEYS: &[(&str, &str)] = &[
     ("store", "path"),
     ("audio", "dir"),
     ("audio", "defaults"),
+    ("audio", "cache-bytes"),
+    ("audio", "max-prompt-seconds"),
     ("callbacks", "secret"),
     ("callbacks", "timeout"),
     ("callbacks", "retry-for"),
@@ -520,6 +530,20 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
         ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),
         ("audio", "defaults") => c.audio.defaults = raw.string().ok_or(TEXT)?.into(),
+        ("audio", "cache-bytes") => {
+            c.audio.cache_bytes = raw
+                .integer()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or("a number of bytes >= 0")?
+        }
+        ("audio", "max-prompt-seconds") => {
+            // Decoded TTS output is capped at 600 s anyway (`wav::MAX_SECONDS`).
+            c.audio.max_prompt = raw
+                .integer()
+                .filter(|n| (1..=600).contains(n))
+                .map(|n| Duration::from_secs(n as u64))
+                .ok_or("an integer from 1 to 600")?
+        }
         ("callbacks", "secret") => c.callbacks.secret = raw.string().ok_or(TEXT)?,
         ("callbacks", "timeout") => {
             c.callbacks.timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use voice_otp_call::{CallKind, OtpCode};
 use voice_otp_media::{CodeType, Gender, PromptSource, Voice};
+use zeroize::Zeroize;
 
 use crate::audio::AudioFiles;
 
@@ -196,6 +197,17 @@ fn prompt(
                 errors.add(name, format!("must be at most {MAX_TTS_CHARS} characters"));
                 return None;
             }
+            // The daemon's own allow-list, before espeak-ng (which would read `<audio>`
+            // files and follow a DOCTYPE) ever sees the text.
+            let checked = if i == 1 {
+                voice_otp_media::check_tts_text(&text)
+            } else {
+                voice_otp_media::check_ssml(&text)
+            };
+            if let Err(reason) = checked {
+                errors.add(name, reason.to_string());
+                return None;
+            }
             Some(if i == 1 {
                 PromptSource::Tts(text)
             } else {
@@ -251,30 +263,45 @@ pub(crate) fn is_locale(s: &str) -> bool {
 }
 
 /// Validates a request body against every rule; on failure returns all offending fields.
+///
+/// The parsed JSON's copy of the code is wiped before this returns: from here on the only
+/// copies are the [`OtpCode`]s of the instruction and its call specs, which wipe
+/// themselves when dropped.
 pub(crate) fn validate(
     kind: CallKind,
     body: &[u8],
     audio: &AudioFiles,
 ) -> Result<Instruction, Vec<FieldError>> {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
+        vec![FieldError {
+            field: "body".to_owned(),
+            message: format!(
+                "is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        }]
+    })?;
+    let result = match value.as_object() {
+        Some(obj) => validate_object(kind, obj, audio),
+        None => Err(vec![FieldError {
+            field: "body".to_owned(),
+            message: "must be a JSON object".to_owned(),
+        }]),
+    };
+    if let Some(Value::String(code)) = value.get_mut("code") {
+        code.zeroize();
+    }
+    result
+}
+
+/// [`validate`] on the parsed body.
+fn validate_object(
+    kind: CallKind,
+    obj: &Map<String, Value>,
+    audio: &AudioFiles,
+) -> Result<Instruction, Vec<FieldError>> {
     let mut errors = Errors::default();
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.add(
-                "body",
-                format!(
-                    "is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            );
-            return Err(errors.0);
-        }
-    };
-    let Some(obj) = value.as_object() else {
-        errors.add("body", "must be a JSON object");
-        return Err(errors.0);
-    };
 
     let instruction_id = match get(obj, "instruction-id") {
         None => None,
@@ -456,7 +483,7 @@ pub(crate) fn validate(
                     if (1..=64).contains(&s.len())
                         && s.bytes().all(|b| b.is_ascii_alphanumeric()) =>
                 {
-                    Some(OtpCode::new(s.clone()))
+                    Some(OtpCode::new(s.as_str()))
                 }
                 Some(_) => {
                     errors.add("code", "must be 1 to 64 characters of [0-9A-Za-z]");

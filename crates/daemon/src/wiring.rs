@@ -196,7 +196,12 @@ pub(crate) async fn build_parts(
         Some(config.audio.dir.clone()),
         config.audio.defaults.clone(),
     );
-    let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), RenderConfig::default());
+    let render = RenderConfig {
+        cache_bytes: config.audio.cache_bytes,
+        max_prompt: config.audio.max_prompt,
+        ..RenderConfig::default()
+    };
+    let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), render);
 
     let mut stack = StackConfig::g711(config.rtp.ip);
     stack.latching = config.rtp.latching;

@@ -1,12 +1,19 @@
 //! The one error type of the media crate.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::ssml::TextError;
 
 /// Everything that can go wrong turning a request into audio.
 ///
 /// No variant carries the OTP code: a missing spelling file names the file (as the API
 /// contract requires), which reveals one character's file name and nothing else.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that one failed render shared by many callers (single-flight) reaches each
+/// of them; OS errors are behind an `Arc` for that.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum MediaError {
     /// A file could not be read or written.
@@ -15,7 +22,7 @@ pub enum MediaError {
         /// The file concerned.
         path: PathBuf,
         /// What the OS said.
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// The input ended before a structure it declares was complete.
     #[error("WAV is truncated: {0}")]
@@ -88,7 +95,7 @@ pub enum MediaError {
         /// Engine name, e.g. `espeak-ng`.
         engine: &'static str,
         /// What the OS said.
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     /// The TTS engine ran but failed.
     #[error("TTS engine {engine} failed ({status}): {stderr}")]
@@ -100,6 +107,18 @@ pub enum MediaError {
         /// The first line of what it wrote to stderr.
         stderr: String,
     },
+    /// The TTS engine's output passed the longest a prompt may be
+    /// (`[audio] max-prompt-seconds`); it was stopped there.
+    #[error("TTS engine {engine} output passed {} s, the longest a prompt may be", max.as_secs_f32())]
+    TtsTooLong {
+        /// Engine name.
+        engine: &'static str,
+        /// The limit.
+        max: Duration,
+    },
+    /// A TTS or SSML prompt's text was refused before any engine saw it.
+    #[error("prompt text: {0}")]
+    PromptText(#[from] TextError),
     /// The Opus encoder rejected its input or settings.
     #[error("Opus encoder: {0}")]
     Opus(#[from] audiopus::Error),
@@ -109,7 +128,7 @@ impl MediaError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         MediaError::Io {
             path: path.into(),
-            source,
+            source: Arc::new(source),
         }
     }
 }

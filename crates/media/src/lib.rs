@@ -12,6 +12,9 @@
 //!   documented on [`EspeakNg`].
 //! - [`Renderer`]: prompts, codes and readings to [`RenderedAudio`] (samples plus shared,
 //!   pre-encoded 20 ms G.711 frames; Opus on demand), with caches.
+//! - [`check_ssml`] and [`check_tts_text`]: the allow-list filter every SSML and TTS prompt
+//!   passes before any engine sees it.
+//! - [`OtpCode`]: the code, redacted in `Debug` and wiped from memory when dropped.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -27,22 +30,29 @@
 //! # Ok::<(), voice_otp_media::MediaError>(())
 //! ```
 
+mod cache;
 mod catalog;
+mod code;
 mod error;
 pub mod g711;
 mod opus;
 mod render;
+mod rendered;
 mod resample;
+pub mod ssml;
 mod tts;
 mod voice;
 pub mod wav;
 
 pub use catalog::{AudioRoot, DefaultPrompt, FALLBACK_LANGUAGE};
+pub use code::OtpCode;
 pub use error::MediaError;
 pub use g711::G711Law;
 pub use opus::encode_opus;
-pub use render::{RenderConfig, RenderedAudio, Renderer, VOLUME_STEP_DB, volume_gain};
+pub use render::{RenderConfig, Renderer, VOLUME_STEP_DB, volume_gain};
+pub use rendered::RenderedAudio;
 pub use resample::Resampler;
+pub use ssml::{TextError, check_ssml, check_tts_text};
 pub use tts::{EspeakNg, Tts, TtsInput};
 pub use voice::{CodeType, Gender, PromptSource, Voice};
 

@@ -7,22 +7,39 @@
 //!   the engine's voice id, the volume and the text (or the file's path, size and
 //!   modification time). TTS prompts are also written to an optional disk directory as
 //!   `<key>.wav`, so a restart does not synthesise them again.
-//! - Code renderings are cached in memory only, keyed by a SHA-256 over a random per-process
-//!   salt and the request, so neither the key nor anything on disk reveals a code. Their
-//!   number is bounded ([`RenderConfig::code_cache_entries`]); the oldest go first.
+//!   The memory cache has a byte budget ([`RenderConfig::cache_bytes`]); the least
+//!   recently used prompts go first.
+//! - Code renderings are kept in memory only, keyed by a SHA-256 over a random per-process
+//!   salt and the request, so neither the key nor anything on disk reveals a code. The
+//!   renderer holds them weakly: callees of one instruction share a rendering while their
+//!   calls hold it, and when the last of those calls ends and drops it, it is gone (and
+//!   its memory wiped, see [`RenderedAudio`]). No code outlives its calls in a cache.
+//!
+//! # Single-flight
+//!
+//! TTS prompts, TTS characters and code renderings that are asked for again while the
+//! first request is still rendering are not rendered twice: the later callers wait for the
+//! first one's result (or error).
+//!
+//! # Limits
+//!
+//! Every TTS or SSML prompt passes [`crate::check_tts_text`] or [`crate::check_ssml`]
+//! before the engine sees it, and no synthesis may run past
+//! [`RenderConfig::max_prompt`].
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
+use crate::cache::{Flights, Lru, WhileHeld, lock};
 use crate::catalog::{AudioRoot, DefaultPrompt};
-use crate::g711::G711Law;
+use crate::rendered::RenderedAudio;
 use crate::tts::{Tts, TtsInput};
-use crate::{CodeType, FRAME_SAMPLES, MediaError, PromptSource, SAMPLE_RATE, Voice, wav};
+use crate::{CodeType, MediaError, PromptSource, SAMPLE_RATE, Voice, wav};
 
 /// Gain of one `volume` step, in dB.
 pub const VOLUME_STEP_DB: f32 = 3.0;
@@ -32,84 +49,6 @@ pub const VOLUME_STEP_DB: f32 = 3.0;
 pub fn volume_gain(volume: i8) -> f32 {
     let steps = f32::from(volume.clamp(-4, 4));
     10f32.powf(steps * VOLUME_STEP_DB / 20.0)
-}
-
-/// Audio ready to stream: 8 kHz samples plus their 20 ms G.711 frames for both laws,
-/// encoded once and shared (a frame is a zero-copy slice of one buffer per law).
-pub struct RenderedAudio {
-    samples: Vec<i16>,
-    alaw: Bytes,
-    ulaw: Bytes,
-    opus: OnceLock<Vec<Bytes>>,
-}
-
-impl std::fmt::Debug for RenderedAudio {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RenderedAudio")
-            .field("samples", &self.samples.len())
-            .field("frames", &self.frame_count())
-            .finish_non_exhaustive()
-    }
-}
-
-impl RenderedAudio {
-    /// Wraps 8 kHz mono samples and encodes their G.711 frames (the last one padded with
-    /// silence).
-    pub fn new(samples: Vec<i16>) -> Self {
-        let padded_len = samples.len().div_ceil(FRAME_SAMPLES) * FRAME_SAMPLES;
-        let mut alaw = vec![G711Law::Alaw.silence(); padded_len];
-        let mut ulaw = vec![G711Law::Ulaw.silence(); padded_len];
-        G711Law::Alaw.encode_slice(&samples, &mut alaw);
-        G711Law::Ulaw.encode_slice(&samples, &mut ulaw);
-        RenderedAudio {
-            samples,
-            alaw: Bytes::from(alaw),
-            ulaw: Bytes::from(ulaw),
-            opus: OnceLock::new(),
-        }
-    }
-
-    /// The 8 kHz mono samples (not padded).
-    pub fn samples(&self) -> &[i16] {
-        &self.samples
-    }
-
-    /// Number of 20 ms frames.
-    pub fn frame_count(&self) -> usize {
-        self.alaw.len() / FRAME_SAMPLES
-    }
-
-    /// Frame `i` (160 bytes) in `law`, sharing the rendering's buffer.
-    ///
-    /// # Panics
-    /// If `i >= self.frame_count()`.
-    pub fn g711_frame(&self, law: G711Law, i: usize) -> Bytes {
-        self.g711(law)
-            .slice(i * FRAME_SAMPLES..(i + 1) * FRAME_SAMPLES)
-    }
-
-    /// All frames of `law` back to back (`frame_count() * 160` bytes).
-    pub fn g711(&self, law: G711Law) -> &Bytes {
-        match law {
-            G711Law::Alaw => &self.alaw,
-            G711Law::Ulaw => &self.ulaw,
-        }
-    }
-
-    /// Playing time of the samples.
-    pub fn duration(&self) -> Duration {
-        Duration::from_micros(self.samples.len() as u64 * 1_000_000 / u64::from(SAMPLE_RATE))
-    }
-
-    /// The audio as 20 ms Opus packets (8 kHz mono input, VoIP mode), encoded on first use
-    /// and kept.
-    pub fn opus_frames(&self) -> Result<&[Bytes], MediaError> {
-        if let Some(f) = self.opus.get() {
-            return Ok(f);
-        }
-        let frames = crate::opus::encode_opus(&self.samples)?;
-        Ok(self.opus.get_or_init(|| frames))
-    }
 }
 
 /// Pauses and cache sizes of a [`Renderer`].
@@ -130,8 +69,12 @@ pub struct RenderConfig {
     pub prompt_gap: Duration,
     /// Directory for rendered TTS prompts that survive a restart; `None`: memory only.
     pub disk_cache: Option<PathBuf>,
-    /// How many code renderings are kept in memory (default 1024).
-    pub code_cache_entries: usize,
+    /// Byte budget of the in-memory prompt cache, least recently used evicted first
+    /// (default 64 MiB; `[audio] cache-bytes`).
+    pub cache_bytes: usize,
+    /// The longest a synthesised prompt may be; the engine is stopped there and the render
+    /// fails (default 120 s; `[audio] max-prompt-seconds`).
+    pub max_prompt: Duration,
 }
 
 impl Default for RenderConfig {
@@ -143,7 +86,8 @@ impl Default for RenderConfig {
             group_min_len: 6,
             prompt_gap: Duration::from_millis(400),
             disk_cache: None,
-            code_cache_entries: 1024,
+            cache_bytes: 64 * 1024 * 1024,
+            max_prompt: Duration::from_secs(120),
         }
     }
 }
@@ -180,21 +124,21 @@ struct CachedFile {
     samples: Arc<[i16]>,
 }
 
-#[derive(Debug, Default)]
-struct CodeCache {
-    map: HashMap<Key, Arc<RenderedAudio>>,
-    order: VecDeque<Key>,
-}
+type Rendered = Result<Arc<RenderedAudio>, MediaError>;
 
 struct Inner {
     root: AudioRoot,
     tts: Arc<dyn Tts>,
     config: RenderConfig,
     salt: [u8; 32],
-    prompts: Mutex<HashMap<Key, Arc<RenderedAudio>>>,
+    prompts: Mutex<Lru<Key, Arc<RenderedAudio>>>,
     files: Mutex<HashMap<PathBuf, CachedFile>>,
     tts_chars: Mutex<HashMap<TtsCharKey, Arc<[i16]>>>,
-    codes: Mutex<CodeCache>,
+    codes: Mutex<WhileHeld<Key, RenderedAudio>>,
+    /// Prompt and code renders under way.
+    flights: Flights<Key, Rendered>,
+    /// TTS character renders under way.
+    char_flights: Flights<TtsCharKey, Result<Arc<[i16]>, MediaError>>,
 }
 
 /// Turns prompts and codes into [`RenderedAudio`]. Cheap to clone and share between
@@ -212,15 +156,9 @@ impl std::fmt::Debug for Renderer {
             .field("tts", &self.inner.tts.name())
             .field("config", &self.inner.config)
             .field("cached_prompts", &lock(&self.inner.prompts).len())
-            .field("cached_codes", &lock(&self.inner.codes).map.len())
+            .field("live_codes", &lock(&self.inner.codes).live())
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding a cache lock leaves a cache that is still consistent (every
-    // update is a single insert), so poisoning is ignored.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Renderer {
@@ -230,12 +168,14 @@ impl Renderer {
             inner: Arc::new(Inner {
                 root,
                 tts,
-                config,
                 salt: rand::random(),
-                prompts: Mutex::new(HashMap::new()),
+                prompts: Mutex::new(Lru::new(config.cache_bytes)),
                 files: Mutex::new(HashMap::new()),
                 tts_chars: Mutex::new(HashMap::new()),
-                codes: Mutex::new(CodeCache::default()),
+                codes: Mutex::new(WhileHeld::new()),
+                flights: Flights::new(),
+                char_flights: Flights::new(),
+                config,
             }),
         }
     }
@@ -257,11 +197,15 @@ impl Renderer {
     }
 
     /// Checks a prompt for request validation: a File exists in the store, a TTS prompt
-    /// has a voice.
+    /// has a voice and passes [`crate::check_tts_text`], an SSML prompt passes
+    /// [`crate::check_ssml`].
     pub fn validate_prompt(&self, source: &PromptSource, voice: &Voice) -> Result<(), MediaError> {
         match source {
             PromptSource::File(path) => self.inner.root.check_prompt(path),
-            PromptSource::Tts(_) | PromptSource::Ssml(_) => self.validate_voice(voice),
+            PromptSource::Tts(_) | PromptSource::Ssml(_) => {
+                check_prompt_text(source)?;
+                self.validate_voice(voice)
+            }
         }
     }
 
@@ -290,14 +234,25 @@ impl Renderer {
         Ok(())
     }
 
-    /// Drops every cached rendering and decoded file (the disk cache stays).
+    /// Drops every cached rendering and decoded file (the disk cache stays). Code
+    /// renderings still held by calls stay alive with them, but are no longer shared.
     pub fn clear_cache(&self) {
         lock(&self.inner.prompts).clear();
         lock(&self.inner.files).clear();
         lock(&self.inner.tts_chars).clear();
-        let mut codes = lock(&self.inner.codes);
-        codes.map.clear();
-        codes.order.clear();
+        lock(&self.inner.codes).clear();
+    }
+
+    /// Prompts in the memory cache and the bytes they hold.
+    pub fn cached_prompts(&self) -> (usize, usize) {
+        let prompts = lock(&self.inner.prompts);
+        (prompts.len(), prompts.bytes())
+    }
+
+    /// Code renderings the renderer can still hand out: those some caller (a live call)
+    /// still holds. Zero once every call that read a code has ended.
+    pub fn live_codes(&self) -> usize {
+        lock(&self.inner.codes).live()
     }
 
     /// Renders a prompt at the voice's volume.
@@ -327,6 +282,9 @@ impl Renderer {
     }
 
     /// Renders the characters of `code` with the configured pauses.
+    ///
+    /// The result is shared with concurrent callers asking for the same code, and only
+    /// while someone holds it (see the module docs).
     pub fn render_code(
         &self,
         code: &str,
@@ -335,16 +293,15 @@ impl Renderer {
     ) -> Result<Arc<RenderedAudio>, MediaError> {
         check_code_chars(code)?;
         let key = self.code_key("code", None, code, code_type, voice);
-        if let Some(hit) = self.code_hit(&key) {
-            return Ok(hit);
-        }
-        let samples = self.code_samples(code, code_type, voice)?;
-        Ok(self.code_insert(key, apply_volume(samples, voice.volume)))
+        self.shared_code(key, || {
+            let samples = self.code_samples(code, code_type, voice)?;
+            Ok(RenderedAudio::new(apply_volume(samples, voice.volume)))
+        })
     }
 
     /// Renders one reading as a call streams it: the code prompt (`None`: the shipped
     /// default code prompt of the voice's language), a pause of
-    /// [`RenderConfig::prompt_gap`], then the code.
+    /// [`RenderConfig::prompt_gap`], then the code. Shared like [`Renderer::render_code`].
     pub fn render_reading(
         &self,
         code_prompt: Option<&PromptSource>,
@@ -354,20 +311,43 @@ impl Renderer {
     ) -> Result<Arc<RenderedAudio>, MediaError> {
         check_code_chars(code)?;
         let key = self.code_key("reading", code_prompt, code, code_type, voice);
-        if let Some(hit) = self.code_hit(&key) {
+        self.shared_code(key, || {
+            let prompt = match code_prompt {
+                Some(p) => self.render_prompt(p, voice)?,
+                None => self.render_default_prompt(DefaultPrompt::Code, voice)?,
+            };
+            let code_samples = Zeroizing::new(apply_volume(
+                self.code_samples(code, code_type, voice)?,
+                voice.volume,
+            ));
+            let gap = samples_for(self.inner.config.prompt_gap);
+            // Sized once: growing would leave copies of the code in freed memory.
+            let mut all = Vec::with_capacity(prompt.samples().len() + gap + code_samples.len());
+            all.extend_from_slice(prompt.samples());
+            all.resize(all.len() + gap, 0);
+            all.extend_from_slice(&code_samples);
+            Ok(RenderedAudio::new(all))
+        })
+    }
+
+    /// A code rendering: the one a live call holds, the one being rendered right now, or
+    /// a new one from `render`.
+    fn shared_code(
+        &self,
+        key: Key,
+        render: impl FnOnce() -> Result<RenderedAudio, MediaError>,
+    ) -> Result<Arc<RenderedAudio>, MediaError> {
+        if let Some(hit) = lock(&self.inner.codes).get(&key) {
             return Ok(hit);
         }
-        let prompt = match code_prompt {
-            Some(p) => self.render_prompt(p, voice)?,
-            None => self.render_default_prompt(DefaultPrompt::Code, voice)?,
-        };
-        let code_samples = apply_volume(self.code_samples(code, code_type, voice)?, voice.volume);
-        let gap = samples_for(self.inner.config.prompt_gap);
-        let mut all = Vec::with_capacity(prompt.samples().len() + gap + code_samples.len());
-        all.extend_from_slice(prompt.samples());
-        all.resize(all.len() + gap, 0);
-        all.extend_from_slice(&code_samples);
-        Ok(self.code_insert(key, all))
+        self.inner.flights.run(key, || {
+            if let Some(hit) = lock(&self.inner.codes).get(&key) {
+                return Ok(hit);
+            }
+            let audio = Arc::new(render()?);
+            lock(&self.inner.codes).insert(key, &audio);
+            Ok(audio)
+        })
     }
 
     fn code_key(
@@ -386,8 +366,9 @@ impl Renderer {
             Some(PromptSource::Tts(t)) => k.field(b"tts").field(t.as_bytes()),
             Some(PromptSource::Ssml(t)) => k.field(b"ssml").field(t.as_bytes()),
         };
-        // Case-insensitive: `A` and `a` read the same.
-        k.field(code.to_ascii_lowercase().as_bytes())
+        // Case-insensitive: `A` and `a` read the same. The copy is wiped after use.
+        let lower = Zeroizing::new(code.to_ascii_lowercase());
+        k.field(lower.as_bytes())
             .field(&[
                 code_type as u8,
                 voice.gender as u8,
@@ -398,28 +379,6 @@ impl Renderer {
         k.finish()
     }
 
-    fn code_hit(&self, key: &Key) -> Option<Arc<RenderedAudio>> {
-        lock(&self.inner.codes).map.get(key).cloned()
-    }
-
-    fn code_insert(&self, key: Key, samples: Vec<i16>) -> Arc<RenderedAudio> {
-        let audio = Arc::new(RenderedAudio::new(samples));
-        let cap = self.inner.config.code_cache_entries;
-        if cap == 0 {
-            return audio;
-        }
-        let mut codes = lock(&self.inner.codes);
-        if codes.map.insert(key, audio.clone()).is_none() {
-            codes.order.push_back(key);
-        }
-        while codes.order.len() > cap {
-            if let Some(old) = codes.order.pop_front() {
-                codes.map.remove(&old);
-            }
-        }
-        audio
-    }
-
     /// The code's characters and pauses, before volume.
     fn code_samples(
         &self,
@@ -428,11 +387,11 @@ impl Renderer {
         voice: &Voice,
     ) -> Result<Vec<i16>, MediaError> {
         let cfg = &self.inner.config;
-        let chars: Vec<char> = code.chars().collect();
-        let grouped = cfg.group_size > 0 && chars.len() >= cfg.group_min_len;
-        let mut out = Vec::new();
-        for (i, &ch) in chars.iter().enumerate() {
-            let piece = match code_type {
+        let count = code.chars().count();
+        let grouped = cfg.group_size > 0 && count >= cfg.group_min_len;
+        let mut pieces = Vec::with_capacity(count);
+        for ch in code.chars() {
+            pieces.push(match code_type {
                 CodeType::Default => {
                     let p = self.inner.root.default_spelling(&voice.language, ch)?;
                     self.load_file(&p)?
@@ -442,31 +401,62 @@ impl Renderer {
                     self.load_file(&p)?
                 }
                 CodeType::Tts => self.tts_char(ch, voice)?,
-            };
-            out.extend_from_slice(&piece);
-            if i + 1 < chars.len() {
-                let gap = if grouped && (i + 1) % cfg.group_size == 0 {
-                    cfg.group_gap
-                } else {
-                    cfg.char_gap
-                };
-                out.resize(out.len() + samples_for(gap), 0);
+            });
+        }
+        let gap_after = |i: usize| {
+            if i + 1 == count {
+                0
+            } else if grouped && (i + 1).is_multiple_of(cfg.group_size) {
+                samples_for(cfg.group_gap)
+            } else {
+                samples_for(cfg.char_gap)
             }
+        };
+        // Sized once: growing would leave copies of the code in freed memory.
+        let total = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.len() + gap_after(i))
+            .sum();
+        let mut out = Vec::with_capacity(total);
+        for (i, piece) in pieces.iter().enumerate() {
+            out.extend_from_slice(piece);
+            out.resize(out.len() + gap_after(i), 0);
         }
         Ok(out)
     }
 
     fn tts_char(&self, ch: char, voice: &Voice) -> Result<Arc<[i16]>, MediaError> {
         let id = self.inner.tts.voice_id(voice)?;
-        let ch = ch.to_ascii_lowercase();
-        let key = (id, ch);
+        let key = (id, ch.to_ascii_lowercase());
         if let Some(hit) = lock(&self.inner.tts_chars).get(&key) {
             return Ok(hit.clone());
         }
-        let ssml = format!("<speak><say-as interpret-as=\"characters\">{ch}</say-as></speak>");
-        let samples: Arc<[i16]> =
-            trim_silence(self.inner.tts.synthesize(TtsInput::Ssml(&ssml), voice)?).into();
-        lock(&self.inner.tts_chars).insert(key, samples.clone());
+        self.inner.char_flights.run(key.clone(), || {
+            if let Some(hit) = lock(&self.inner.tts_chars).get(&key) {
+                return Ok(hit.clone());
+            }
+            let ssml = format!(
+                "<speak><say-as interpret-as=\"characters\">{}</say-as></speak>",
+                key.1
+            );
+            let spoken = self.synthesize(TtsInput::Ssml(&ssml), voice)?;
+            let samples: Arc<[i16]> = trim_silence(spoken).into();
+            lock(&self.inner.tts_chars).insert(key.clone(), samples.clone());
+            Ok(samples)
+        })
+    }
+
+    /// Runs the engine under the prompt length limit, and holds any engine to it.
+    fn synthesize(&self, input: TtsInput<'_>, voice: &Voice) -> Result<Vec<i16>, MediaError> {
+        let max = self.inner.config.max_prompt;
+        let samples = self.inner.tts.synthesize(input, voice, max)?;
+        if samples.len() > samples_for(max) {
+            return Err(MediaError::TtsTooLong {
+                engine: self.inner.tts.name(),
+                max,
+            });
+        }
         Ok(samples)
     }
 
@@ -506,12 +496,16 @@ impl Renderer {
             .field(&[volume as u8]);
         let key = k.finish();
         if let Some(hit) = lock(&self.inner.prompts).get(&key) {
-            return Ok(hit.clone());
+            return Ok(hit);
         }
         let samples = self.load_file(path)?;
         let audio = Arc::new(RenderedAudio::new(apply_volume(samples.to_vec(), volume)));
-        lock(&self.inner.prompts).insert(key, audio.clone());
+        self.keep_prompt(key, &audio);
         Ok(audio)
+    }
+
+    fn keep_prompt(&self, key: Key, audio: &Arc<RenderedAudio>) {
+        lock(&self.inner.prompts).insert(key, audio.clone(), audio.heap_bytes());
     }
 
     fn render_tts(
@@ -519,12 +513,13 @@ impl Renderer {
         input: TtsInput<'_>,
         voice: &Voice,
     ) -> Result<Arc<RenderedAudio>, MediaError> {
-        let tts = &self.inner.tts;
-        let id = tts.voice_id(voice)?;
         let (kind, text) = match input {
             TtsInput::Text(t) => ("text", t),
             TtsInput::Ssml(t) => ("ssml", t),
         };
+        check_text(input)?;
+        let tts = &self.inner.tts;
+        let id = tts.voice_id(voice)?;
         let mut k = KeyBuilder::new("tts");
         k.field(tts.name().as_bytes())
             .field(id.as_bytes())
@@ -533,29 +528,52 @@ impl Renderer {
             .field(text.as_bytes());
         let key = k.finish();
         if let Some(hit) = lock(&self.inner.prompts).get(&key) {
-            return Ok(hit.clone());
+            return Ok(hit);
         }
-        let disk = self
-            .inner
-            .config
-            .disk_cache
-            .as_ref()
-            .map(|d| d.join(format!("{}.wav", hex::encode(key))));
-        let from_disk = disk.as_ref().and_then(|p| wav::read_wav_file(p).ok());
-        let samples = match from_disk {
-            Some(s) => s,
-            None => {
-                let s = apply_volume(trim_silence(tts.synthesize(input, voice)?), voice.volume);
-                if let Some(p) = &disk {
-                    store_atomically(p, &s);
-                }
-                s
+        self.inner.flights.run(key, || {
+            if let Some(hit) = lock(&self.inner.prompts).get(&key) {
+                return Ok(hit);
             }
-        };
-        let audio = Arc::new(RenderedAudio::new(samples));
-        lock(&self.inner.prompts).insert(key, audio.clone());
-        Ok(audio)
+            let disk = self
+                .inner
+                .config
+                .disk_cache
+                .as_ref()
+                .map(|d| d.join(format!("{}.wav", hex::encode(key))));
+            let from_disk = disk.as_ref().and_then(|p| wav::read_wav_file(p).ok());
+            let samples = match from_disk {
+                Some(s) => s,
+                None => {
+                    let spoken = trim_silence(self.synthesize(input, voice)?);
+                    let s = apply_volume(spoken, voice.volume);
+                    if let Some(p) = &disk {
+                        store_atomically(p, &s);
+                    }
+                    s
+                }
+            };
+            let audio = Arc::new(RenderedAudio::new(samples));
+            self.keep_prompt(key, &audio);
+            Ok(audio)
+        })
     }
+}
+
+/// The allow-list check of a TTS or SSML prompt (no-op for files).
+fn check_prompt_text(source: &PromptSource) -> Result<(), MediaError> {
+    match source {
+        PromptSource::File(_) => Ok(()),
+        PromptSource::Tts(t) => check_text(TtsInput::Text(t)),
+        PromptSource::Ssml(t) => check_text(TtsInput::Ssml(t)),
+    }
+}
+
+fn check_text(input: TtsInput<'_>) -> Result<(), MediaError> {
+    match input {
+        TtsInput::Text(t) => crate::check_tts_text(t)?,
+        TtsInput::Ssml(t) => crate::check_ssml(t)?,
+    }
+    Ok(())
 }
 
 /// Writes a disk-cache entry via a temporary file and a rename, so a concurrent reader

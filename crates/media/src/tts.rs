@@ -1,10 +1,12 @@
 //! Text to speech: the [`Tts`] trait and its espeak-ng engine.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use crate::wav::decode_wav_stream;
+use crate::wav::{decode_wav_stream, stream_limit};
 use crate::{Gender, MediaError, Voice};
 
 /// What to speak.
@@ -31,8 +33,14 @@ pub trait Tts: Send + Sync + std::fmt::Debug {
     }
 
     /// Speaks `input` with `voice`, returning 8 kHz mono samples at the engine's level
-    /// (no `volume` applied).
-    fn synthesize(&self, input: TtsInput<'_>, voice: &Voice) -> Result<Vec<i16>, MediaError>;
+    /// (no `volume` applied). Output longer than `max` is [`MediaError::TtsTooLong`]; an
+    /// engine should stop producing it as soon as it passes `max`, not when it is done.
+    fn synthesize(
+        &self,
+        input: TtsInput<'_>,
+        voice: &Voice,
+        max: Duration,
+    ) -> Result<Vec<i16>, MediaError>;
 }
 
 /// Languages and their espeak-ng voices (lower-case keys).
@@ -80,6 +88,17 @@ const MALE_VARIANTS: u8 = 7;
 /// The espeak-ng engine: runs `espeak-ng --stdout` once per synthesis. The text goes in on
 /// stdin, never through a shell or the argument list.
 ///
+/// # The process
+///
+/// - The program is found on the daemon's `PATH` once, then run by its full path with an
+///   empty environment: only `ESPEAK_DATA_PATH` is passed on, when the daemon has it (a
+///   non-standard voice data location). Nothing of the daemon's environment (tokens,
+///   secrets, `HOME`) reaches it.
+/// - Its WAV output is read as it comes. Once it passes the `max` given to
+///   [`Tts::synthesize`], the process is killed and the result is
+///   [`MediaError::TtsTooLong`]: a prompt that would speak for an hour costs the
+///   limit's worth of work and memory, not an hour's.
+///
 /// # Voice mapping (espeak-ng)
 ///
 /// `language` (any letter case) picks an espeak-ng voice:
@@ -115,13 +134,13 @@ const MALE_VARIANTS: u8 = 7;
 #[derive(Debug, Clone)]
 pub struct EspeakNg {
     program: PathBuf,
+    /// `program` resolved against `PATH`, on first use.
+    resolved: OnceLock<PathBuf>,
 }
 
 impl Default for EspeakNg {
     fn default() -> Self {
-        EspeakNg {
-            program: PathBuf::from("espeak-ng"),
-        }
+        Self::with_program("espeak-ng")
     }
 }
 
@@ -131,11 +150,36 @@ impl EspeakNg {
         Self::default()
     }
 
-    /// The engine using a specific espeak-ng binary.
+    /// The engine using a specific espeak-ng binary (a bare name is looked up on `PATH`).
     pub fn with_program(program: impl Into<PathBuf>) -> Self {
         EspeakNg {
             program: program.into(),
+            resolved: OnceLock::new(),
         }
+    }
+
+    /// The program's full path: the child gets no `PATH` to search.
+    fn program(&self) -> Result<&Path, MediaError> {
+        if let Some(p) = self.resolved.get() {
+            return Ok(p);
+        }
+        let found = if self.program.components().count() > 1 {
+            Some(self.program.clone())
+        } else {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join(&self.program))
+                    .find(|candidate| candidate.is_file())
+            })
+        };
+        let found = found.ok_or_else(|| MediaError::TtsSpawn {
+            engine: "espeak-ng",
+            source: Arc::new(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} not found on PATH", self.program.display()),
+            )),
+        })?;
+        Ok(self.resolved.get_or_init(|| found))
     }
 }
 
@@ -168,9 +212,18 @@ impl Tts for EspeakNg {
         Ok(format!("{base}+{prefix}{}", voice.number))
     }
 
-    fn synthesize(&self, input: TtsInput<'_>, voice: &Voice) -> Result<Vec<i16>, MediaError> {
+    fn synthesize(
+        &self,
+        input: TtsInput<'_>,
+        voice: &Voice,
+        max: Duration,
+    ) -> Result<Vec<i16>, MediaError> {
         let id = self.voice_id(voice)?;
-        let mut cmd = Command::new(&self.program);
+        let mut cmd = Command::new(self.program()?);
+        cmd.env_clear();
+        if let Some(data) = std::env::var_os("ESPEAK_DATA_PATH") {
+            cmd.env("ESPEAK_DATA_PATH", data);
+        }
         cmd.arg("-v").arg(&id).arg("--stdout").arg("--stdin");
         let text = match input {
             TtsInput::Text(t) => t,
@@ -179,35 +232,92 @@ impl Tts for EspeakNg {
                 t
             }
         };
-        let spawn_err = |source| MediaError::TtsSpawn {
-            engine: "espeak-ng",
-            source,
-        };
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(spawn_err)?;
+            .map_err(spawn_error)?;
         // Written from a thread: a long text could fill the stdin pipe while espeak-ng is
         // blocked writing a full stdout pipe.
         let mut stdin = child.stdin.take().expect("stdin was piped");
         let owned = text.to_owned();
         let writer = std::thread::spawn(move || {
-            // A newline ends the last clause; espeak-ng may stop reading early on errors.
+            // A newline ends the last clause; espeak-ng may stop reading early on errors
+            // (or be killed for talking too long): a failed write is not our error.
             let _ = stdin.write_all(owned.as_bytes());
             let _ = stdin.write_all(b"\n");
         });
-        let out = child.wait_with_output().map_err(spawn_err)?;
+        let mut stderr = child.stderr.take().expect("stderr was piped");
+        let errors = std::thread::spawn(move || {
+            let mut first = Vec::new();
+            let _ = (&mut stderr).take(4096).read_to_end(&mut first);
+            // Drain the rest so espeak-ng never blocks on a full stderr pipe.
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            first
+        });
+        let output = read_limited(&mut child, max);
+        let status = child.wait().map_err(spawn_error)?;
         let _ = writer.join();
-        if !out.status.success() || out.stdout.is_empty() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = errors.join().unwrap_or_default();
+        let wav = output?;
+        if !status.success() || wav.is_empty() {
+            let stderr = String::from_utf8_lossy(&stderr);
             return Err(MediaError::TtsFailed {
                 engine: "espeak-ng",
-                status: out.status.to_string(),
+                status: status.to_string(),
                 stderr: stderr.lines().next().unwrap_or("").to_owned(),
             });
         }
-        decode_wav_stream(&out.stdout)
+        decode_wav_stream(&wav)
+    }
+}
+
+fn spawn_error(source: std::io::Error) -> MediaError {
+    MediaError::TtsSpawn {
+        engine: "espeak-ng",
+        source: Arc::new(source),
+    }
+}
+
+/// How much WAV header may come before the samples, at most.
+const MAX_HEADER: usize = 64 * 1024;
+
+/// Reads the child's WAV from stdout until it ends, or kills the child as soon as the
+/// samples pass `max` (or no WAV header shows within [`MAX_HEADER`] bytes).
+fn read_limited(child: &mut Child, max: Duration) -> Result<Vec<u8>, MediaError> {
+    let mut stdout = child.stdout.take().expect("stdout was piped");
+    let mut wav = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut limit = None;
+    loop {
+        let n = match stdout.read(&mut chunk) {
+            Ok(0) => return Ok(wav),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(spawn_error(e)),
+        };
+        wav.extend_from_slice(&chunk[..n]);
+        if limit.is_none() {
+            limit = stream_limit(&wav, max);
+        }
+        let over = match limit {
+            Some(limit) => wav.len() > limit,
+            None => wav.len() > MAX_HEADER,
+        };
+        if over {
+            let _ = child.kill();
+            return Err(match limit {
+                Some(_) => MediaError::TtsTooLong {
+                    engine: "espeak-ng",
+                    max,
+                },
+                None => MediaError::TtsFailed {
+                    engine: "espeak-ng",
+                    status: "killed".to_owned(),
+                    stderr: "no WAV header in its output".to_owned(),
+                },
+            });
+        }
     }
 }

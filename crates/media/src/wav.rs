@@ -46,6 +46,19 @@ pub(crate) fn decode_wav_stream(bytes: &[u8]) -> Result<Vec<i16>, MediaError> {
     decode(bytes, true)
 }
 
+/// For a streamed WAV whose start is `head`: the total length in bytes at which its
+/// samples pass `max` (header included). `None` while the header is incomplete or invalid.
+pub(crate) fn stream_limit(head: &[u8], max: std::time::Duration) -> Option<usize> {
+    let (format, data) = parse_riff(head, true).ok()?;
+    // `data` borrows `head`, so its offset is where the samples start.
+    let data_start = data.as_ptr() as usize - head.as_ptr() as usize;
+    let bytes_per_second = u128::from(format.rate) * u128::from(format.block_align);
+    let samples = bytes_per_second * max.as_millis() / 1000;
+    usize::try_from(samples)
+        .ok()
+        .and_then(|n| n.checked_add(data_start))
+}
+
 fn decode(bytes: &[u8], streamed: bool) -> Result<Vec<i16>, MediaError> {
     let (format, data) = parse_riff(bytes, streamed)?;
     let frames = data.len() / usize::from(format.block_align);

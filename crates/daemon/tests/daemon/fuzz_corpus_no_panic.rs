@@ -55,6 +55,7 @@ fn request_validator_never_panics() {
     let audio = AudioConfig {
         dir: "/nonexistent/voice-otp-test/audio".into(),
         defaults: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../audio"),
+        ..Config::default().audio
     };
     let mut accepted = 0;
     for input in corpus("otp_request") {

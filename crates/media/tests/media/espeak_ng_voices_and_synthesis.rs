@@ -2,7 +2,12 @@
 //! for what it cannot speak, and real synthesis of text and SSML (text passed on stdin,
 //! never through a shell).
 
+use std::time::Duration;
+
 use voice_otp_media::{EspeakNg, Gender, MediaError, Tts, TtsInput, Voice};
+
+/// The renderer's default limit of a prompt.
+const MAX: Duration = Duration::from_secs(120);
 
 fn voice(language: &str, gender: Gender, number: u8) -> Voice {
     Voice {
@@ -73,7 +78,7 @@ fn every_mapped_voice_exists_in_espeak_ng() {
         "pt-BR", "sv-SE", "da-DK", "nb-NO", "fi-FI", "pl-PL",
     ] {
         let s = e
-            .synthesize(TtsInput::Text("1"), &voice(lang, Gender::Male, 1))
+            .synthesize(TtsInput::Text("1"), &voice(lang, Gender::Male, 1), MAX)
             .unwrap_or_else(|err| panic!("{lang}: {err}"));
         assert!(s.len() > 800, "{lang}: {} samples", s.len());
     }
@@ -83,7 +88,7 @@ fn every_mapped_voice_exists_in_espeak_ng() {
 fn synthesizes_text_and_ssml_at_8khz() {
     let e = EspeakNg::new();
     let text = e
-        .synthesize(TtsInput::Text("Your code is"), &Voice::default())
+        .synthesize(TtsInput::Text("Your code is"), &Voice::default(), MAX)
         .unwrap();
     // About a second of speech at 8 kHz, and not silence.
     assert!(
@@ -96,6 +101,7 @@ fn synthesizes_text_and_ssml_at_8khz() {
         .synthesize(
             TtsInput::Ssml("<speak>Your <break time=\"1000ms\"/> code</speak>"),
             &Voice::default(),
+            MAX,
         )
         .unwrap();
     // The break is honoured (so the markup was read as SSML, not spoken).
@@ -111,7 +117,7 @@ fn text_is_never_run_by_a_shell() {
         m = marker.display()
     );
     EspeakNg::new()
-        .synthesize(TtsInput::Text(&text), &Voice::default())
+        .synthesize(TtsInput::Text(&text), &Voice::default(), MAX)
         .unwrap();
     assert!(!marker.exists());
 }
@@ -120,7 +126,7 @@ fn text_is_never_run_by_a_shell() {
 fn a_missing_binary_is_a_typed_error() {
     let e = EspeakNg::with_program("/nonexistent/espeak-ng");
     assert!(matches!(
-        e.synthesize(TtsInput::Text("x"), &Voice::default()),
+        e.synthesize(TtsInput::Text("x"), &Voice::default(), MAX),
         Err(MediaError::TtsSpawn { .. })
     ));
 }

@@ -1,81 +1,34 @@
 //! Repeated prompts and readings cost no synthesis: prompts are cached in memory and on
 //! disk (keyed by engine, voice and text), readings in memory only, under keys that do not
-//! reveal the code; nothing of a code is written to the disk cache.
+//! reveal the code, and only while a call holds them; nothing of a code is written to the
+//! disk cache.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use voice_otp_media::wav::encode_wav;
-use voice_otp_media::{
-    AudioRoot, CodeType, MediaError, PromptSource, RenderConfig, Renderer, Tts, TtsInput, Voice,
-};
+use voice_otp_media::{CodeType, PromptSource, RenderConfig, Renderer, Voice};
 
-/// A deterministic engine that counts its syntheses: a tone whose length follows the text.
-#[derive(Debug, Default)]
-struct Counting {
-    calls: AtomicUsize,
-}
+use crate::common::{Counting, renderer};
 
-impl Tts for Counting {
-    fn name(&self) -> &'static str {
-        "counting"
-    }
-    fn voice_id(&self, voice: &Voice) -> Result<String, MediaError> {
-        Ok(format!(
-            "{}-{:?}-{}",
-            voice.language, voice.gender, voice.number
-        ))
-    }
-    fn synthesize(&self, input: TtsInput<'_>, _voice: &Voice) -> Result<Vec<i16>, MediaError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let text = match input {
-            TtsInput::Text(t) | TtsInput::Ssml(t) => t,
-        };
-        Ok((0..80 * text.len())
-            .map(|n| ((n % 40) as i16 - 20) * 500)
-            .collect())
-    }
-}
-
-fn setup(
-    disk: Option<std::path::PathBuf>,
-    entries: usize,
-) -> (tempfile::TempDir, Arc<Counting>, Renderer) {
-    let dir = tempfile::tempdir().unwrap();
-    let defaults = dir.path().join("defaults");
-    std::fs::create_dir_all(defaults.join("spelling/en-GB")).unwrap();
-    std::fs::create_dir_all(defaults.join("prompts/en-GB")).unwrap();
-    for c in ('0'..='9').chain('a'..='z') {
-        std::fs::write(
-            defaults.join(format!("spelling/en-GB/{c}.wav")),
-            encode_wav(&[1000; 400]),
-        )
-        .unwrap();
-    }
-    std::fs::write(
-        defaults.join("prompts/en-GB/code.wav"),
-        encode_wav(&[-1000; 800]),
-    )
-    .unwrap();
-    let tts = Arc::new(Counting::default());
+fn setup(disk: Option<std::path::PathBuf>) -> (tempfile::TempDir, Arc<Counting>, Renderer) {
+    let tts = Arc::new(Counting::new());
     let config = RenderConfig {
         disk_cache: disk,
-        code_cache_entries: entries,
         ..RenderConfig::default()
     };
-    let r = Renderer::new(AudioRoot::new(None, defaults), tts.clone(), config);
+    let (dir, r) = renderer(tts.clone(), config);
     (dir, tts, r)
 }
 
 #[test]
 fn a_repeated_prompt_is_synthesised_once() {
-    let (_d, tts, r) = setup(None, 16);
+    let (_d, tts, r) = setup(None);
     let v = Voice::default();
     let p = PromptSource::Tts("Welcome to the bank".into());
     let a = r.render_prompt(&p, &v).unwrap();
     let b = r.clone().render_prompt(&p, &v).unwrap();
     assert!(Arc::ptr_eq(&a, &b));
-    assert_eq!(tts.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(tts.calls(), 1);
     // Another voice, volume, kind or text is another rendering.
     r.render_prompt(
         &p,
@@ -93,11 +46,15 @@ fn a_repeated_prompt_is_synthesised_once() {
         },
     )
     .unwrap();
-    r.render_prompt(&PromptSource::Ssml("Welcome to the bank".into()), &v)
+    // The same text as plain TTS and as SSML: two renderings.
+    let marked_up = "<speak>Welcome to the bank</speak>";
+    r.render_prompt(&PromptSource::Tts(marked_up.into()), &v)
+        .unwrap();
+    r.render_prompt(&PromptSource::Ssml(marked_up.into()), &v)
         .unwrap();
     r.render_prompt(&PromptSource::Tts("Welcome to the bank!".into()), &v)
         .unwrap();
-    assert_eq!(tts.calls.load(Ordering::SeqCst), 5);
+    assert_eq!(tts.calls(), 6);
 }
 
 #[test]
@@ -105,12 +62,12 @@ fn the_disk_cache_survives_a_new_renderer() {
     let disk = tempfile::tempdir().unwrap();
     let p = PromptSource::Tts("Press one".into());
     let v = Voice::default();
-    let (_d1, tts1, r1) = setup(Some(disk.path().to_owned()), 16);
+    let (_d1, tts1, r1) = setup(Some(disk.path().to_owned()));
     let first = r1.render_prompt(&p, &v).unwrap();
-    assert_eq!(tts1.calls.load(Ordering::SeqCst), 1);
-    let (_d2, tts2, r2) = setup(Some(disk.path().to_owned()), 16);
+    assert_eq!(tts1.calls(), 1);
+    let (_d2, tts2, r2) = setup(Some(disk.path().to_owned()));
     let again = r2.render_prompt(&p, &v).unwrap();
-    assert_eq!(tts2.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(tts2.calls(), 0);
     assert_eq!(first.samples(), again.samples());
     assert_eq!(std::fs::read_dir(disk.path()).unwrap().count(), 1);
 }
@@ -118,13 +75,13 @@ fn the_disk_cache_survives_a_new_renderer() {
 #[test]
 fn codes_stay_in_memory_under_opaque_keys() {
     let disk = tempfile::tempdir().unwrap();
-    let (_d, tts, r) = setup(Some(disk.path().to_owned()), 16);
+    let (_d, tts, r) = setup(Some(disk.path().to_owned()));
     let v = Voice::default();
     let a = r.render_reading(None, "493817", CodeType::Tts, &v).unwrap();
-    let after_first = tts.calls.load(Ordering::SeqCst);
+    let after_first = tts.calls();
     let b = r.render_reading(None, "493817", CodeType::Tts, &v).unwrap();
     assert!(Arc::ptr_eq(&a, &b));
-    assert_eq!(tts.calls.load(Ordering::SeqCst), after_first);
+    assert_eq!(tts.calls(), after_first);
     // Letter case does not matter to a reading.
     let c = r.render_code("AB12", CodeType::Default, &v).unwrap();
     let d = r.render_code("ab12", CodeType::Default, &v).unwrap();
@@ -137,24 +94,32 @@ fn codes_stay_in_memory_under_opaque_keys() {
 }
 
 #[test]
-fn the_code_cache_is_bounded() {
-    let (_d, _tts, r) = setup(None, 2);
+fn a_code_rendering_is_gone_when_its_last_holder_drops_it() {
+    let (_d, tts, r) = setup(None);
     let v = Voice::default();
-    let first = r.render_code("111", CodeType::Default, &v).unwrap();
-    assert!(Arc::ptr_eq(
-        &first,
-        &r.render_code("111", CodeType::Default, &v).unwrap()
-    ));
-    r.render_code("222", CodeType::Default, &v).unwrap();
-    r.render_code("333", CodeType::Default, &v).unwrap();
-    let again = r.render_code("111", CodeType::Default, &v).unwrap();
-    assert!(!Arc::ptr_eq(&first, &again));
-    assert_eq!(first.samples(), again.samples());
+    // Two callees of one instruction: their calls share one rendering.
+    let first_call = r.render_reading(None, "493817", CodeType::Tts, &v).unwrap();
+    let second_call = r.render_reading(None, "493817", CodeType::Tts, &v).unwrap();
+    assert!(Arc::ptr_eq(&first_call, &second_call));
+    assert_eq!(r.live_codes(), 1);
+    let weak = Arc::downgrade(&first_call);
+    drop(first_call);
+    assert_eq!(r.live_codes(), 1, "the second call still reads it");
+    drop(second_call);
+    // Both calls ended: the renderer kept nothing of the code alive.
+    assert!(weak.upgrade().is_none());
+    assert_eq!(r.live_codes(), 0);
+    // A later call renders it anew (the characters themselves stay cached, not the code).
+    let calls = tts.calls();
+    let again = r.render_reading(None, "493817", CodeType::Tts, &v).unwrap();
+    assert!(weak.upgrade().is_none() && again.samples().len() > 6 * 80);
+    assert_eq!(tts.calls(), calls);
+    assert_eq!(r.live_codes(), 1);
 }
 
 #[test]
 fn a_replaced_file_is_read_again() {
-    let (d, _tts, r) = setup(None, 16);
+    let (d, _tts, r) = setup(None);
     let v = Voice::default();
     let file = d.path().join("defaults/spelling/en-GB/7.wav");
     assert_eq!(

@@ -2,8 +2,6 @@
 //! sized by a header field; the fuzz corpus (fuzz/corpus/wav/), its truncations and
 //! mutations all return.
 
-use std::path::PathBuf;
-
 use voice_otp_media::MediaError;
 use voice_otp_media::wav::{decode_wav, encode_wav};
 
@@ -139,27 +137,14 @@ fn too_long_is_refused() {
 
 #[test]
 fn fuzz_corpus_and_its_mutations_never_panic() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/wav");
-    let mut files = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        files += 1;
-        assert!(decode_wav(&bytes).is_ok());
-        // Every truncation of the header region, and a spread of longer ones.
-        for cut in (0..bytes.len().min(128)).chain((128..bytes.len()).step_by(97)) {
-            let _ = decode_wav(&bytes[..cut]);
-        }
-        // Deterministic byte mutations of the header region (xorshift, fixed seed).
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..200 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let mut m = bytes.clone();
-            let at = (x % 80) as usize % m.len();
-            m[at] = (x >> 32) as u8;
-            let _ = decode_wav(&m);
-        }
+    let files = crate::common::fuzz_corpus("wav");
+    for (_, bytes) in &files {
+        assert!(decode_wav(bytes).is_ok());
+        // Every truncation of the header region, a spread of longer ones, and byte
+        // mutations of the header region.
+        crate::common::mutations(bytes, 128, 80, |m| {
+            let _ = decode_wav(m);
+        });
     }
-    assert!(files >= 5, "corpus has {files} files");
+    assert!(files.len() >= 5, "corpus has {} files", files.len());
 }
