@@ -47,6 +47,15 @@ pub struct HttpConfig {
     pub listen: SocketAddr,
     /// Accepted product tokens (`tokens`).
     pub tokens: Vec<String>,
+    /// `max-connections`: open connections at most. Beyond it a new connection closes the
+    /// oldest one that has no request in progress, or is closed itself. Default 512.
+    pub max_connections: usize,
+    /// `header-timeout`: the longest a client may take to send a request head, from the
+    /// connection or from its first byte after an idle spell. Default 10 s.
+    pub header_timeout: Duration,
+    /// `idle-timeout`: how long a kept-alive connection may sit between requests without
+    /// traffic. Default 60 s.
+    pub idle_timeout: Duration,
 }
 
 /// `[sip]`: the user agent and the trunk.
@@ -178,6 +187,9 @@ impl Default for Config {
             http: HttpConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 tokens: Vec::new(),
+                max_connections: 512,
+                header_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(60),
             },
             sip: SipConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
@@ -322,6 +334,9 @@ pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
 const KEYS: &[(&str, &str)] = &[
     ("http", "listen"),
     ("http", "tokens"),
+    ("http", "max-connections"),
+    ("http", "header-timeout"),
+    ("http", "idle-timeout"),
     ("sip", "listen"),
     ("sip", "transport"),
     ("sip", "trunk"),
@@ -465,6 +480,12 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
     const BOOL: &str = "true or false";
     const NETS: &str = "a non-empty list of IP addresses or networks like \"192.0.2.0/24\"";
     let addr = |r: &Raw<'_>| r.string().and_then(|s| s.trim().parse::<SocketAddr>().ok());
+    let count = |r: &Raw<'_>| {
+        r.integer()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .map(|n| n as usize)
+            .ok_or("an integer from 1 to 1000000")
+    };
     match (section, key) {
         ("http", "listen") => c.http.listen = addr(raw).ok_or(ADDR)?,
         ("http", "tokens") => {
@@ -473,6 +494,13 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
                 return Err("non-empty tokens");
             }
             c.http.tokens = tokens;
+        }
+        ("http", "max-connections") => c.http.max_connections = count(raw)?,
+        ("http", "header-timeout") => {
+            c.http.header_timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
+        ("http", "idle-timeout") => {
+            c.http.idle_timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
         ("sip", "listen") => c.sip.listen = addr(raw).ok_or(ADDR)?,
         ("sip", "transport") => {
@@ -555,13 +583,7 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         ("callbacks", "max-backoff") => {
             c.callbacks.max_backoff = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
-        ("calls", "max-concurrent") => {
-            c.calls.max_concurrent = raw
-                .integer()
-                .filter(|n| (1..=1_000_000).contains(n))
-                .map(|n| n as usize)
-                .ok_or("an integer from 1 to 1000000")?
-        }
+        ("calls", "max-concurrent") => c.calls.max_concurrent = count(raw)?,
         ("calls", "replay-wait") => c.calls.replay_wait = raw.duration().ok_or(DUR)?,
         ("calls", "max-call-duration") => {
             c.calls.max_call_duration = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?

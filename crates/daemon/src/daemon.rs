@@ -18,6 +18,7 @@ use crate::calls::CallQueue;
 use crate::config::Config;
 use crate::error::DaemonError;
 use crate::event::to_ms;
+use crate::http;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -124,15 +125,13 @@ impl Daemon {
             addr: config.http.listen,
             source,
         })?;
-        let (server_stop, mut server_stop_rx) = watch::channel(false);
-        let app = router(state);
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = server_stop_rx.wait_for(|s| *s).await;
-                })
-                .await
-        });
+        let (server_stop, server_stop_rx) = watch::channel(false);
+        let limits = http::Limits {
+            header_timeout: config.http.header_timeout,
+            idle_timeout: config.http.idle_timeout,
+            max_connections: config.http.max_connections,
+        };
+        let server = tokio::spawn(http::serve(listener, router(state), limits, server_stop_rx));
         info!(%local_addr, "HTTP API listening");
         Ok(Daemon {
             calls,

@@ -23,6 +23,7 @@ pub mod config;
 mod daemon;
 mod error;
 mod event;
+mod http;
 mod metrics;
 mod request;
 mod store;

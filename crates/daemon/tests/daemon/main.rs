@@ -23,6 +23,7 @@ mod dtmf_command;
 mod fuzz_corpus_no_panic;
 mod healthz_readiness;
 mod healthz_reports_trunk_keepalive;
+mod http_idle_clients_are_closed;
 mod max_concurrent_queues_calls;
 mod metrics_rtp_pacers;
 mod metrics_text;
