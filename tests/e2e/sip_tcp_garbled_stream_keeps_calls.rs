@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use voice_otp_suite::e2e::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, mpsc};
+use voice_otp_suite::e2e::*;
 use voice_otp_testkit::sipp::Transport;
 
 const HOSTILE: &[u8] = b"SIP/2.0 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n";

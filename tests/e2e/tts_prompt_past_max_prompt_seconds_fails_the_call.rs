@@ -2,12 +2,9 @@
 //! than `[audio] max-prompt-seconds` stops espeak-ng at the limit; the call is not dialled
 //! and its finished event says 11 "audio could not be rendered".
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prompt_past_the_limit_fails_the_call_as_11_without_dialling() {

@@ -4,13 +4,10 @@
 //! The trunk is a bare UDP socket that would see any INVITE; a valid request at the end
 //! shows that it does.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::time::Duration;
 
-use e2e::*;
 use serde_json::{Value, json};
+use voice_otp_suite::e2e::*;
 
 fn with(body: &Value, extra: Value) -> Value {
     let mut body = body.clone();

@@ -15,16 +15,13 @@
 //! Before the fix the first stranger packet of any source latched the stream and the daemon
 //! sent the rest of the call, the code included, to the stranger.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::net::UdpSocket;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use e2e::*;
 use serde_json::json;
+use voice_otp_suite::e2e::*;
 
 /// One stranger's socket and when it starts spraying (after the call is answered).
 struct Sprayer {
