@@ -68,7 +68,7 @@ fn spray(sprayers: Vec<Sprayer>, range: (u16, u16), stop: Arc<AtomicBool>) -> Lo
             if begin.elapsed() < s.start_after {
                 continue;
             }
-            let pt = if seq % 2 == 0 { 8 } else { 0 };
+            let pt = if seq.is_multiple_of(2) { 8 } else { 0 };
             let packet = stranger_packet(pt, seq, 0x5157_0000 + i as u32);
             for port in (range.0 + range.0 % 2..=range.1).step_by(2) {
                 if s.socket.send_to(&packet, ("127.0.0.1", port)).is_ok() {
