@@ -176,7 +176,7 @@ impl UserAgent {
         match code {
             100..=199 => self.invite_provisional(now, key, idx, code, msg),
             200..=299 => self.invite_2xx(now, key, idx, msg),
-            _ => self.invite_rejected(now, key, idx, code, msg),
+            _ => self.invite_rejected(now, key, idx, msg),
         }
     }
 
@@ -233,14 +233,10 @@ impl UserAgent {
     }
 
     /// A final 3xx-6xx: ACK it, then retry with credentials, or end the call.
-    fn invite_rejected(
-        &mut self,
-        now: Instant,
-        key: CallKey,
-        idx: usize,
-        code: u16,
-        msg: &SipMessage,
-    ) {
+    fn invite_rejected(&mut self, now: Instant, key: CallKey, idx: usize, msg: &SipMessage) {
+        let Some(code) = msg.status() else {
+            return;
+        };
         let reliable = self.reliable();
         let Some(call) = self.calls.get(&key) else {
             return;
