@@ -64,6 +64,9 @@ pub enum EndCause {
     MaxDuration,
     /// The media stream failed after answer.
     MediaError,
+    /// The SIP endpoint stopped (its driver task died) while the call was up: nothing more
+    /// could be signalled for it.
+    SignallingLost,
 }
 
 /// Everything the call outcome needs, in the flow's own (monotonic) time.
@@ -136,6 +139,8 @@ pub enum DialFailure {
     },
     /// The call could not be placed on our side (no free RTP port, SIP endpoint stopped).
     Local,
+    /// The SIP endpoint's event stream ended under a live call: its driver died.
+    SignallingLost,
 }
 
 impl DialFailure {
@@ -163,7 +168,8 @@ impl DialFailure {
             | DialFailure::Transport
             | DialFailure::NoCommonCodec
             | DialFailure::MediaRefused { .. }
-            | DialFailure::Local => ResultCode::Failed,
+            | DialFailure::Local
+            | DialFailure::SignallingLost => ResultCode::Failed,
         }
     }
 
@@ -176,6 +182,7 @@ impl DialFailure {
             DialFailure::NoCommonCodec => (None, Some("No common codec".to_owned())),
             DialFailure::MediaRefused { reason } => (None, Some(reason.clone())),
             DialFailure::Local => (None, Some("Local resources unavailable".to_owned())),
+            DialFailure::SignallingLost => (None, Some("SIP signalling lost".to_owned())),
         }
     }
 }
@@ -466,6 +473,15 @@ impl CallFlow {
             }
             State::Cancelling { .. } => {
                 // Usually 487 Request Terminated: the end of our own CANCEL.
+                self.sip_code = code;
+                self.sip_reason = reason;
+                self.finish(now);
+            }
+            // The SIP driver died under an answered call: the call cannot be ended properly
+            // and its end is unknown, so it is recorded as failed, not as finished.
+            State::Answered(_) if failure == DialFailure::SignallingLost => {
+                self.result = ResultCode::Failed;
+                self.cause = EndCause::SignallingLost;
                 self.sip_code = code;
                 self.sip_reason = reason;
                 self.finish(now);

@@ -433,9 +433,10 @@ async fn run_call<B: Backend>(
                         }
                     }
                     None => {
-                        // The SIP endpoint is gone: nothing more will come for this call.
+                        // The SIP endpoint is gone (its driver died): nothing more will
+                        // come for this call, whose end is unknown.
                         dialog = None;
-                        flow.handle_dial_failed(at, DialFailure::Transport);
+                        flow.handle_dial_failed(at, DialFailure::SignallingLost);
                     }
                 }
             }

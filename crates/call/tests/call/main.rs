@@ -1,16 +1,14 @@
 //! The integration tests of voice-otp-call, linked as one binary: one module per behaviour.
 
-mod common;
-mod fake_backend;
-mod sipp;
-
 mod absent_prompts_are_skipped;
 mod answer_racing_cancel_is_hung_up;
 mod auto_replay_reads_three_times;
 mod busy_is_rejected;
 mod cancel_completion_is_recorded;
 mod code_never_logged;
+mod common;
 mod early_media_is_not_played_into;
+mod fake_backend;
 mod intro_then_reading_then_outro;
 mod max_duration_guard;
 mod media_error_hangs_up;
@@ -33,4 +31,6 @@ mod runner_sipp_calls;
 mod runner_streams_two_readings_to_a_phone;
 mod server_error_is_failed;
 mod shutdown_ends_the_call;
+mod signalling_lost_is_failed;
+mod sipp;
 mod stale_playback_finished_is_ignored;
