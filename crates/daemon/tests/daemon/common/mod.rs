@@ -247,7 +247,8 @@ impl TestDaemon {
 
     /// Polls `GET /v1/calls/{id}` until the call has ended.
     pub async fn wait_ended(&self, call_id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // Generous: a scripted call ends in milliseconds, but a loaded machine may be slow.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let (status, body) = self.get(&format!("/v1/calls/{call_id}")).await;
             if status == 200 && body["state"] == "ended" {
