@@ -3,26 +3,16 @@
 //! trunk, then the number is searched, as written and as its digits (which also covers
 //! `sip:` and `tel:` URIs), in everything the daemon logged.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use voice_otp_testkit::repo_root;
 use voice_otp_testkit::sipp::{Sipp, fixture};
 
-use crate::common::TOKEN;
+use crate::common::{KillOnDrop, TOKEN};
 
 const CALLEE: &str = "+31687654329";
-
-/// Kills the daemon when the test ends, also when it fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn mentions_callee(logs: &str) -> bool {
     let digits: String = CALLEE.chars().filter(char::is_ascii_digit).collect();
@@ -67,7 +57,7 @@ level = "info"
     let path = work.path().join("voice-otp.toml");
     std::fs::write(&path, config).unwrap();
     let stderr = work.path().join("stderr");
-    let _daemon = Running(
+    let _daemon = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_voice-otp"))
             .arg("serve")
             .arg("--config")
@@ -109,15 +99,9 @@ level = "info"
 
     let deadline = Instant::now() + Duration::from_secs(40);
     let ended = loop {
-        let body: Value = client
-            .get(format!("{base}/v1/calls/{call_id}"))
-            .header("X-CM-PRODUCTTOKEN", TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = format!("{base}/v1/calls/{call_id}");
+        let resp = client.get(url).header("X-CM-PRODUCTTOKEN", TOKEN).send();
+        let body: Value = resp.await.unwrap().json().await.unwrap();
         if body["state"] == "ended" {
             break body;
         }

@@ -9,20 +9,12 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::KillOnDrop;
+
 const NOBODY: u32 = 65_534;
-
-/// Kills the daemon when the test ends, also when it fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn config(dir: &Path) -> String {
     format!(
@@ -78,7 +70,7 @@ fn the_running_daemon_is_not_dumpable_and_has_no_core_limit() {
     if as_root {
         command.uid(NOBODY).gid(NOBODY);
     }
-    let daemon = Running(command.spawn().expect("voice-otp runs"));
+    let daemon = KillOnDrop(command.spawn().expect("voice-otp runs"));
     let pid = daemon.0.id();
 
     // Up and serving: the marks are made at start, so they are in place by now.

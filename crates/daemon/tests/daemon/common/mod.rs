@@ -263,6 +263,17 @@ impl TestDaemon {
     }
 }
 
+/// A child process (a real `voice-otp serve`) killed when the test ends, also when it
+/// fails.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A minimal valid OTP request.
 pub fn otp_body() -> Value {
     json!({
