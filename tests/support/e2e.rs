@@ -95,6 +95,9 @@ pub struct DaemonConfig {
     /// Extra environment of the daemon process: `VOICE_OTP_<SECTION>_<KEY>` overrides any
     /// config key, so a test sets keys of other sections without a second TOML table.
     pub env: Vec<(String, String)>,
+    /// A command the daemon is run under, such as `["prlimit", "--nofile=1024:1024"]`; it
+    /// must exec the daemon, so that [`Daemon::pid`] and the signals reach the daemon.
+    pub wrapper: Vec<String>,
 }
 
 impl DaemonConfig {
@@ -107,6 +110,7 @@ impl DaemonConfig {
             log_level: "info".to_owned(),
             calls_extra: String::new(),
             env: Vec::new(),
+            wrapper: Vec::new(),
         }
     }
 
@@ -184,7 +188,15 @@ impl Daemon {
         std::fs::write(&path, config.toml()).unwrap();
         let stdout = config.dir.join(format!("daemon-{run}.stdout"));
         let stderr = config.dir.join(format!("daemon-{run}.stderr"));
-        let child = Command::new(voice_otp_bin())
+        let mut command = match config.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(voice_otp_bin());
+                command
+            }
+            None => Command::new(voice_otp_bin()),
+        };
+        let child = command
             .arg("serve")
             .arg("--config")
             .arg(&path)

@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 
 use dashmap::DashMap;
 use tokio::sync::{Notify, Semaphore, watch};
-use tracing::{Instrument, error, info, info_span, warn};
+use tracing::{Instrument, debug, error, info, info_span, warn};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ResultCode};
 
 use crate::event::{StoredOutcome, to_ms};
@@ -78,7 +78,9 @@ impl CallQueue {
     async fn run(self: Arc<Self>, spec: CallSpec) {
         let call_id = spec.call_id.clone();
         let mut shutdown = self.shutdown_tx.subscribe();
-        info!(callee = %spec.callee, kind = ?spec.kind, "call queued");
+        info!(kind = ?spec.kind, "call queued");
+        // The callee's number is personal data: only at debug level.
+        debug!(callee = %spec.callee, "callee");
         let permit = if *shutdown.borrow() {
             None
         } else {

@@ -24,6 +24,10 @@ enum Command {
 }
 
 fn main() {
+    if let Err(err) = commands::forbid_core_dumps() {
+        eprintln!("voice-otp: cannot keep this process out of core dumps: {err}");
+        std::process::exit(1);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args),

@@ -1,6 +1,6 @@
 //! The shipped systemd unit lets the daemon's default `[rtp] realtime-priority` take
 //! effect under `DynamicUser=` (no CAP_SYS_NICE): `LimitRTPRIO=` at least that level, and
-//! nothing that forbids real-time scheduling.
+//! nothing that forbids real-time scheduling. And it allows no core dumps.
 
 use std::collections::BTreeMap;
 
@@ -27,13 +27,18 @@ fn service_settings(unit: &str) -> BTreeMap<&str, &str> {
     settings
 }
 
-#[test]
-fn limit_rtprio_covers_the_default_priority_and_realtime_is_not_restricted() {
+/// The shipped unit's text.
+fn unit() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../deploy/voice-otp.service"
     );
-    let unit = std::fs::read_to_string(path).unwrap();
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn limit_rtprio_covers_the_default_priority_and_realtime_is_not_restricted() {
+    let unit = unit();
     let settings = service_settings(&unit);
     assert_eq!(
         settings.get("DynamicUser"),
@@ -57,5 +62,18 @@ fn limit_rtprio_covers_the_default_priority_and_realtime_is_not_restricted() {
     assert!(
         matches!(restrict, "no" | "false" | "0" | "off"),
         "RestrictRealtime={restrict} forbids SCHED_FIFO"
+    );
+}
+
+/// A core dump would hold the codes of the calls in progress (issue 11, item 6).
+#[test]
+fn the_unit_allows_no_core_dumps() {
+    let unit = unit();
+    let settings = service_settings(&unit);
+    let limit = settings.get("LimitCORE").expect("LimitCORE in [Service]");
+    // `soft:hard` or one value for both: both must be 0.
+    assert!(
+        limit.split(':').all(|v| v == "0"),
+        "LimitCORE={limit} allows core dumps"
     );
 }

@@ -33,7 +33,7 @@ async fn scrape(daemon: &Daemon) -> String {
 /// Pacer threads apply their scheduling when they start, just after the engine does:
 /// scrapes until the real-time count is `want(pacers)` or a few seconds passed.
 async fn scrape_until(daemon: &Daemon, want: impl Fn(f64) -> f64) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let text = scrape(daemon).await;
         let pacers = metric(&text, "voice_otp_rtp_pacers");

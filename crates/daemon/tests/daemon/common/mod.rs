@@ -247,7 +247,8 @@ impl TestDaemon {
 
     /// Polls `GET /v1/calls/{id}` until the call has ended.
     pub async fn wait_ended(&self, call_id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // Generous: a scripted call ends in milliseconds, but a loaded machine may be slow.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let (status, body) = self.get(&format!("/v1/calls/{call_id}")).await;
             if status == 200 && body["state"] == "ended" {
@@ -259,6 +260,17 @@ impl TestDaemon {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// A child process (a real `voice-otp serve`) killed when the test ends, also when it
+/// fails.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
