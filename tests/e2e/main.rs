@@ -24,6 +24,7 @@ mod callback_pending_survives_sigkill;
 mod callee_hangs_up_mid_code;
 mod code_never_leaks_at_trace_level;
 mod hostile_tts_prompts_are_refused;
+mod http_held_connections_do_not_lock_out_the_api;
 mod press_1_replays_code;
 mod ring_timeout_cancels;
 mod say_reads_code_characters_in_order;

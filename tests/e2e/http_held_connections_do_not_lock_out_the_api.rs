@@ -5,14 +5,11 @@
 //! (512) of the attacker's connections, never runs out of file descriptors, and closes
 //! every held connection at the header timeout.
 
-#[path = "support/e2e.rs"]
-mod e2e;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use e2e::*;
+use voice_otp_suite::e2e::*;
 
 const ATTACKERS: usize = 1_100;
 const CAP: usize = 512;
