@@ -467,24 +467,16 @@ impl CallFlow {
             State::Dialling { .. } => {
                 self.result = failure.result_code();
                 self.cause = EndCause::DialFailed;
-                self.sip_code = code;
-                self.sip_reason = reason;
-                self.finish(now);
+                self.finish_with_status(now, code, reason);
             }
-            State::Cancelling { .. } => {
-                // Usually 487 Request Terminated: the end of our own CANCEL.
-                self.sip_code = code;
-                self.sip_reason = reason;
-                self.finish(now);
-            }
+            // Usually 487 Request Terminated: the end of our own CANCEL.
+            State::Cancelling { .. } => self.finish_with_status(now, code, reason),
             // The SIP driver died under an answered call: the call cannot be ended properly
             // and its end is unknown, so it is recorded as failed, not as finished.
             State::Answered(_) if failure == DialFailure::SignallingLost => {
                 self.result = ResultCode::Failed;
                 self.cause = EndCause::SignallingLost;
-                self.sip_code = code;
-                self.sip_reason = reason;
-                self.finish(now);
+                self.finish_with_status(now, code, reason);
             }
             // After answer the INVITE transaction is over; a failure report here can only
             // be a transport failure of the dialog, which ends the call like a hang-up.
@@ -497,6 +489,13 @@ impl CallFlow {
             State::HangingUp { .. } => self.finish(now),
             State::Done => {}
         }
+    }
+
+    /// Ends the flow with the SIP status that ended the INVITE (or the dialog).
+    fn finish_with_status(&mut self, now: Instant, code: Option<u16>, reason: Option<String>) {
+        self.sip_code = code;
+        self.sip_reason = reason;
+        self.finish(now);
     }
 
     /// Our CANCEL is complete: the INVITE ended with `final_code` (487 normally; 200 when
