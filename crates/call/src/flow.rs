@@ -480,13 +480,7 @@ impl CallFlow {
             }
             // After answer the INVITE transaction is over; a failure report here can only
             // be a transport failure of the dialog, which ends the call like a hang-up.
-            State::Answered(_) => {
-                self.result = ResultCode::Finished;
-                self.cause = EndCause::RemoteHangup;
-                self.set_normal_clearing();
-                self.finish(now);
-            }
-            State::HangingUp { .. } => self.finish(now),
+            State::Answered(_) | State::HangingUp { .. } => self.handle_remote_hangup(now),
             State::Done => {}
         }
     }
