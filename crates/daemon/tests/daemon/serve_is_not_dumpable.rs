@@ -57,8 +57,14 @@ fn the_running_daemon_is_not_dumpable_and_has_no_core_limit() {
     let path = dir.path().join("voice-otp.toml");
     std::fs::write(&path, config(dir.path())).unwrap();
     let stderr_path = dir.path().join("stderr");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_voice-otp"));
+    // Run a copy from the test's own directory: the clone the binary was built in may sit
+    // under a directory that `nobody` may not enter (CI's clone under /root, say).
+    let bin = dir.path().join("voice-otp");
+    std::fs::copy(env!("CARGO_BIN_EXE_voice-otp"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut command = Command::new(&bin);
     command
+        .current_dir(dir.path())
         .arg("serve")
         .arg("--config")
         .arg(&path)
