@@ -6,14 +6,9 @@
 use std::collections::BTreeMap;
 
 use voice_otp_daemon::Config;
-use voice_otp_daemon::config::env_var_name;
 
-fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::common::env;
+use voice_otp_daemon::config::env_var_name;
 
 #[test]
 fn default_is_ten() {

@@ -5,14 +5,9 @@
 use std::collections::BTreeMap;
 
 use voice_otp_daemon::Config;
-use voice_otp_rtp::Latching;
 
-fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::common::env;
+use voice_otp_rtp::Latching;
 
 #[test]
 fn default_is_symmetric_and_both_modes_are_read() {

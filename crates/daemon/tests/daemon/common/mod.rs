@@ -287,3 +287,11 @@ pub fn otp_body() -> Value {
 mod callback_receiver;
 #[allow(unused_imports)] // not every test binary uses it
 pub use callback_receiver::Receiver;
+
+/// A config environment (`VOICE_OTP_*` variables) from literal pairs.
+pub fn env(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
