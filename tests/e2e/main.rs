@@ -31,6 +31,7 @@ mod say_reads_code_characters_in_order;
 mod sdp_refused_media_address_fails_call;
 mod sigterm_ends_live_call_with_bye;
 mod sip_accept_from_drops_strangers;
+mod sip_driver_panic_fails_live_calls_and_exits;
 mod sip_tcp_garbled_stream_keeps_calls;
 mod stranger_rtp_gets_no_audio;
 mod three_callees_three_calls;

@@ -68,6 +68,7 @@
 
 mod auth;
 mod error;
+mod fault;
 mod message;
 mod net;
 mod sdp;

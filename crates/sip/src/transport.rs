@@ -405,6 +405,7 @@ impl Driver {
 
     /// A datagram from `from`: read only if `[sip] accept-from` lets that source in.
     fn datagram(&mut self, now: std::time::Instant, from: SocketAddr, data: &[u8]) {
+        crate::fault::panic_if_marked(data);
         if self.accept.contains(from.ip()) {
             self.ua.handle_datagram(now, from, data);
         } else {
