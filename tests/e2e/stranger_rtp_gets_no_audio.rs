@@ -14,6 +14,10 @@
 //!
 //! Before the fix the first stranger packet of any source latched the stream and the daemon
 //! sent the rest of the call, the code included, to the stranger.
+//!
+//! Once a stream's target is settled its socket is `connect()`ed and the kernel drops the
+//! strangers' packets before the daemon sees them: only those that come before (the silent
+//! symmetric case, where the window stays open for 2 s) are counted as rejected.
 
 use std::net::UdpSocket;
 use std::sync::Arc;
@@ -130,9 +134,19 @@ async fn rejected_sources(daemon: &Daemon) -> u64 {
         .unwrap()
 }
 
+/// What `/metrics` must show of the strangers' packets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    /// Some reached the receiver before the stream settled: the counter is above 0.
+    Some,
+    /// The stream settles at once or within a few packets, after which the kernel drops
+    /// them uncounted: the counter is not asserted.
+    NotAsserted,
+}
+
 /// Runs one OTP call against a SIPp UAS (`echo`: it sends our RTP back from its SDP port)
 /// with `latching` (`None`: the default) while `sprayers` spray, and checks the outcome.
-async fn attack(echo: bool, latching: Option<&str>, sprayers: Vec<Sprayer>) {
+async fn attack(echo: bool, latching: Option<&str>, sprayers: Vec<Sprayer>, counted: Counted) {
     let dir = tempfile::tempdir().unwrap();
     let mut trunk = Sipp::uas(scenario("e2e_answer_wait_bye.xml"))
         .dir(dir.path())
@@ -176,10 +190,12 @@ async fn attack(echo: bool, latching: Option<&str>, sprayers: Vec<Sprayer>) {
         loot.received, 0,
         "the daemon sent the call's audio to a stranger: {loot:?}"
     );
-    assert!(
-        rejected_sources(&daemon).await > 0,
-        "the strangers' packets were not counted"
-    );
+    if counted == Counted::Some {
+        assert!(
+            rejected_sources(&daemon).await > 0,
+            "the strangers' packets before the stream settled were not counted"
+        );
+    }
     sipp.assert_ok(Duration::from_secs(15)).await;
 }
 
@@ -194,6 +210,7 @@ async fn strangers_get_nothing_from_a_call_whose_far_end_talks() {
             sprayer("127.0.0.2", Duration::ZERO),
             sprayer("127.0.0.1", Duration::from_millis(300)),
         ],
+        Counted::NotAsserted,
     )
     .await;
 }
@@ -207,6 +224,7 @@ async fn strangers_get_nothing_from_a_silent_far_end_with_symmetric_latching() {
             sprayer("127.0.0.2", Duration::ZERO),
             sprayer("127.0.0.1", Duration::from_millis(2500)),
         ],
+        Counted::Some,
     )
     .await;
 }
@@ -220,6 +238,7 @@ async fn strangers_get_nothing_from_a_silent_far_end_with_strict_latching() {
             sprayer("127.0.0.2", Duration::ZERO),
             sprayer("127.0.0.1", Duration::ZERO),
         ],
+        Counted::NotAsserted,
     )
     .await;
 }

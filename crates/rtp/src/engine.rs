@@ -7,7 +7,9 @@
 //! third packet also takes what the far end sent meanwhile with non-blocking receives
 //! (stamped with the kernel's arrival time, see `inbox.rs`), and goes back to sleep. No task,
 //! timer, epoll registration or lock exists per stream: the sockets are plain non-blocking
-//! sockets that only their pacer touches. Stream events reach the async side through a tokio
+//! sockets that only their pacer touches. A stream's RTP socket is `connect()`ed to the far
+//! end as soon as latching has settled its target, so the kernel filters strangers and sends
+//! need no route lookup. Stream events reach the async side through a tokio
 //! channel (`try_send`, never blocking the pacer).
 
 use std::collections::HashMap;
@@ -178,11 +180,26 @@ enum Command {
     Shutdown,
 }
 
+/// Whether a stream's RTP socket is `connect()`ed to the far end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Link {
+    /// The target may still move (symmetric latching, early): every source reaches the
+    /// receiver, which counts and drops strangers; packets go out with `sendto`.
+    Unsettled,
+    /// Connected to the settled target: the kernel drops strangers' datagrams and sends
+    /// without a route lookup per packet.
+    Connected,
+    /// Settled, but `connect()` failed (say, an IPv6 target on an IPv4 socket): `sendto`
+    /// as before, whose errors are counted; not tried again.
+    Unconnected,
+}
+
 struct Slot {
     id: u64,
     sender: RtpSender,
     receiver: RtpReceiver,
     rtp: UdpSocket,
+    link: Link,
     rtcp: UdpSocket,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
@@ -476,6 +493,22 @@ impl Slot {
             self.receiver.handle_timeout(now);
         }
         self.forward_receiver_events();
+        self.connect_when_settled(now);
+    }
+
+    /// Connects the RTP socket once the target can no longer move (strict: at once;
+    /// symmetric: after the first packet from the SDP address, the one re-target, or the end
+    /// of the window). From then on the kernel drops strangers before they cost the pacer a
+    /// receive, and each send skips the route lookup of `sendto`. Only strangers that came
+    /// before are counted as rejected.
+    fn connect_when_settled(&mut self, now: Instant) {
+        if self.link != Link::Unsettled || !self.receiver.is_settled(now) {
+            return;
+        }
+        self.link = match self.rtp.connect(self.remote) {
+            Ok(()) => Link::Connected,
+            Err(_) => Link::Unconnected,
+        };
     }
 
     /// Takes the far end's RTCP: its report about our stream, and BYE.
@@ -534,6 +567,7 @@ impl Slot {
             // A full buffer or an unreachable peer costs this packet only; the loop goes on
             // to the other streams.
             let sent = match t.kind {
+                TransmitKind::Rtp if self.link == Link::Connected => self.rtp.send(t.data),
                 TransmitKind::Rtp => self.rtp.send_to(t.data, self.remote),
                 TransmitKind::Rtcp => self.rtcp.send_to(t.data, self.remote_rtcp),
             };
@@ -710,8 +744,6 @@ impl MediaEngine {
         let LocalPorts { pair, rtp, rtcp } = local;
         let port = pair.rtp();
         let socket_err = |source| RtpError::Socket { port, source };
-        // The socket is not connect()ed to the far end: strangers' packets must reach the
-        // receiver to be counted (`PacketTotals::rejected_source`); it drops them unparsed.
         enable_arrival_times(&rtp).map_err(socket_err)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let w = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len();
@@ -731,11 +763,12 @@ impl MediaEngine {
             },
             now,
         );
-        let slot = Slot {
+        let mut slot = Slot {
             id,
             sender,
             receiver,
             rtp,
+            link: Link::Unsettled,
             rtcp,
             remote,
             remote_rtcp: remote_rtcp
@@ -748,6 +781,8 @@ impl MediaEngine {
             receive_countdown: RECEIVE_EVERY,
             rtcp_countdown: RTCP_CHECK_EVERY,
         };
+        // A strict stream is settled from the start.
+        slot.connect_when_settled(now);
         worker
             .send(Command::Open(Box::new(slot)))
             .map_err(|_| RtpError::EngineStopped)?;

@@ -9,7 +9,8 @@
 //! - [`RtpReceiver`]: sans-IO receiver. Accepts packets only from the far end's SDP
 //!   address, or ([`Latching::Symmetric`], for a far end behind NAT) from one other port of
 //!   the same IP that speaks first, in the first [`LATCH_WINDOW`] after the answer; drops
-//!   and counts everyone else before parsing. Checks the payload type, decodes G.711 into the in-band DTMF
+//!   and counts everyone else before parsing (once the target is settled the
+//!   [`MediaEngine`] connects the socket and the kernel drops them uncounted). Checks the payload type, decodes G.711 into the in-band DTMF
 //!   detector, feeds telephone-events to the RFC 4733 tracker, merges both, and keeps
 //!   RFC 3550 loss/jitter statistics ([`ReceiveStats`]).
 //! - [`parse_compound`] / [`parse_rtp`]: RTCP and RTP parsers for datagrams off the wire.

@@ -6,6 +6,7 @@ mod catch_up_after_late_wakeup;
 mod engine_packet_totals_count_live_streams;
 mod engine_receive_jitter_uses_arrival_times;
 mod engine_rtcp_report_parsed_malformed_ignored;
+mod engine_settled_stream_kernel_drops_strangers;
 mod engine_symmetric_latching_retargets;
 mod fuzz_corpus_no_panic;
 mod fuzz_rtp_receive_corpus;
