@@ -12,8 +12,11 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# The build also imports the human spelling sets Debian ships (Asterisk's, CC-BY-SA 3.0:
+# never committed, see NOTICE) into data/voices/, the daemon's default `[audio] recorded`.
 build: deps
 	$(CARGO) build --workspace --bins
+	@scripts/import-voices.sh $(BIN) data/voices
 
 lint: deps
 	$(CARGO) fmt --all --check
