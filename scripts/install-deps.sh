@@ -23,6 +23,20 @@ else
   missing+=(libopus-dev libspandsp-dev)
 fi
 [ -d /usr/share/sip-tester ] || missing+=(sip-tester)
+# `make intelligibility`'s virtual environment.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+# Human spelling sets (imported by scripts/import-voices.sh; CC-BY-SA 3.0, see NOTICE).
+declare -A sounds=(
+  [en]=en_US_f_Allison
+  [es]=es_MX_f_Allison
+  [fr]=fr_CA_f_June
+  [it]=it_IT_m_Carlo
+  [ru]=ru_RU_f_IvrvoiceRU
+)
+for lang in "${!sounds[@]}"; do
+  [ -d "/usr/share/asterisk/sounds/${sounds[$lang]}/digits" ] ||
+    missing+=("asterisk-core-sounds-$lang-wav")
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -27,6 +27,7 @@ mod hostile_tts_prompts_are_refused;
 mod http_held_connections_do_not_lock_out_the_api;
 mod press_1_replays_code;
 mod ring_timeout_cancels;
+mod say_reads_an_imported_human_set_in_order;
 mod say_reads_code_characters_in_order;
 mod sdp_refused_media_address_fails_call;
 mod sigterm_ends_live_call_with_bye;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use voice_otp_media::{AudioRoot, CodeType, Voice};
+use voice_otp_media::{AudioRoot, CodeType, LetterStyle, Voice};
 
 /// Largest accepted upload.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -34,6 +34,8 @@ pub(crate) enum AudioError {
 pub(crate) struct AudioFiles {
     user: PathBuf,
     defaults: PathBuf,
+    recorded: Option<PathBuf>,
+    letter_style: LetterStyle,
 }
 
 /// Checks a store path and returns it normalised as `/a/b.wav` plus its relative form.
@@ -83,7 +85,29 @@ pub(crate) fn normalise_path(path: &str) -> Result<(String, PathBuf), AudioError
 
 impl AudioFiles {
     pub(crate) fn new(user: PathBuf, defaults: PathBuf) -> Self {
-        AudioFiles { user, defaults }
+        AudioFiles {
+            user,
+            defaults,
+            recorded: None,
+            letter_style: LetterStyle::Name,
+        }
+    }
+
+    /// Requests without `letter-style` get `style` (`[audio] letter-style`).
+    pub(crate) fn with_letter_style(mut self, style: LetterStyle) -> Self {
+        self.letter_style = style;
+        self
+    }
+
+    /// The `letter-style` of requests that do not give one.
+    pub(crate) fn letter_style(&self) -> LetterStyle {
+        self.letter_style
+    }
+
+    /// Reads Default codes with the recorded spelling sets in `dir`, as the renderer does.
+    pub(crate) fn with_recorded(mut self, dir: PathBuf) -> Self {
+        self.recorded = Some(dir);
+        self
     }
 
     /// Where a store path lives: the user's file if there is one, else the shipped one.
@@ -115,8 +139,10 @@ impl AudioFiles {
         for c in code.chars() {
             let found = match code_type {
                 CodeType::Tts => return Ok(()),
-                CodeType::Custom => root.custom_spelling(&voice.language, c),
-                CodeType::Default => root.default_spelling(&voice.language, c),
+                CodeType::Custom => root.custom_spelling(&voice.language, c).map(drop),
+                CodeType::Default => root
+                    .spelling_files(&voice.language, voice.gender, voice.letter_style, c)
+                    .map(drop),
             };
             found.map_err(|e| e.to_string())?;
         }
@@ -140,6 +166,7 @@ impl AudioFiles {
 
     fn root(&self) -> AudioRoot {
         AudioRoot::new(Some(self.user.clone()), self.defaults.clone())
+            .with_recorded(self.recorded.clone())
     }
 
     /// Converts and stores an upload; returns (normalised path, samples stored).

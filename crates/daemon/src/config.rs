@@ -115,6 +115,13 @@ pub struct AudioConfig {
     pub dir: PathBuf,
     /// `defaults`: the shipped spelling sets and prompts.
     pub defaults: PathBuf,
+    /// `recorded`: human spelling sets imported by `voice-otp audio import-asterisk` (by
+    /// `make`), read instead of the synthesised ones for the languages they cover. A
+    /// missing directory means none. Default `./data/voices`.
+    pub recorded: PathBuf,
+    /// `letter-style`: how the letters of a Default code are read when a request has no
+    /// `letter-style`: `"name"` ("N") or `"phonetic"` ("N, November"). Default `"name"`.
+    pub letter_style: voice_otp_media::LetterStyle,
     /// `cache-bytes`: byte budget of the in-memory prompt cache, least recently used
     /// evicted first; 0 keeps no prompt. Default 64 MiB.
     pub cache_bytes: usize,
@@ -217,6 +224,8 @@ impl Default for Config {
             audio: AudioConfig {
                 dir: PathBuf::from("./data/audio"),
                 defaults: PathBuf::from("./audio"),
+                recorded: PathBuf::from("./data/voices"),
+                letter_style: voice_otp_media::LetterStyle::Name,
                 cache_bytes: 64 * 1024 * 1024,
                 max_prompt: Duration::from_secs(120),
             },
@@ -353,6 +362,8 @@ const KEYS: &[(&str, &str)] = &[
     ("store", "path"),
     ("audio", "dir"),
     ("audio", "defaults"),
+    ("audio", "recorded"),
+    ("audio", "letter-style"),
     ("audio", "cache-bytes"),
     ("audio", "max-prompt-seconds"),
     ("callbacks", "secret"),
@@ -558,6 +569,13 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
         ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),
         ("audio", "defaults") => c.audio.defaults = raw.string().ok_or(TEXT)?.into(),
+        ("audio", "recorded") => c.audio.recorded = raw.string().ok_or(TEXT)?.into(),
+        ("audio", "letter-style") => {
+            c.audio.letter_style = raw
+                .string()
+                .and_then(|s| voice_otp_media::LetterStyle::parse(&s))
+                .ok_or("\"name\" or \"phonetic\"")?
+        }
         ("audio", "cache-bytes") => {
             c.audio.cache_bytes = raw
                 .integer()

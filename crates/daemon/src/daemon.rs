@@ -106,7 +106,9 @@ impl Daemon {
 
         let state = Arc::new(AppState {
             calls: Arc::clone(&calls),
-            audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone()),
+            audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone())
+                .with_recorded(config.audio.recorded.clone())
+                .with_letter_style(config.audio.letter_style),
             token_digests: config
                 .http
                 .tokens

@@ -46,6 +46,8 @@ pub fn check_instruction_body(
     body: &[u8],
     audio: &config::AudioConfig,
 ) -> Result<usize, Vec<FieldError>> {
-    let files = audio::AudioFiles::new(audio.dir.clone(), audio.defaults.clone());
+    let files = audio::AudioFiles::new(audio.dir.clone(), audio.defaults.clone())
+        .with_recorded(audio.recorded.clone())
+        .with_letter_style(audio.letter_style);
     request::validate(kind, body, &files).map(|ins| ins.callees.len())
 }

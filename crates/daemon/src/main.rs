@@ -1,4 +1,4 @@
-//! The `voice-otp` binary: `serve`, `demo`, `say` and `dtmf` (spec section 6).
+//! The `voice-otp` binary: `serve`, `demo`, `say`, `dtmf` and `audio` (spec section 6).
 
 use clap::{Parser, Subcommand};
 use voice_otp_daemon::commands;
@@ -19,6 +19,8 @@ enum Command {
     Demo(commands::demo::Args),
     /// Render exactly the audio a call streams for one reading to an 8 kHz mono 16-bit WAV.
     Say(commands::say::Args),
+    /// Manage spelling sets: `audio import-asterisk DIR --lang xx-YY [--gender Male]`.
+    Audio(commands::audio::Args),
     /// Run the in-band DTMF detector on a WAV; prints `<start_ms>\t<digit>` per digit.
     Dtmf(commands::dtmf::Args),
 }
@@ -34,6 +36,7 @@ fn main() {
         Command::Demo(args) => commands::demo::run(args),
         Command::Say(args) => commands::say::run(args),
         Command::Dtmf(args) => commands::dtmf::run(args),
+        Command::Audio(args) => commands::audio::run(args),
     };
     if let Err(err) = result {
         eprintln!("voice-otp: {err}");

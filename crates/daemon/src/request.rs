@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use voice_otp_call::{CallKind, OtpCode};
-use voice_otp_media::{CodeType, Gender, PromptSource, Voice};
+use voice_otp_media::{CodeType, Gender, LetterStyle, PromptSource, Voice};
 use zeroize::Zeroize;
 
 use crate::audio::AudioFiles;
@@ -416,7 +416,17 @@ fn validate_object(
     };
     let ring_timeout = Duration::from_secs(ring.unwrap_or(60) as u64);
 
-    let voice = voice(obj, &mut errors);
+    let mut voice = voice(obj, &mut errors);
+    voice.letter_style = match get(obj, "letter-style") {
+        None => audio.letter_style(),
+        Some(v) => match v.as_str().and_then(LetterStyle::parse) {
+            Some(style) => style,
+            None => {
+                errors.add("letter-style", "must be \"name\" or \"phonetic\"");
+                audio.letter_style()
+            }
+        },
+    };
     let max_replays = opt_int(obj, "max-replays", 0..=3, &mut errors).unwrap_or(0) as u8;
     let auto_replay = opt_bool(obj, "auto-replay", &mut errors);
     let voicemail_response = match get(obj, "voicemail-response") {

@@ -195,7 +195,8 @@ pub(crate) async fn build_parts(
     let root = AudioRoot::new(
         Some(config.audio.dir.clone()),
         config.audio.defaults.clone(),
-    );
+    )
+    .with_recorded(Some(config.audio.recorded.clone()));
     let render = RenderConfig {
         cache_bytes: config.audio.cache_bytes,
         max_prompt: config.audio.max_prompt,

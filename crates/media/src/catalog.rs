@@ -4,10 +4,25 @@
 //! separated, relative to the store. They are resolved against the user's directory first
 //! and the shipped `audio/` directory second. Error messages name store paths, never the
 //! directories on this machine.
+//!
+//! # Which spelling set reads a Default code
+//!
+//! Two kinds of sets exist: *recorded* ones (human voices imported with
+//! `voice-otp audio import-asterisk` into `<recorded>/<lang>/<female|male>/`, not shipped
+//! in the repository) and the *synthesised* ones shipped in `audio/spelling/<lang>/`
+//! (espeak-ng, female). For a voice, the first of these that exists is used:
+//!
+//! 1. a recorded set of the voice's language (the exact tag, else another region of the
+//!    same language: en-GB reads with the en-US recordings), of the voice's gender, else
+//!    of the other gender (a human voice is clearer than a synthetic one of the asked
+//!    gender: it-IT only has a male recording);
+//! 2. the synthesised set of the language (exact tag, primary subtag, another region);
+//! 3. [`FALLBACK_LANGUAGE`]'s, only for a language no TTS voice speaks either (refused at
+//!    validation, so no call reads a code in a foreign language).
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::MediaError;
+use crate::{Gender, LetterStyle, MediaError};
 
 /// The language whose shipped spelling set is used when nothing closer exists.
 pub const FALLBACK_LANGUAGE: &str = "en-GB";
@@ -42,12 +57,50 @@ impl DefaultPrompt {
 pub struct AudioRoot {
     user: Option<PathBuf>,
     defaults: PathBuf,
+    recorded: Option<PathBuf>,
+}
+
+/// A spelling set's directory and its name in error messages.
+struct SpellingSet {
+    dir: PathBuf,
+    store: String,
+}
+
+impl SpellingSet {
+    fn file(&self, name: &str) -> Result<PathBuf, MediaError> {
+        let path = self.dir.join(name);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(MediaError::MissingSpelling(format!(
+                "{}/{name}",
+                self.store
+            )))
+        }
+    }
 }
 
 impl AudioRoot {
     /// An audio root with an optional user store above the shipped defaults directory.
     pub fn new(user: Option<PathBuf>, defaults: PathBuf) -> Self {
-        AudioRoot { user, defaults }
+        AudioRoot {
+            user,
+            defaults,
+            recorded: None,
+        }
+    }
+
+    /// The same root, reading Default codes with the recorded (human) spelling sets in
+    /// `dir` where they cover the language (see the module docs). A missing directory
+    /// means no recordings.
+    pub fn with_recorded(mut self, dir: Option<PathBuf>) -> Self {
+        self.recorded = dir;
+        self
+    }
+
+    /// The directory of recorded spelling sets, if any.
+    pub fn recorded_dir(&self) -> Option<&Path> {
+        self.recorded.as_deref()
     }
 
     /// The user's store directory, if any.
@@ -112,7 +165,7 @@ impl AudioRoot {
         if let Some(d) = dirs.iter().find(|d| d.eq_ignore_ascii_case(language)) {
             return d.clone();
         }
-        let primary = language.split(['-', '_']).next().unwrap_or(language);
+        let primary = primary_subtag(language);
         if let Some(d) = dirs.iter().find(|d| d.eq_ignore_ascii_case(primary)) {
             return d.clone();
         }
@@ -126,12 +179,73 @@ impl AudioRoot {
         FALLBACK_LANGUAGE.to_owned()
     }
 
-    /// The shipped spelling file for one character (code type Default).
+    /// The spelling file of one character for a female voice (code type Default): see
+    /// [`AudioRoot::spelling_files`].
     pub fn default_spelling(&self, language: &str, ch: char) -> Result<PathBuf, MediaError> {
+        if !ch.is_ascii_alphanumeric() {
+            return Err(MediaError::InvalidCodeCharacter);
+        }
+        let name = format!("{}.wav", ch.to_ascii_lowercase());
+        self.spelling_set(language, Gender::Female).file(&name)
+    }
+
+    /// The files that speak one character of a Default code, in order: its spelling file,
+    /// and for a letter read [`LetterStyle::Phonetic`] also its word of the spelling
+    /// alphabet (`phonetic/<letter>.wav` of the same set). The set is chosen as the module
+    /// docs say.
+    pub fn spelling_files(
+        &self,
+        language: &str,
+        gender: Gender,
+        style: LetterStyle,
+        ch: char,
+    ) -> Result<Vec<PathBuf>, MediaError> {
+        if !ch.is_ascii_alphanumeric() {
+            return Err(MediaError::InvalidCodeCharacter);
+        }
+        let lower = ch.to_ascii_lowercase();
+        let set = self.spelling_set(language, gender);
+        let mut files = vec![set.file(&format!("{lower}.wav"))?];
+        if style == LetterStyle::Phonetic && lower.is_ascii_alphabetic() {
+            files.push(set.file(&format!("phonetic/{lower}.wav"))?);
+        }
+        Ok(files)
+    }
+
+    /// The spelling set a Default code of this language and gender is read with.
+    fn spelling_set(&self, language: &str, gender: Gender) -> SpellingSet {
+        if let Some(set) = self.recorded_set(language, gender) {
+            return set;
+        }
         let lang = self.spelling_language(language);
-        let dir = self.defaults.join("spelling").join(&lang);
-        find_char_file(&dir, ch)?
-            .ok_or_else(|| MediaError::MissingSpelling(spelling_store_path(&lang, ch)))
+        SpellingSet {
+            dir: self.defaults.join("spelling").join(&lang),
+            store: format!("/spelling/{lang}"),
+        }
+    }
+
+    /// The recorded set for the language (exact tag, else another region), of `gender`
+    /// else of the other one.
+    fn recorded_set(&self, language: &str, gender: Gender) -> Option<SpellingSet> {
+        let root = self.recorded.as_ref()?;
+        let dirs = list_dirs(root);
+        let primary = primary_subtag(language).to_ascii_lowercase();
+        let same_language = |d: &&String| primary_subtag(d).eq_ignore_ascii_case(&primary);
+        let lang = dirs
+            .iter()
+            .find(|d| d.eq_ignore_ascii_case(language))
+            .or_else(|| dirs.iter().find(same_language))?;
+        let (first, second) = match gender {
+            Gender::Female => ("female", "male"),
+            Gender::Male => ("male", "female"),
+        };
+        [first, second].into_iter().find_map(|g| {
+            let dir = root.join(lang).join(g);
+            dir.is_dir().then(|| SpellingSet {
+                dir,
+                store: format!("/recorded/{lang}/{g}"),
+            })
+        })
     }
 
     /// The user's spelling file for one character (code type Custom): only
@@ -144,6 +258,17 @@ impl AudioRoot {
         let user = self.user.as_ref().ok_or_else(missing)?;
         let dir = user.join("spelling").join(language);
         find_char_file(&dir, ch)?.ok_or_else(missing)
+    }
+}
+
+/// `en` of `en-GB` (or `en_GB`); `nb` for `no` (Norwegian is written Bokmål, `nb`, in the
+/// shipped sets, as the TTS speaks it).
+fn primary_subtag(language: &str) -> &str {
+    let primary = language.split(['-', '_']).next().unwrap_or(language);
+    if primary.eq_ignore_ascii_case("no") {
+        "nb"
+    } else {
+        primary
     }
 }
 

@@ -67,6 +67,14 @@ pub enum MediaError {
     /// A Custom (or Default) spelling file that does not exist.
     #[error("missing spelling file {0}")]
     MissingSpelling(String),
+    /// A directory to import a spelling set from lacks some characters' recordings.
+    #[error("{} lacks {}", dir.display(), missing.join(", "))]
+    IncompleteSpellingSource {
+        /// The source directory.
+        dir: PathBuf,
+        /// The missing sounds, as `digits/4` or `letters/q` (any format).
+        missing: Vec<String>,
+    },
     /// A File prompt whose file does not exist in the audio store.
     #[error("prompt file {0} does not exist")]
     PromptNotFound(String),

@@ -8,6 +8,9 @@
 //! - [`AudioRoot`]: the user's audio store over the shipped `audio/` defaults; spelling
 //!   files `spelling/<lang>/<char>.wav` found case-insensitively; language fallback for the
 //!   shipped set, none for the user's (Custom) set.
+//! - [`import_asterisk`]: human spelling sets from Asterisk sounds directories, prepared
+//!   like the shipped ones ([`prepare_spelling_audio`]); [`LetterStyle`] for phonetic
+//!   letters.
 //! - [`Tts`] and [`EspeakNg`]: speech synthesis, with the language/gender/number mapping
 //!   documented on [`EspeakNg`].
 //! - [`Renderer`]: prompts, codes and readings to [`RenderedAudio`] (samples plus shared,
@@ -39,6 +42,7 @@ mod opus;
 mod render;
 mod rendered;
 mod resample;
+mod spelling;
 pub mod ssml;
 mod tts;
 mod voice;
@@ -49,11 +53,15 @@ pub use code::OtpCode;
 pub use error::MediaError;
 pub use g711::G711Law;
 pub use opus::encode_opus;
-pub use render::{RenderConfig, Renderer, VOLUME_STEP_DB, volume_gain};
+pub use render::{PHONETIC_GAP, RenderConfig, Renderer, VOLUME_STEP_DB, volume_gain};
 pub use rendered::RenderedAudio;
 pub use resample::Resampler;
+pub use spelling::{
+    ImportedSet, LetterStyle, SPELLING_CHARACTERS, TARGET_RMS_DBFS, import_asterisk,
+    prepare_spelling_audio, trim_silence,
+};
 pub use ssml::{TextError, check_ssml, check_tts_text};
-pub use tts::{EspeakNg, Tts, TtsInput};
+pub use tts::{EspeakNg, Tts, TtsInput, tts_languages};
 pub use voice::{CodeType, Gender, PromptSource, Voice};
 
 /// The sample rate of everything this crate produces (G.711 narrowband).

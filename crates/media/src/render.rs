@@ -38,8 +38,12 @@ use zeroize::Zeroizing;
 use crate::cache::{Flights, Lru, WhileHeld, lock};
 use crate::catalog::{AudioRoot, DefaultPrompt};
 use crate::rendered::RenderedAudio;
+use crate::spelling::trim_silence;
 use crate::tts::{Tts, TtsInput};
 use crate::{CodeType, MediaError, PromptSource, SAMPLE_RATE, Voice, wav};
+
+/// Silence between a letter and its spelling-alphabet word ("N ... November").
+pub const PHONETIC_GAP: Duration = Duration::from_millis(150);
 
 /// Gain of one `volume` step, in dB.
 pub const VOLUME_STEP_DB: f32 = 3.0;
@@ -221,7 +225,12 @@ impl Renderer {
         match code_type {
             CodeType::Default => {
                 for ch in code.chars() {
-                    self.inner.root.default_spelling(&voice.language, ch)?;
+                    self.inner.root.spelling_files(
+                        &voice.language,
+                        voice.gender,
+                        voice.letter_style,
+                        ch,
+                    )?;
                 }
             }
             CodeType::Custom => {
@@ -375,7 +384,8 @@ impl Renderer {
                 voice.number,
                 voice.volume as u8,
             ])
-            .field(voice.language.as_bytes());
+            .field(voice.language.as_bytes())
+            .field(voice.letter_style.as_str().as_bytes());
         k.finish()
     }
 
@@ -392,10 +402,7 @@ impl Renderer {
         let mut pieces = Vec::with_capacity(count);
         for ch in code.chars() {
             pieces.push(match code_type {
-                CodeType::Default => {
-                    let p = self.inner.root.default_spelling(&voice.language, ch)?;
-                    self.load_file(&p)?
-                }
+                CodeType::Default => self.spelling_piece(ch, voice)?,
                 CodeType::Custom => {
                     let p = self.inner.root.custom_spelling(&voice.language, ch)?;
                     self.load_file(&p)?
@@ -424,6 +431,29 @@ impl Renderer {
             out.resize(out.len() + gap_after(i), 0);
         }
         Ok(out)
+    }
+
+    /// One character of a Default code from its spelling set (see
+    /// [`AudioRoot::spelling_files`]): the spelling file, or for a phonetic letter the
+    /// letter and its word with [`PHONETIC_GAP`] between them.
+    fn spelling_piece(&self, ch: char, voice: &Voice) -> Result<Arc<[i16]>, MediaError> {
+        let files = self.inner.root.spelling_files(
+            &voice.language,
+            voice.gender,
+            voice.letter_style,
+            ch,
+        )?;
+        if let [one] = files.as_slice() {
+            return self.load_file(one);
+        }
+        let mut joined = Vec::new();
+        for (i, f) in files.iter().enumerate() {
+            if i > 0 {
+                joined.resize(joined.len() + samples_for(PHONETIC_GAP), 0);
+            }
+            joined.extend_from_slice(&self.load_file(f)?);
+        }
+        Ok(joined.into())
     }
 
     fn tts_char(&self, ch: char, voice: &Voice) -> Result<Arc<[i16]>, MediaError> {
@@ -614,20 +644,4 @@ fn apply_volume(mut samples: Vec<i16>, volume: i8) -> Vec<i16> {
         *s = (f32::from(*s) * g).round().clamp(-32768.0, 32767.0) as i16;
     }
     samples
-}
-
-/// Cuts leading and trailing near-silence (below -46 dBFS, as for the shipped audio) that
-/// TTS engines put around speech, so pauses are exactly the configured ones.
-fn trim_silence(samples: Vec<i16>) -> Vec<i16> {
-    const THRESHOLD: i16 = 164; // 0.5 % of full scale
-    let start = samples
-        .iter()
-        .position(|s| s.unsigned_abs() > THRESHOLD as u16);
-    let end = samples
-        .iter()
-        .rposition(|s| s.unsigned_abs() > THRESHOLD as u16);
-    match (start, end) {
-        (Some(a), Some(b)) => samples[a..=b].to_vec(),
-        _ => samples,
-    }
 }

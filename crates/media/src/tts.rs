@@ -80,7 +80,23 @@ const LANGUAGES: &[(&str, &str)] = &[
     ("fi", "fi"),
     ("pl-pl", "pl"),
     ("pl", "pl"),
+    ("ru-ru", "ru"),
+    ("ru", "ru"),
 ];
+
+/// The espeak-ng voice of a language tag: the tag itself, else its primary language (a
+/// region without a voice of its own, en-AU or fr-CA, speaks its language's default).
+fn espeak_language(tag: &str) -> Option<&'static str> {
+    let lang = tag.to_ascii_lowercase().replace('_', "-");
+    let find = |l: &str| LANGUAGES.iter().find(|(k, _)| *k == l).map(|(_, v)| *v);
+    find(&lang).or_else(|| find(lang.split('-').next().unwrap_or("")))
+}
+
+/// Every language tag [`EspeakNg`] has a voice of its own for (lower case), e.g. `en-gb`.
+/// Each has a shipped spelling set and prompts of its language (`scripts/gen-audio.sh`).
+pub fn tts_languages() -> impl Iterator<Item = &'static str> {
+    LANGUAGES.iter().map(|(tag, _)| *tag)
+}
 
 const FEMALE_VARIANTS: u8 = 5;
 const MALE_VARIANTS: u8 = 7;
@@ -121,8 +137,10 @@ const MALE_VARIANTS: u8 = 7;
 /// | `nb-NO`, `no`, `nb` | `nb` |
 /// | `fi-FI`, `fi` | `fi` |
 /// | `pl-PL`, `pl` | `pl` |
+/// | `ru-RU`, `ru` | `ru` |
 ///
-/// Any other language is [`MediaError::UnsupportedLanguage`] from [`Tts::validate_voice`],
+/// Another region of one of these languages speaks with the language's row (`en-AU` as
+/// `en`, `fr-CA` as `fr`). Any other language is [`MediaError::UnsupportedLanguage`] from [`Tts::validate_voice`],
 /// so a request fails at validation instead of a call reading silence.
 ///
 /// `gender` and `number` pick an espeak-ng variant: Female `n` is `+f<n>` (1 to 5), Male `n`
@@ -189,11 +207,7 @@ impl Tts for EspeakNg {
     }
 
     fn voice_id(&self, voice: &Voice) -> Result<String, MediaError> {
-        let lang = voice.language.to_ascii_lowercase().replace('_', "-");
-        let base = LANGUAGES
-            .iter()
-            .find(|(l, _)| *l == lang)
-            .map(|(_, v)| *v)
+        let base = espeak_language(&voice.language)
             .ok_or_else(|| MediaError::UnsupportedLanguage(voice.language.clone()))?;
         let (prefix, available) = match voice.gender {
             Gender::Female => ('f', FEMALE_VARIANTS),

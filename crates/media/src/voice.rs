@@ -2,6 +2,8 @@
 //! where a prompt comes from. These types are shared by the daemon (validation), the call
 //! crate (the call specification) and the renderer.
 
+use crate::LetterStyle;
+
 /// Gender of a TTS voice (`Male` = 0 / `Female` = 1 in the API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Gender {
@@ -23,6 +25,8 @@ pub struct Voice {
     pub number: u8,
     /// Gain steps from -4 to 4; 0 leaves the level as rendered.
     pub volume: i8,
+    /// How the letters of a Default code are spoken (`letter-style`, a voice-otp extension).
+    pub letter_style: LetterStyle,
 }
 
 impl Default for Voice {
@@ -32,6 +36,7 @@ impl Default for Voice {
             gender: Gender::Female,
             number: 1,
             volume: 0,
+            letter_style: LetterStyle::Name,
         }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Every module exposes a clap `Args` struct and `run(args) -> Result<(), CommandError>`.
 
+pub mod audio;
 pub mod demo;
 pub mod dtmf;
 pub mod say;

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use voice_otp_media::{
-    AudioRoot, CodeType, EspeakNg, PromptSource, RenderConfig, Renderer, Voice, wav,
+    AudioRoot, CodeType, EspeakNg, Gender, LetterStyle, PromptSource, RenderConfig, Renderer,
+    Voice, wav,
 };
 
 use super::CommandError;
@@ -42,6 +43,17 @@ pub struct Args {
     /// The shipped default audio (spelling sets and prompts).
     #[arg(long, default_value = "./audio")]
     pub defaults: PathBuf,
+    /// The recorded (human) spelling sets, used before the shipped ones where they cover
+    /// the language, as the daemon's `[audio] recorded`.
+    #[arg(long, default_value = "./data/voices")]
+    pub recorded: PathBuf,
+    /// How letters are read: name ("N") or phonetic ("N, November": the language's
+    /// spelling alphabet), as the request's `letter-style`.
+    #[arg(long = "letter-style", default_value = "name", value_parser = parse_letter_style)]
+    pub letter_style: LetterStyle,
+    /// Gender of the voice: picks a spelling set of that gender where one exists.
+    #[arg(long, default_value = "Female", value_parser = super::audio::parse_gender)]
+    pub gender: Gender,
     /// Where to write the WAV.
     #[arg(long)]
     pub out: PathBuf,
@@ -57,15 +69,21 @@ fn parse_code_type(s: &str) -> Result<CodeType, String> {
     }
 }
 
+fn parse_letter_style(s: &str) -> Result<LetterStyle, String> {
+    LetterStyle::parse(s).ok_or_else(|| "expected name or phonetic".to_owned())
+}
+
 /// Runs `voice-otp say`.
 pub fn run(args: Args) -> Result<(), CommandError> {
     if args.code.len() > 64 {
         return Err("code is longer than 64 characters".into());
     }
-    let root = AudioRoot::new(args.audio_dir, args.defaults);
+    let root = AudioRoot::new(args.audio_dir, args.defaults).with_recorded(Some(args.recorded));
     let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), RenderConfig::default());
     let voice = Voice {
         language: args.lang,
+        gender: args.gender,
+        letter_style: args.letter_style,
         ..Voice::default()
     };
     // Validate everything before synthesising anything, as the API does.

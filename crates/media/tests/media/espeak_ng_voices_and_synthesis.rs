@@ -15,6 +15,7 @@ fn voice(language: &str, gender: Gender, number: u8) -> Voice {
         gender,
         number,
         volume: 0,
+        ..Voice::default()
     }
 }
 
@@ -42,6 +43,16 @@ fn voice_mapping() {
         e.voice_id(&voice("es-ES", Gender::Female, 1)).unwrap(),
         "es+f1"
     );
+    // A region without a voice of its own speaks its language: not a 400.
+    for (tag, id) in [
+        ("en-AU", "en-gb+f1"),
+        ("fr-CA", "fr-fr+f1"),
+        ("it-CH", "it+f1"),
+        ("ru-RU", "ru+f1"),
+        ("pl", "pl+f1"),
+    ] {
+        assert_eq!(e.voice_id(&voice(tag, Gender::Female, 1)).unwrap(), id);
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod asterisk_import_prepares_every_character;
 mod espeak_ng_voices_and_synthesis;
 mod espeak_runs_with_an_empty_environment;
 mod g711_bit_exact_against_sox;

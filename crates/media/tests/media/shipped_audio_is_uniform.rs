@@ -1,10 +1,14 @@
 //! The committed default audio (audio/, made by scripts/gen-audio.sh) is complete for every
-//! shipped language, 8 kHz mono 16-bit, trimmed, and all files are within 1 dB of one
-//! loudness (RMS level of the trimmed file, as the script sets it).
+//! shipped language (characters, spelling-alphabet words, prompts), 8 kHz mono 16-bit,
+//! trimmed, and all files are within 1 dB of one loudness (RMS level of the trimmed file,
+//! as the script sets it); and every language the TTS speaks has a set of its own language.
 
 use std::path::{Path, PathBuf};
 
-const LANGUAGES: [&str; 6] = ["en-GB", "en-US", "nl-NL", "de-DE", "fr-FR", "es-ES"];
+const LANGUAGES: [&str; 14] = [
+    "en-GB", "en-US", "nl-NL", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-PT", "sv-SE", "da-DK",
+    "nb-NO", "fi-FI", "pl-PL", "ru-RU",
+];
 
 fn audio() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../audio")
@@ -15,6 +19,9 @@ fn all_files() -> Vec<PathBuf> {
     for lang in LANGUAGES {
         for c in ('0'..='9').chain('a'..='z') {
             v.push(audio().join(format!("spelling/{lang}/{c}.wav")));
+        }
+        for c in 'a'..='z' {
+            v.push(audio().join(format!("spelling/{lang}/phonetic/{c}.wav")));
         }
         for p in ["intro", "code", "replay", "outro"] {
             v.push(audio().join(format!("prompts/{lang}/{p}.wav")));
@@ -85,6 +92,37 @@ fn leading_and_trailing_silence_is_trimmed() {
             loud(&s[s.len() - 160..]),
             "{} ends with silence",
             f.display()
+        );
+    }
+}
+
+#[test]
+fn every_tts_language_reads_codes_and_prompts_in_its_own_language() {
+    let root = voice_otp_media::AudioRoot::new(None, audio());
+    for tag in voice_otp_media::tts_languages() {
+        // Norwegian: `no` is written Bokmål (`nb`).
+        let primary = match tag.split('-').next().unwrap() {
+            "no" => "nb",
+            p => p,
+        };
+        let set = root.spelling_language(tag);
+        assert!(
+            set.to_ascii_lowercase().starts_with(primary),
+            "{tag} reads codes with the {set} set"
+        );
+        let prompt = root
+            .default_prompt(tag, voice_otp_media::DefaultPrompt::Code)
+            .unwrap();
+        let dir = prompt
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            dir.to_ascii_lowercase().starts_with(primary),
+            "{tag} says its code prompt from {dir}"
         );
     }
 }

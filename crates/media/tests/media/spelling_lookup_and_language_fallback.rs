@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use voice_otp_media::{AudioRoot, DefaultPrompt, MediaError};
+use voice_otp_media::{AudioRoot, DefaultPrompt, Gender, LetterStyle, MediaError};
 
 fn touch(p: &Path) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -137,4 +137,92 @@ fn store_paths_cannot_escape() {
             "{bad:?}"
         );
     }
+}
+
+/// Recorded sets: en-US/female, it-IT/male; the synthesised en-GB, fr-FR and nl sets.
+fn setup_recorded() -> (tempfile::TempDir, AudioRoot) {
+    let (dir, root) = setup();
+    let rec = dir.path().join("recorded");
+    for set in ["en-US/female", "it-IT/male"] {
+        touch(&rec.join(format!("{set}/a.wav")));
+        touch(&rec.join(format!("{set}/7.wav")));
+        touch(&rec.join(format!("{set}/phonetic/a.wav")));
+    }
+    let root = root.with_recorded(Some(rec));
+    (dir, root)
+}
+
+#[test]
+fn recorded_sets_read_their_language_in_every_region_and_gender() {
+    let (_d, root) = setup_recorded();
+    let files = |lang: &str, gender: Gender, style: LetterStyle, ch: char| -> Vec<String> {
+        root.spelling_files(lang, gender, style, ch)
+            .unwrap()
+            .into_iter()
+            .map(|p| rel(&root, p))
+            .collect()
+    };
+    let name = LetterStyle::Name;
+    assert_eq!(
+        files("en-US", Gender::Female, name, 'A'),
+        ["recorded/en-US/female/a.wav"]
+    );
+    // Another region of English, and a male voice: still the human recording, which is
+    // clearer than the synthetic set of the asked-for gender.
+    assert_eq!(
+        files("en-GB", Gender::Male, name, '7'),
+        ["recorded/en-US/female/7.wav"]
+    );
+    assert_eq!(
+        files("it-IT", Gender::Female, name, 'a'),
+        ["recorded/it-IT/male/a.wav"]
+    );
+    // No recording of French: the synthesised set, regional fallback included.
+    assert_eq!(
+        files("fr-CA", Gender::Female, name, '7'),
+        ["defaults/spelling/fr-FR/7.wav"]
+    );
+    // Phonetic letters add the spelling-alphabet word of the same set; digits do not.
+    assert_eq!(
+        files("en-AU", Gender::Female, LetterStyle::Phonetic, 'a'),
+        [
+            "recorded/en-US/female/a.wav",
+            "recorded/en-US/female/phonetic/a.wav"
+        ]
+    );
+    assert_eq!(
+        files("en-AU", Gender::Female, LetterStyle::Phonetic, '7'),
+        ["recorded/en-US/female/7.wav"]
+    );
+    // A character the chosen set lacks names the set's file, never another language's.
+    let e = root
+        .spelling_files("en-US", Gender::Female, name, 'q')
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "missing spelling file /recorded/en-US/female/q.wav"
+    );
+    let e = root
+        .spelling_files("fr-FR", Gender::Female, LetterStyle::Phonetic, 'a')
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "missing spelling file /spelling/fr-FR/phonetic/a.wav"
+    );
+}
+
+#[test]
+fn a_gender_with_its_own_recording_gets_it() {
+    let (d, root) = setup_recorded();
+    touch(&d.path().join("recorded/en-US/male/a.wav"));
+    let pick = |g| {
+        rel(
+            &root,
+            root.spelling_files("en-US", g, LetterStyle::Name, 'a')
+                .unwrap()[0]
+                .clone(),
+        )
+    };
+    assert_eq!(pick(Gender::Male), "recorded/en-US/male/a.wav");
+    assert_eq!(pick(Gender::Female), "recorded/en-US/female/a.wav");
 }

