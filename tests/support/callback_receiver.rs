@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use serde_json::Value;
 
 /// One request seen by the callback receiver.
@@ -28,13 +29,26 @@ impl Received {
     }
 }
 
-/// A real HTTP server on 127.0.0.1 that records every POST and answers with the next
-/// scripted status (200 once the script is exhausted).
+/// How the receiver answers, besides the scripted statuses.
+#[derive(Default)]
+struct Behaviour {
+    /// Held before answering (a slow receiver).
+    delay: Duration,
+    /// `Location` of 3xx answers.
+    location: Option<String>,
+    /// Requests being answered now, and the most seen at once.
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+/// A real HTTP server on 127.0.0.1 that records every POST (when it arrives) and answers
+/// with the next scripted status (200 once the script is exhausted).
 #[derive(Clone)]
 pub struct Receiver {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     statuses: Arc<Mutex<VecDeque<u16>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
     task: Arc<tokio::task::JoinHandle<()>>,
 }
 
@@ -49,11 +63,16 @@ impl Receiver {
         let statuses = Arc::new(Mutex::new(
             statuses.iter().copied().collect::<VecDeque<_>>(),
         ));
-        let (r, s) = (Arc::clone(&received), Arc::clone(&statuses));
+        let behaviour = Arc::new(Mutex::new(Behaviour::default()));
+        let (r, s, b) = (
+            Arc::clone(&received),
+            Arc::clone(&statuses),
+            Arc::clone(&behaviour),
+        );
         let app = axum::Router::new().route(
             "/{*path}",
             axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let (r, s) = (Arc::clone(&r), Arc::clone(&s));
+                let (r, s, b) = (Arc::clone(&r), Arc::clone(&s), Arc::clone(&b));
                 async move {
                     let code = s.lock().unwrap().pop_front().unwrap_or(200);
                     r.lock().unwrap().push(Received {
@@ -61,7 +80,19 @@ impl Receiver {
                         body,
                         answered: code,
                     });
-                    StatusCode::from_u16(code).unwrap()
+                    let (delay, location) = {
+                        let mut b = b.lock().unwrap();
+                        b.in_flight += 1;
+                        b.max_in_flight = b.max_in_flight.max(b.in_flight);
+                        (b.delay, b.location.clone())
+                    };
+                    tokio::time::sleep(delay).await;
+                    b.lock().unwrap().in_flight -= 1;
+                    let status = StatusCode::from_u16(code).unwrap();
+                    match location.filter(|_| status.is_redirection()) {
+                        Some(to) => (status, [(header::LOCATION, to)]).into_response(),
+                        None => status.into_response(),
+                    }
                 }
             }),
         );
@@ -74,8 +105,24 @@ impl Receiver {
             addr,
             received,
             statuses,
+            behaviour,
             task: Arc::new(task),
         }
+    }
+
+    /// Holds every later request `delay` before answering (a slow receiver).
+    pub fn set_delay(&self, delay: Duration) {
+        self.behaviour.lock().unwrap().delay = delay;
+    }
+
+    /// Sends `Location: to` with every 3xx answer.
+    pub fn set_redirect(&self, to: &str) {
+        self.behaviour.lock().unwrap().location = Some(to.to_owned());
+    }
+
+    /// The most requests that were being answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.behaviour.lock().unwrap().max_in_flight
     }
 
     /// Stops answering (the port closes), as a receiver that goes down.

@@ -92,6 +92,8 @@ pub struct DaemonConfig {
     pub log_level: String,
     /// Extra TOML appended to the `[calls]` section.
     pub calls_extra: String,
+    /// TOML appended at the end of the file, such as `[[tenants]]` entries.
+    pub extra: String,
     /// Extra environment of the daemon process: `VOICE_OTP_<SECTION>_<KEY>` overrides any
     /// config key, so a test sets keys of other sections without a second TOML table.
     pub env: Vec<(String, String)>,
@@ -109,6 +111,7 @@ impl DaemonConfig {
             rtp: rtp_range(),
             log_level: "info".to_owned(),
             calls_extra: String::new(),
+            extra: String::new(),
             env: Vec::new(),
             wrapper: Vec::new(),
         }
@@ -147,6 +150,8 @@ secret = "{SECRET}"
 timeout = "2s"
 initial-backoff = "200ms"
 max-backoff = "500ms"
+# The tests' receivers listen on loopback.
+allow-private-networks = true
 
 [calls]
 replay-wait = "5s"
@@ -154,6 +159,8 @@ replay-wait = "5s"
 
 [log]
 level = "{level}"
+
+{extra_toml}
 "#,
             http = self.http_port,
             trunk = self.trunk,
@@ -164,6 +171,7 @@ level = "{level}"
             defaults = defaults.display(),
             extra = self.calls_extra,
             level = self.log_level,
+            extra_toml = self.extra,
         )
     }
 }
@@ -339,8 +347,8 @@ impl Drop for Daemon {
 
 pub use crate::callback_receiver::{Received, Receiver};
 
-/// Checks `X-Voice-OTP-Signature: sha256=<hex>` is the HMAC-SHA256 of the raw body under
-/// `secret`, and that `X-Voice-OTP-Timestamp` is present and recent.
+/// Checks `X-Voice-OTP-Signature: sha256=<hex>` is the HMAC-SHA256 under `secret` of
+/// `"<X-Voice-OTP-Timestamp>." + body`, and that the timestamp is recent.
 pub fn assert_signed(got: &Received, secret: &str) {
     let header = got
         .headers
@@ -352,16 +360,19 @@ pub fn assert_signed(got: &Received, secret: &str) {
         .strip_prefix("sha256=")
         .unwrap_or_else(|| panic!("signature {header:?} is not sha256=<hex>"));
     let sig = hex::decode(hex_sig).expect("signature is hex");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(&got.body);
-    mac.verify_slice(&sig)
-        .expect("signature is the HMAC-SHA256 of the raw body with the configured secret");
     let ts = got
         .headers
         .get("x-voice-otp-timestamp")
         .expect("X-Voice-OTP-Timestamp header")
         .to_str()
         .unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(ts.as_bytes());
+    mac.update(b".");
+    mac.update(&got.body);
+    mac.verify_slice(&sig).expect(
+        "signature is the HMAC-SHA256 of \"<timestamp>.\" + the raw body with the configured secret",
+    );
     let ts: u64 = ts
         .parse()
         .unwrap_or_else(|_| panic!("timestamp {ts:?} is not Unix seconds"));

@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
     }
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.http.tokens = vec!["bench".into()];
+    config.http.tokens = vec!["bench-token-0123456".into()];
     config.store.path = dir.path().join("bench.db");
     config.audio.dir = dir.path().join("audio");
     config.audio.defaults = dir.path().join("defaults");
@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
                     let t0 = Instant::now();
                     let resp = client
                         .post(&url)
-                        .header("X-CM-PRODUCTTOKEN", "bench")
+                        .header("X-CM-PRODUCTTOKEN", "bench-token-0123456")
                         .header("content-type", "application/json")
                         .body(body.clone())
                         .send()
@@ -178,7 +178,7 @@ fn live_call_memory(_c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.http.tokens = vec!["bench".into()];
+    config.http.tokens = vec!["bench-token-0123456".into()];
     config.store.path = dir.path().join("bench.db");
     config.audio.dir = dir.path().join("audio");
     config.audio.defaults = dir.path().join("defaults");
@@ -198,7 +198,7 @@ fn live_call_memory(_c: &mut Criterion) {
         async move {
             let resp = client
                 .post(&url)
-                .header("X-CM-PRODUCTTOKEN", "bench")
+                .header("X-CM-PRODUCTTOKEN", "bench-token-0123456")
                 .json(&body)
                 .send()
                 .await

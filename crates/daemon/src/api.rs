@@ -18,6 +18,7 @@ use voice_otp_call::{CallKind, CallSpec};
 
 use crate::audio::{AudioError, AudioFiles, MAX_UPLOAD_BYTES};
 use crate::calls::CallQueue;
+use crate::config::{DEFAULT_TENANT, TenantConfig};
 use crate::event::{FinishedEvent, parse_timestamp_ms, to_ms};
 use crate::request::{FieldError, Instruction, validate};
 use crate::store::{CdrFilter, NewInstruction};
@@ -38,6 +39,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     /// 400: the request broke one or more rules.
     Invalid(Vec<FieldError>),
+    /// 403: the tenant may not do this (named in the message).
+    Forbidden(&'static str),
     /// 404: no such call or file.
     NotFound,
     /// 503: the daemon is shutting down.
@@ -68,6 +71,7 @@ impl IntoResponse for ApiError {
                     .map(|f| json!({"field": f.field, "message": f.message}))
                     .collect(),
             ),
+            ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, vec![json!({"message": why})]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, vec![json!({"message": "not found"})]),
             ApiError::ShuttingDown => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -104,33 +108,60 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 pub(crate) struct AppState {
     pub(crate) calls: Arc<CallQueue>,
     pub(crate) audio: AudioFiles,
-    /// SHA-256 of every accepted token: comparing fixed-size digests in constant time
-    /// leaks neither the tokens nor their lengths.
-    pub(crate) token_digests: Vec<[u8; 32]>,
+    /// SHA-256 of every accepted token with its tenant: comparing fixed-size digests in
+    /// constant time leaks neither the tokens nor their lengths.
+    pub(crate) tenants: Vec<([u8; 32], Arc<TenantConfig>)>,
     pub(crate) replay_wait: Duration,
+    /// `[callbacks] allow-private-networks`: skip the literal-host check of `callback-url`.
+    pub(crate) allow_private_callbacks: bool,
+    /// SHA-256 of `[http] metrics-token`; `None`: `/metrics` is open.
+    pub(crate) metrics_token_digest: Option<[u8; 32]>,
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = auth.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(rest.trim())
+}
+
+/// The index of `token` among `digests`, every digest compared in constant time.
+fn token_index<'a>(token: &str, digests: impl Iterator<Item = &'a [u8; 32]>) -> Option<usize> {
+    if token.is_empty() {
+        return None;
+    }
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let mut found = None;
+    for (i, known) in digests.enumerate() {
+        if bool::from(known.ct_eq(&digest)) {
+            found = Some(i);
+        }
+    }
+    found
 }
 
 impl AppState {
-    fn authorise(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+    /// The tenant whose token the request carries.
+    fn authorise(&self, headers: &HeaderMap) -> Result<Arc<TenantConfig>, ApiError> {
         let token = headers
             .get("x-cm-producttoken")
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
-            .or_else(|| {
-                let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-                let (scheme, rest) = auth.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(rest.trim())
-            })
+            .or_else(|| bearer(headers))
             .ok_or(ApiError::Unauthorized)?;
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let mut ok = subtle::Choice::from(0);
-        for known in &self.token_digests {
-            ok |= known.ct_eq(&digest);
-        }
-        if bool::from(ok) && !token.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Unauthorized)
+        let i = token_index(token, self.tenants.iter().map(|(d, _)| d))
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Arc::clone(&self.tenants[i].1))
+    }
+
+    /// `/metrics` with a `metrics-token`: only that token, as a Bearer token, opens it.
+    fn authorise_metrics(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(digest) = &self.metrics_token_digest else {
+            return Ok(());
+        };
+        match bearer(headers) {
+            Some(token) if token_index(token, std::iter::once(digest)).is_some() => Ok(()),
+            _ => Err(ApiError::Unauthorized),
         }
     }
 }
@@ -211,7 +242,7 @@ async fn accept(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
     if !state.calls.accepting() {
         return Err(ApiError::ShuttingDown);
     }
@@ -226,13 +257,18 @@ async fn accept(
     let audio = state.audio.clone();
     let store = state.calls.store.clone();
     let replay_wait = state.replay_wait;
+    let allow_private = state.allow_private_callbacks;
     let (ins, specs) = tokio::task::spawn_blocking(move || {
-        let ins = validate(kind, &body, &audio);
+        let ins = validate(kind, &body, &audio, &tenant.guard);
         // The raw body holds the code too: wipe it when no one else shares its buffer.
         if let Ok(mut raw) = body.try_into_mut() {
             zeroize::Zeroize::zeroize(raw.as_mut());
         }
         let ins = ins.map_err(ApiError::Invalid)?;
+        if !allow_private {
+            check_callback_url(ins.callback_url.as_deref())?;
+        }
+        check_tenant_rules(&tenant, &ins, &audio)?;
         let specs: Vec<CallSpec> = ins
             .callees
             .iter()
@@ -241,6 +277,7 @@ async fn accept(
         let record = NewInstruction {
             instruction_id: ins.instruction_id.clone(),
             kind,
+            tenant: tenant.name.clone(),
             caller: ins.caller.clone(),
             anonymous: ins.anonymous,
             callback_url: ins.callback_url.clone(),
@@ -265,6 +302,14 @@ async fn accept(
         skipped = ins.skipped.len(),
         "instruction accepted"
     );
+    let body = response_body(&ins, &specs);
+    state.calls.launch(specs);
+    Ok(axum::Json(body).into_response())
+}
+
+/// The answer to an accepted request: a `call-queued` event per call and a `call-skipped`
+/// one per skipped callee; one object instead of an array when only `callee` was given.
+fn response_body(ins: &Instruction, specs: &[CallSpec]) -> Value {
     let mut events: Vec<Value> = specs
         .iter()
         .map(|s| {
@@ -288,13 +333,71 @@ async fn accept(
             "message": s.message,
         })
     }));
-    state.calls.launch(specs);
-    let body = if ins.single {
+    if ins.single {
         events.into_iter().next().unwrap_or(Value::Null)
     } else {
         Value::Array(events)
+    }
+}
+
+/// What a tenant may present and play: a `caller` among its `callers`; outside the
+/// `default` tenant only shipped File prompts and no Custom spelling, since uploads belong
+/// to the default tenant and must not reach another tenant's calls.
+fn check_tenant_rules(
+    tenant: &TenantConfig,
+    ins: &Instruction,
+    audio: &AudioFiles,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if !tenant.may_present(&ins.caller) {
+        errors.push(FieldError {
+            field: "caller".to_owned(),
+            message: format!("is not among the caller IDs of tenant {}", tenant.name),
+        });
+    }
+    if tenant.name != DEFAULT_TENANT {
+        let prompt_field = match ins.kind {
+            CallKind::Otp => "code-prompt",
+            CallKind::Notification => "prompt",
+        };
+        let prompts = [
+            ("intro-prompt", &ins.intro),
+            (prompt_field, &ins.code_prompt),
+            ("replay-prompt", &ins.replay_prompt),
+            ("outro-prompt", &ins.outro),
+        ];
+        for (field, prompt) in prompts {
+            if let Some(voice_otp_media::PromptSource::File(path)) = prompt
+                && !audio.resolves_to_shipped(path)
+            {
+                errors.push(FieldError {
+                    field: field.to_owned(),
+                    message:
+                        "must be a shipped prompt: uploaded audio belongs to the default tenant"
+                            .to_owned(),
+                });
+            }
+        }
+        if ins.code.is_some() && ins.code_type == voice_otp_media::CodeType::Custom {
+            errors.push(FieldError {
+                field: "code-type".to_owned(),
+                message: "Custom spelling sets belong to the default tenant".to_owned(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// Refuses a `callback-url` whose literal host is not a public address.
+fn check_callback_url(url: Option<&str>) -> Result<(), ApiError> {
+    let Some(url) = url.and_then(|u| reqwest::Url::parse(u).ok()) else {
+        return Ok(());
     };
-    Ok(axum::Json(body).into_response())
+    crate::guard::check_callback_host(&url).map_err(|message| invalid("callback-url", message))
 }
 
 fn spec_for(ins: &Instruction, callee: &str, replay_wait: Duration) -> CallSpec {
@@ -333,11 +436,11 @@ async fn get_call(
     headers: HeaderMap,
     Path(call_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
     let record = state
         .calls
         .store
-        .get_call(call_id.clone())
+        .get_call(call_id.clone(), tenant.name.clone())
         .await
         .map_err(|e| {
             error!(error = %e, "store read failed");
@@ -379,7 +482,7 @@ async fn get_cdrs(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
     let mut errors = Vec::new();
     let mut time = |name: &str| -> Option<i64> {
         let raw = q.get(name).filter(|s| !s.is_empty())?;
@@ -415,12 +518,27 @@ async fn get_cdrs(
         until_ms,
         instruction_id: q.get("instruction-id").filter(|s| !s.is_empty()).cloned(),
         limit,
+        tenant: tenant.name.clone(),
     };
     let cdrs = state.calls.store.query_cdrs(filter).await.map_err(|e| {
         error!(error = %e, "store read failed");
         ApiError::Internal
     })?;
     Ok(axum::Json(Value::Array(cdrs.iter().map(ended_view).collect())).into_response())
+}
+
+/// Uploads and deletions: the default tenant's, never over a shipped prompt (which every
+/// client's calls play).
+fn may_write_audio(state: &AppState, tenant: &TenantConfig, path: &str) -> Result<(), ApiError> {
+    if tenant.name != DEFAULT_TENANT {
+        return Err(ApiError::Forbidden(
+            "the audio store belongs to the default tenant ([http] tokens)",
+        ));
+    }
+    if state.audio.is_shipped_prompt(path) {
+        return Err(ApiError::Forbidden("shipped prompts are read-only"));
+    }
+    Ok(())
 }
 
 fn audio_error(e: AudioError) -> ApiError {
@@ -440,7 +558,8 @@ async fn put_audio(
     Path(path): Path<String>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
+    may_write_audio(&state, &tenant, &path)?;
     match content_type(&headers).as_deref() {
         None
         | Some(
@@ -478,7 +597,10 @@ async fn get_audio(
     headers: HeaderMap,
     Path(path): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
+    if tenant.name != DEFAULT_TENANT && !state.audio.resolves_to_shipped(&path) {
+        return Err(ApiError::NotFound);
+    }
     let audio = state.audio.clone();
     let bytes = tokio::task::spawn_blocking(move || audio.get(&path))
         .await
@@ -492,7 +614,8 @@ async fn delete_audio(
     headers: HeaderMap,
     Path(path): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
+    may_write_audio(&state, &tenant, &path)?;
     let audio = state.audio.clone();
     tokio::task::spawn_blocking(move || audio.delete(&path))
         .await
@@ -505,11 +628,16 @@ async fn list_audio(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.authorise(&headers)?;
+    let tenant = state.authorise(&headers)?;
     let audio = state.audio.clone();
-    let files = tokio::task::spawn_blocking(move || audio.list())
-        .await
-        .map_err(|_| ApiError::Internal)?;
+    let files = if tenant.name == DEFAULT_TENANT {
+        tokio::task::spawn_blocking(move || audio.list())
+            .await
+            .map_err(|_| ApiError::Internal)?
+    } else {
+        // Uploads belong to the default tenant.
+        Vec::new()
+    };
     let body: Vec<Value> = files
         .into_iter()
         .map(|(path, bytes)| json!({"path": path, "bytes": bytes}))
@@ -542,7 +670,10 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(e) = state.authorise_metrics(&headers) {
+        return e.into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.calls.metrics.render(),

@@ -205,6 +205,23 @@ impl AudioFiles {
         std::fs::remove_file(&target).map_err(|_| AudioError::Io)
     }
 
+    /// Whether `path` is a shipped prompt (a file of the defaults outside `/spelling/`, which
+    /// File prompts resolve to when no upload shadows it). Shipped prompts are read-only:
+    /// an upload at the same path would change what every client's calls play. Spelling
+    /// sets are not shadowed (Default reads only the shipped set, Custom only uploads).
+    pub(crate) fn is_shipped_prompt(&self, path: &str) -> bool {
+        normalise_path(path).is_ok_and(|(norm, rel)| {
+            !norm.starts_with("/spelling/") && self.defaults.join(rel).is_file()
+        })
+    }
+
+    /// Whether `path` resolves to a shipped file with no upload shadowing it.
+    pub(crate) fn resolves_to_shipped(&self, path: &str) -> bool {
+        normalise_path(path).is_ok_and(|(_, rel)| {
+            !self.user.join(&rel).exists() && self.defaults.join(rel).is_file()
+        })
+    }
+
     /// Every user file as (path, size in bytes), sorted by path.
     pub(crate) fn list(&self) -> Vec<(String, u64)> {
         let mut out = Vec::new();

@@ -13,6 +13,9 @@ use voice_otp_sip::NetworkList;
 
 use crate::error::ConfigError;
 
+mod tenants;
+pub use tenants::{DEFAULT_TENANT, EXAMPLE_TOKEN, MIN_TOKEN_CHARS, TenantConfig};
+
 /// SIP transport towards the trunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SipTransport {
@@ -56,6 +59,9 @@ pub struct HttpConfig {
     /// `idle-timeout`: how long a kept-alive connection may sit between requests without
     /// traffic. Default 60 s.
     pub idle_timeout: Duration,
+    /// `metrics-token`: when set, `GET /metrics` needs `Authorization: Bearer <it>` (the API
+    /// tokens do not open it). Default: none, `/metrics` is open.
+    pub metrics_token: Option<String>,
 }
 
 /// `[sip]`: the user agent and the trunk.
@@ -143,6 +149,11 @@ pub struct CallbacksConfig {
     pub initial_backoff: Duration,
     /// `max-backoff`: cap of the delay between attempts.
     pub max_backoff: Duration,
+    /// `allow-private-networks`: let callbacks reach loopback, private, link-local, CGNAT
+    /// and other non-public addresses (on-premises receivers, tests). Default false: such
+    /// a literal host is a 400, and a name resolving only to such addresses is not
+    /// delivered.
+    pub allow_private_networks: bool,
 }
 
 /// `[calls]`: limits of the call queue and the calls.
@@ -156,6 +167,62 @@ pub struct CallsConfig {
     pub max_call_duration: Duration,
     /// `opus`: offer Opus in SDP besides PCMA/PCMU.
     pub opus: bool,
+}
+
+/// `[guard]`: where calls may go (issue 12). A refused callee is a 400 naming it and the
+/// rule, or a `call-skipped` result under `disable-callees-validation`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardConfig {
+    /// `allowed-countries`: ISO 3166 alpha-2 codes (upper case) a callee's number may belong
+    /// to. `None` (the default): any country.
+    pub allowed_countries: Option<Vec<String>>,
+    /// `denied-number-types`: libphonenumber number types refused, by name (see
+    /// [`NUMBER_TYPES`]). Default: premium-rate, shared-cost, uan, personal-number, pager,
+    /// voicemail and unknown.
+    pub denied_number_types: Vec<String>,
+    /// `denied-prefixes`: E.164 prefixes (`+` and digits) refused. Default none.
+    pub denied_prefixes: Vec<String>,
+}
+
+/// The libphonenumber number types, as named in `[guard] denied-number-types`.
+pub const NUMBER_TYPES: &[&str] = &[
+    "fixed-line",
+    "mobile",
+    "fixed-line-or-mobile",
+    "toll-free",
+    "premium-rate",
+    "shared-cost",
+    "personal-number",
+    "voip",
+    "pager",
+    "uan",
+    "emergency",
+    "voicemail",
+    "short-code",
+    "standard-rate",
+    "carrier",
+    "no-international",
+    "unknown",
+];
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig {
+            allowed_countries: None,
+            denied_number_types: [
+                "premium-rate",
+                "shared-cost",
+                "uan",
+                "personal-number",
+                "pager",
+                "voicemail",
+                "unknown",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            denied_prefixes: Vec::new(),
+        }
+    }
 }
 
 /// `[log]`: tracing output of `serve`.
@@ -186,6 +253,10 @@ pub struct Config {
     pub calls: CallsConfig,
     /// `[log]`.
     pub log: LogConfig,
+    /// `[guard]`.
+    pub guard: GuardConfig,
+    /// `[[tenants]]`, besides the `default` tenant of `[http] tokens`.
+    pub tenants: Vec<TenantConfig>,
 }
 
 impl Default for Config {
@@ -197,6 +268,7 @@ impl Default for Config {
                 max_connections: 512,
                 header_timeout: Duration::from_secs(10),
                 idle_timeout: Duration::from_secs(60),
+                metrics_token: None,
             },
             sip: SipConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
@@ -235,6 +307,7 @@ impl Default for Config {
                 retry_for: Duration::from_secs(25 * 3600),
                 initial_backoff: Duration::from_secs(2),
                 max_backoff: Duration::from_secs(3600),
+                allow_private_networks: false,
             },
             calls: CallsConfig {
                 max_concurrent: 1000,
@@ -246,6 +319,8 @@ impl Default for Config {
                 level: "info".to_owned(),
                 json: false,
             },
+            guard: GuardConfig::default(),
+            tenants: Vec::new(),
         }
     }
 }
@@ -346,6 +421,7 @@ const KEYS: &[(&str, &str)] = &[
     ("http", "max-connections"),
     ("http", "header-timeout"),
     ("http", "idle-timeout"),
+    ("http", "metrics-token"),
     ("sip", "listen"),
     ("sip", "transport"),
     ("sip", "trunk"),
@@ -371,10 +447,14 @@ const KEYS: &[(&str, &str)] = &[
     ("callbacks", "retry-for"),
     ("callbacks", "initial-backoff"),
     ("callbacks", "max-backoff"),
+    ("callbacks", "allow-private-networks"),
     ("calls", "max-concurrent"),
     ("calls", "replay-wait"),
     ("calls", "max-call-duration"),
     ("calls", "opus"),
+    ("guard", "allowed-countries"),
+    ("guard", "denied-number-types"),
+    ("guard", "denied-prefixes"),
     ("log", "level"),
     ("log", "json"),
 ];
@@ -420,6 +500,11 @@ impl Config {
             None => toml::Table::new(),
         };
         for (section, value) in &table {
+            if section == "tenants" {
+                // An array of tables, parsed after the sections (its policy starts from
+                // `[guard]`).
+                continue;
+            }
             let Some(inner) = value.as_table() else {
                 return Err(ConfigError::UnknownKey {
                     key: section.clone(),
@@ -458,12 +543,15 @@ impl Config {
                 key: format!("[{section}] {key}"),
                 expected,
                 // Secrets must not end up in an error line on a terminal or in a journal.
-                got: if matches!(*key, "tokens" | "password" | "secret") {
+                got: if matches!(*key, "tokens" | "password" | "secret" | "metrics-token") {
                     "<redacted>".to_owned()
                 } else {
                     raw.describe()
                 },
             })?;
+        }
+        if let Some(value) = table.get("tenants") {
+            config.tenants = tenants::parse(value, &config.guard)?;
         }
         if config.rtp.ports.first > config.rtp.ports.last {
             return Err(ConfigError::Invalid {
@@ -512,6 +600,10 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         }
         ("http", "idle-timeout") => {
             c.http.idle_timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
+        ("http", "metrics-token") => {
+            let token = raw.string().ok_or(TEXT)?;
+            c.http.metrics_token = (!token.is_empty()).then_some(token);
         }
         ("sip", "listen") => c.sip.listen = addr(raw).ok_or(ADDR)?,
         ("sip", "transport") => {
@@ -601,14 +693,54 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         ("callbacks", "max-backoff") => {
             c.callbacks.max_backoff = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
+        ("callbacks", "allow-private-networks") => {
+            c.callbacks.allow_private_networks = raw.boolean().ok_or(BOOL)?
+        }
         ("calls", "max-concurrent") => c.calls.max_concurrent = count(raw)?,
         ("calls", "replay-wait") => c.calls.replay_wait = raw.duration().ok_or(DUR)?,
         ("calls", "max-call-duration") => {
             c.calls.max_call_duration = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
         ("calls", "opus") => c.calls.opus = raw.boolean().ok_or(BOOL)?,
+        ("guard", key) => apply_guard(&mut c.guard, key, raw)?,
         ("log", "level") => c.log.level = raw.string().ok_or(TEXT)?,
         ("log", "json") => c.log.json = raw.boolean().ok_or(BOOL)?,
+        _ => return Err("a known key"),
+    }
+    Ok(())
+}
+
+/// Sets one key of `[guard]` (also used for a tenant's own policy).
+fn apply_guard(g: &mut GuardConfig, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
+    let list = raw.strings().ok_or("a list of strings")?;
+    match key {
+        "allowed-countries" => {
+            let codes: Vec<String> = list.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
+            if codes.is_empty()
+                || codes
+                    .iter()
+                    .any(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+            {
+                return Err("a non-empty list of ISO 3166 alpha-2 codes like \"NL\"");
+            }
+            g.allowed_countries = Some(codes);
+        }
+        "denied-number-types" => {
+            let types: Vec<String> = list.iter().map(|t| t.trim().to_ascii_lowercase()).collect();
+            if types.iter().any(|t| !NUMBER_TYPES.contains(&t.as_str())) {
+                return Err(
+                    "a list of number types such as \"premium-rate\", \"shared-cost\", \"uan\", \"personal-number\", \"pager\", \"voicemail\", \"unknown\", \"toll-free\", \"voip\", \"mobile\", \"fixed-line\"",
+                );
+            }
+            g.denied_number_types = types;
+        }
+        "denied-prefixes" => {
+            let prefixes: Vec<String> = list.iter().map(|p| p.trim().to_owned()).collect();
+            if !prefixes.iter().all(|p| tenants::is_e164_prefix(p)) {
+                return Err("a list of E.164 prefixes like \"+4490\"");
+            }
+            g.denied_prefixes = prefixes;
+        }
         _ => return Err("a known key"),
     }
     Ok(())

@@ -51,6 +51,7 @@ impl Daemon {
         executor: Arc<dyn CallExecutor>,
         metrics: Metrics,
     ) -> Result<Daemon, DaemonError> {
+        config.check_tenants()?;
         let store_path = config.store.path.clone();
         let store = tokio::task::spawn_blocking(move || Store::open(&store_path))
             .await
@@ -66,8 +67,10 @@ impl Daemon {
             path: config.audio.dir.display().to_string(),
             source,
         })?;
-        if config.http.tokens.is_empty() {
-            warn!("no [http] tokens configured: every API request will be refused with 401");
+        if config.all_tenants().is_empty() {
+            warn!(
+                "no [http] tokens or [[tenants]] configured: every API request will be refused with 401"
+            );
         }
 
         // Every live call holds one RTP port pair: more slots than pairs would turn the
@@ -90,10 +93,7 @@ impl Daemon {
             Arc::clone(&wake),
         ));
 
-        let client = reqwest::Client::builder()
-            .timeout(config.callbacks.timeout)
-            .user_agent(concat!("voice-otp/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = crate::callbacks::client(&config.callbacks)?;
         let worker = CallbackWorker {
             store,
             metrics,
@@ -109,13 +109,26 @@ impl Daemon {
             audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone())
                 .with_recorded(config.audio.recorded.clone())
                 .with_letter_style(config.audio.letter_style),
-            token_digests: config
-                .http
-                .tokens
-                .iter()
-                .map(|t| Sha256::digest(t.as_bytes()).into())
+            tenants: config
+                .all_tenants()
+                .into_iter()
+                .flat_map(|tenant| {
+                    let tenant = Arc::new(tenant);
+                    let digests: Vec<[u8; 32]> = tenant
+                        .tokens
+                        .iter()
+                        .map(|t| Sha256::digest(t.as_bytes()).into())
+                        .collect();
+                    digests.into_iter().map(move |d| (d, Arc::clone(&tenant)))
+                })
                 .collect(),
             replay_wait: config.calls.replay_wait,
+            allow_private_callbacks: config.callbacks.allow_private_networks,
+            metrics_token_digest: config
+                .http
+                .metrics_token
+                .as_ref()
+                .map(|t| Sha256::digest(t.as_bytes()).into()),
         });
         let listener = tokio::net::TcpListener::bind(config.http.listen)
             .await

@@ -23,6 +23,7 @@ pub mod config;
 mod daemon;
 mod error;
 mod event;
+mod guard;
 mod http;
 mod metrics;
 mod request;
@@ -39,7 +40,7 @@ pub use metrics::Metrics;
 pub use request::FieldError;
 
 /// Validates an OTP or Notification request body exactly as the API does, against the
-/// audio store of `audio`, without dialling or storing anything. Returns how many calls it
+/// audio store of `audio` and the default `[guard]`, without dialling or storing anything. Returns how many calls it
 /// would place. For tools and the fuzz target of the request parser.
 pub fn check_instruction_body(
     kind: voice_otp_call::CallKind,
@@ -49,5 +50,6 @@ pub fn check_instruction_body(
     let files = audio::AudioFiles::new(audio.dir.clone(), audio.defaults.clone())
         .with_recorded(audio.recorded.clone())
         .with_letter_style(audio.letter_style);
-    request::validate(kind, body, &files).map(|ins| ins.callees.len())
+    request::validate(kind, body, &files, &config::GuardConfig::default())
+        .map(|ins| ins.callees.len())
 }

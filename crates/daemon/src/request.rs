@@ -14,6 +14,7 @@ use voice_otp_media::{CodeType, Gender, LetterStyle, PromptSource, Voice};
 use zeroize::Zeroize;
 
 use crate::audio::AudioFiles;
+use crate::config::GuardConfig;
 
 /// One offending field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -271,6 +272,7 @@ pub(crate) fn validate(
     kind: CallKind,
     body: &[u8],
     audio: &AudioFiles,
+    guard: &GuardConfig,
 ) -> Result<Instruction, Vec<FieldError>> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         vec![FieldError {
@@ -283,7 +285,7 @@ pub(crate) fn validate(
         }]
     })?;
     let result = match value.as_object() {
-        Some(obj) => validate_object(kind, obj, audio),
+        Some(obj) => validate_object(kind, obj, audio, guard),
         None => Err(vec![FieldError {
             field: "body".to_owned(),
             message: "must be a JSON object".to_owned(),
@@ -300,6 +302,7 @@ fn validate_object(
     kind: CallKind,
     obj: &Map<String, Value>,
     audio: &AudioFiles,
+    guard: &GuardConfig,
 ) -> Result<Instruction, Vec<FieldError>> {
     let mut errors = Errors::default();
 
@@ -326,7 +329,10 @@ fn validate_object(
             return;
         };
         let number = number.trim().to_owned();
-        match check_e164(&number) {
+        let checked = check_e164(&number)
+            .map_err(str::to_owned)
+            .and_then(|()| crate::guard::check_destination(guard, &number));
+        match checked {
             Ok(()) => {
                 if seen.insert(number.clone()) {
                     callees.push(number);
@@ -334,7 +340,7 @@ fn validate_object(
             }
             Err(message) if disable_validation => skipped.push(SkippedCallee {
                 callee: number,
-                message: message.to_owned(),
+                message,
             }),
             Err(message) => errors.add(field, message),
         }

@@ -59,13 +59,33 @@ const MIGRATIONS: &[&str] = &[
         last_status TEXT
     );
     CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up = 0;",
+    // 2: the receiver (the URL's authority) of each delivery, so the worker can skip a
+    // receiver that already has its share of deliveries in flight. Rows of version 1 get
+    // it from their URL (stored normalised, so a `/` always ends the authority).
+    "ALTER TABLE outbox ADD COLUMN receiver TEXT NOT NULL DEFAULT '';
+    UPDATE outbox SET receiver = substr(url, instr(url, '://') + 3,
+        instr(substr(url, instr(url, '://') + 3) || '/', '/') - 1);",
+    // 3: the tenant of each instruction and call; rows from before tenants belonged to
+    // the only client there was, the `default` tenant of `[http] tokens`.
+    "ALTER TABLE instructions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+    ALTER TABLE calls ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+    CREATE INDEX calls_tenant_started ON calls(tenant, started_ms);",
 ];
+
+/// The receiver of a callback URL: its authority (`host:port`, as written), the unit of the
+/// per-receiver concurrency limit. The same rule as migration 2.
+pub(crate) fn receiver_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
 
 /// What is recorded when a request is accepted: one instruction, one row per callee.
 #[derive(Debug, Clone)]
 pub(crate) struct NewInstruction {
     pub(crate) instruction_id: Option<String>,
     pub(crate) kind: voice_otp_call::CallKind,
+    /// The tenant whose token placed it: only it sees the calls.
+    pub(crate) tenant: String,
     pub(crate) caller: String,
     pub(crate) anonymous: bool,
     pub(crate) callback_url: Option<String>,
@@ -89,6 +109,8 @@ pub(crate) struct OutboxItem {
     pub(crate) id: i64,
     pub(crate) call_id: String,
     pub(crate) url: String,
+    /// [`receiver_of`] the URL.
+    pub(crate) receiver: String,
     pub(crate) body: String,
     pub(crate) created_ms: i64,
     pub(crate) attempts: u32,
@@ -101,6 +123,8 @@ pub(crate) struct CdrFilter {
     pub(crate) until_ms: Option<i64>,
     pub(crate) instruction_id: Option<String>,
     pub(crate) limit: u32,
+    /// Only this tenant's calls.
+    pub(crate) tenant: String,
 }
 
 /// Handle to the database; cheap to clone.
@@ -171,7 +195,7 @@ fn insert_instruction(c: &mut Connection, ins: NewInstruction) -> Result<(), Sto
     let tx = c.transaction()?;
     tx.execute(
         "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
-                    voicemail_response, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    voicemail_response, created_ms, tenant) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             ins.instruction_id,
             kind_name(ins.kind),
@@ -179,14 +203,16 @@ fn insert_instruction(c: &mut Connection, ins: NewInstruction) -> Result<(), Sto
             ins.anonymous,
             ins.callback_url,
             ins.voicemail_response,
-            ins.created_ms
+            ins.created_ms,
+            ins.tenant
         ],
     )?;
     let row = tx.last_insert_rowid();
     {
         let mut stmt = tx.prepare(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                        callee, callback_url, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        callee, callback_url, created_ms, tenant)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for (call_id, callee) in &ins.calls {
             stmt.execute(params![
@@ -197,7 +223,8 @@ fn insert_instruction(c: &mut Connection, ins: NewInstruction) -> Result<(), Sto
                 ins.caller,
                 callee,
                 ins.callback_url,
-                ins.created_ms
+                ins.created_ms,
+                ins.tenant
             ])?;
         }
     }
@@ -262,10 +289,23 @@ impl Store {
         .await
     }
 
-    /// One call, live or ended.
-    pub(crate) async fn get_call(&self, call_id: String) -> Result<Option<CallRecord>, StoreError> {
-        self.with(move |c| Ok(load_call(c, &call_id)?.map(|(r, _)| r)))
-            .await
+    /// One call of `tenant`, live or ended; another tenant's call is as absent as an
+    /// unknown one.
+    pub(crate) async fn get_call(
+        &self,
+        call_id: String,
+        tenant: String,
+    ) -> Result<Option<CallRecord>, StoreError> {
+        self.with(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = ?1 AND tenant = ?2"),
+                [&call_id, &tenant],
+                row_to_call,
+            )
+            .optional()?
+            .map(|(r, _)| r))
+        })
+        .await
     }
 
     /// Ended calls matching `filter`, newest first.
@@ -279,6 +319,7 @@ impl Store {
                    AND (?1 IS NULL OR started_ms >= ?1)
                    AND (?2 IS NULL OR started_ms < ?2)
                    AND (?3 IS NULL OR instruction_id = ?3)
+                   AND tenant = ?5
                  ORDER BY started_ms DESC, rowid DESC LIMIT ?4"
             ))?;
             let rows = stmt.query_map(
@@ -286,7 +327,8 @@ impl Store {
                     filter.since_ms,
                     filter.until_ms,
                     filter.instruction_id,
-                    filter.limit
+                    filter.limit,
+                    filter.tenant
                 ],
                 row_to_call,
             )?;
@@ -302,26 +344,33 @@ impl Store {
         .await
     }
 
-    /// Deliveries due at `now_ms`, oldest first.
+    /// Deliveries due at `now_ms`, oldest first, leaving out the rows `skip` (in flight, or
+    /// delivered but not yet recorded) and every row of the receivers `full` (at their
+    /// concurrency limit), so that one busy receiver cannot fill the batch.
     pub(crate) async fn due_callbacks(
         &self,
         now_ms: i64,
         limit: u32,
+        skip: OutboxSkip,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         self.with(move |c| {
             let mut stmt = c.prepare(
-                "SELECT id, call_id, url, body, created_ms, attempts FROM outbox
+                "SELECT id, call_id, url, receiver, body, created_ms, attempts FROM outbox
                  WHERE delivered_ms IS NULL AND gave_up = 0 AND next_attempt_ms <= ?1
+                   AND id NOT IN (SELECT value FROM json_each(?3))
+                   AND receiver NOT IN (SELECT value FROM json_each(?4))
                  ORDER BY next_attempt_ms, id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![now_ms, limit], |r| {
+            let (ids, receivers) = skip.to_json();
+            let rows = stmt.query_map(params![now_ms, limit, ids, receivers], |r| {
                 Ok(OutboxItem {
                     id: r.get(0)?,
                     call_id: r.get(1)?,
                     url: r.get(2)?,
-                    body: r.get(3)?,
-                    created_ms: r.get(4)?,
-                    attempts: r.get(5)?,
+                    receiver: r.get(3)?,
+                    body: r.get(4)?,
+                    created_ms: r.get(5)?,
+                    attempts: r.get(6)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -329,12 +378,18 @@ impl Store {
         .await
     }
 
-    /// When the next pending delivery is due, if any.
-    pub(crate) async fn next_callback_due(&self) -> Result<Option<i64>, StoreError> {
-        self.with(|c| {
+    /// When the next pending delivery outside `skip` is due, if any.
+    pub(crate) async fn next_callback_due(
+        &self,
+        skip: OutboxSkip,
+    ) -> Result<Option<i64>, StoreError> {
+        self.with(move |c| {
+            let (ids, receivers) = skip.to_json();
             Ok(c.query_row(
-                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND gave_up = 0",
-                [],
+                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND gave_up = 0
+                   AND id NOT IN (SELECT value FROM json_each(?1))
+                   AND receiver NOT IN (SELECT value FROM json_each(?2))",
+                params![ids, receivers],
                 |r| r.get::<_, Option<i64>>(0),
             )?)
         })
@@ -391,6 +446,25 @@ impl Store {
             Ok(())
         })
         .await
+    }
+}
+
+/// Outbox rows the worker does not want back from a query.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OutboxSkip {
+    /// Row ids (in flight, or with an attempt not yet recorded).
+    pub(crate) ids: Vec<i64>,
+    /// Receivers at their concurrency limit.
+    pub(crate) receivers: Vec<String>,
+}
+
+impl OutboxSkip {
+    /// Both lists as JSON arrays, for `json_each` (one bound parameter, any length).
+    fn to_json(&self) -> (String, String) {
+        (
+            serde_json::to_string(&self.ids).unwrap_or_else(|_| "[]".to_owned()),
+            serde_json::to_string(&self.receivers).unwrap_or_else(|_| "[]".to_owned()),
+        )
     }
 }
 
@@ -515,9 +589,9 @@ fn write_outcome(
         // Serialising plain fields cannot fail; an empty body would only be a missed event.
         let body = serde_json::to_string(&event).unwrap_or_default();
         tx.execute(
-            "INSERT INTO outbox (call_id, url, body, created_ms, next_attempt_ms)
-             VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![identity.call_id, url, body, now_ms],
+            "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![identity.call_id, url, receiver_of(url), body, now_ms],
         )?;
     }
     Ok(event)

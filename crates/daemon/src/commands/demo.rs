@@ -99,6 +99,8 @@ fn demo_config(phone: SocketAddr, token: &str, audio: &Path, work: &Path) -> Con
     let mut config = Config::default();
     config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.http.tokens = vec![token.to_owned()];
+    // The demo's callback receiver is on 127.0.0.1.
+    config.callbacks.allow_private_networks = true;
     config.sip.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.sip.trunk = phone.to_string();
     config.store.path = work.join("voice-otp.db");

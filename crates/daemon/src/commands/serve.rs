@@ -21,6 +21,8 @@ pub struct Args {
 /// Runs `voice-otp serve`.
 pub fn run(args: Args) -> Result<(), CommandError> {
     let config = Config::load(args.config.as_deref())?;
+    // Before anything is bound: a guessable token stops the daemon at once.
+    config.check_tenants()?;
     init_tracing(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -43,7 +43,7 @@ async fn tokens_are_required_and_checked() {
     let accepted: Vec<Vec<(&'static str, String)>> = vec![
         vec![("X-CM-PRODUCTTOKEN", TOKEN.to_owned())],
         vec![("x-cm-producttoken", TOKEN.to_owned())],
-        vec![("X-Cm-ProductToken", "second-token".to_owned())],
+        vec![("X-Cm-ProductToken", "second-token-abcdef".to_owned())],
         vec![("Authorization", format!("Bearer {TOKEN}"))],
         vec![("authorization", format!("bearer {TOKEN}"))],
     ];

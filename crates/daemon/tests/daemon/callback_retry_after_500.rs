@@ -29,7 +29,12 @@ async fn failed_deliveries_are_retried_until_accepted() {
     for r in &got {
         assert_eq!(r.body, got[0].body, "a retry must resend the same bytes");
         let sig = r.headers["x-voice-otp-signature"].to_str().unwrap();
-        assert_eq!(sig, voice_otp_daemon::sign(b"s3cret", &r.body));
+        let ts: u64 = r.headers["x-voice-otp-timestamp"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(sig, voice_otp_daemon::sign(b"s3cret", ts, &r.body));
     }
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(receiver.all().len(), 4, "no delivery after the 2xx");

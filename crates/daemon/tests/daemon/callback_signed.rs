@@ -1,7 +1,8 @@
 //! The finished event is POSTed to `callback-url` with exactly the fields of spec section 3,
-//! signed with HMAC-SHA256 of the raw body (`X-Voice-OTP-Signature: sha256=<hex>`) plus
-//! `X-Voice-OTP-Timestamp`; the receiving server verifies the signature. Without a secret
-//! the callback is unsigned.
+//! signed with HMAC-SHA256 of `"<X-Voice-OTP-Timestamp>." + body`
+//! (`X-Voice-OTP-Signature: sha256=<hex>`); the receiving server verifies the signature, and
+//! a signature checked against another timestamp fails (a replayed callback cannot be
+//! re-dated). Without a secret the callback is unsigned.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +13,7 @@ use sha2::Sha256;
 
 const SECRET: &str = "callback-secret-for-tests";
 
-fn verify(secret: &str, body: &[u8], header: &str) -> bool {
+fn verify(secret: &str, timestamp: &str, body: &[u8], header: &str) -> bool {
     let Some(hex_sig) = header.strip_prefix("sha256=") else {
         return false;
     };
@@ -20,6 +21,8 @@ fn verify(secret: &str, body: &[u8], header: &str) -> bool {
         return false;
     };
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
     mac.update(body);
     mac.verify_slice(&sig).is_ok()
 }
@@ -42,13 +45,17 @@ async fn finished_event_is_signed_and_complete() {
     let req = &got[0];
     assert_eq!(req.headers["content-type"], "application/json");
     let sig = req.headers["x-voice-otp-signature"].to_str().unwrap();
-    assert!(verify(SECRET, &req.body, sig), "signature does not verify");
-    assert!(!verify("other-secret", &req.body, sig));
-    let ts: u64 = req.headers["x-voice-otp-timestamp"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let ts_text = req.headers["x-voice-otp-timestamp"].to_str().unwrap();
+    assert!(
+        verify(SECRET, ts_text, &req.body, sig),
+        "signature does not verify"
+    );
+    assert!(!verify("other-secret", ts_text, &req.body, sig));
+    let ts: u64 = ts_text.parse().unwrap();
+    assert!(
+        !verify(SECRET, &(ts + 60).to_string(), &req.body, sig),
+        "the timestamp is signed"
+    );
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

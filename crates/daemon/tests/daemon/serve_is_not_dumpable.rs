@@ -20,7 +20,7 @@ fn config(dir: &Path) -> String {
     format!(
         r#"[http]
 listen = "127.0.0.1:0"
-tokens = ["t"]
+tokens = ["not-dumpable-token-0123"]
 
 [sip]
 listen = "127.0.0.1:0"

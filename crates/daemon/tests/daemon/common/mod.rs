@@ -12,7 +12,7 @@ use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn,
 use voice_otp_daemon::wiring::build_executor;
 use voice_otp_daemon::{Config, Daemon, Metrics};
 
-pub const TOKEN: &str = "test-token-0123";
+pub const TOKEN: &str = "test-token-0123456";
 
 /// How a scripted call behaves.
 #[derive(Clone, Debug)]
@@ -161,13 +161,15 @@ impl Env {
     pub fn config(&self) -> Config {
         let mut c = Config::default();
         c.http.listen = "127.0.0.1:0".parse().unwrap();
-        c.http.tokens = vec![TOKEN.to_owned(), "second-token".to_owned()];
+        c.http.tokens = vec![TOKEN.to_owned(), "second-token-abcdef".to_owned()];
         c.store.path = self.db();
         c.audio.dir = self.dir.path().join("audio");
         c.audio.defaults = self.dir.path().join("defaults");
         c.callbacks.initial_backoff = Duration::from_millis(100);
         c.callbacks.max_backoff = Duration::from_millis(400);
         c.callbacks.timeout = Duration::from_secs(2);
+        // The tests' callback receivers listen on loopback.
+        c.callbacks.allow_private_networks = true;
         c
     }
 }
