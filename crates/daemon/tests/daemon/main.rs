@@ -15,6 +15,7 @@ mod callees_dedup_and_skip;
 mod cdr_query_filters;
 mod code_never_leaks;
 mod config_audio_render_limits;
+mod config_audio_voices;
 mod config_file_and_env;
 mod config_realtime_priority;
 mod config_rtp_latching;
