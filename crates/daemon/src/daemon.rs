@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
-use voice_otp_call::CallExecutor;
+use voice_otp_call::{CallExecutor, CallSettings};
 
 use crate::api::{AppState, router};
 use crate::audio::AudioFiles;
@@ -113,7 +113,11 @@ impl Daemon {
                 .iter()
                 .map(|t| Sha256::digest(t.as_bytes()).into())
                 .collect(),
-            replay_wait: config.calls.replay_wait,
+            call_settings: CallSettings {
+                replay_wait: config.calls.replay_wait,
+                max_duration: config.calls.max_call_duration,
+                ..CallSettings::default()
+            },
         });
         let listener = tokio::net::TcpListener::bind(config.http.listen)
             .await
