@@ -3,7 +3,8 @@
 //!
 //! - Pressed after the first reading, in the replay wait: the code is read again to the
 //!   end, the daemon hangs up with BYE, and the signed finished event says result 10,
-//!   `replays` 1, `dtmf` "1", `code-read-count` 2.
+//!   `replays` 1, `dtmf` "1", `code-read-count` 2; `/metrics` counts the capture's RTP
+//!   packets and the one key press from the real media engine.
 //! - Pressed while the first reading is still playing: the reading restarts at once (spec
 //!   4b), so it counts as one replay but only one reading reaches the end
 //!   (`code-read-count` counts readings read to the end, spec section 3).
@@ -59,6 +60,20 @@ async fn press_1_in_the_replay_wait_reads_the_code_twice() {
     assert_eq!(status, 200, "{text}");
     assert_eq!(cdr["code-read-count"], 2, "{cdr}");
     assert_eq!(cdr["dtmf"], "1", "{cdr}");
+
+    // `/metrics` reads the media engine's real figures: the capture's 10 telephone-event
+    // packets were received, and the key press they carry counted once.
+    let (status, metrics, _) = daemon.get("/metrics").await;
+    assert_eq!(status, 200, "{metrics}");
+    for line in [
+        "voice_otp_rtp_packets_total{direction=\"received\"} 10",
+        "voice_otp_dtmf_events_total 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing {line:?} in\n{metrics}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

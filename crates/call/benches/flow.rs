@@ -47,7 +47,7 @@ fn one_call(t0: Instant) -> usize {
                 now += Duration::from_millis(1_500);
                 if !pressed && play.segment == voice_otp_call::Segment::Code {
                     pressed = true;
-                    flow.handle_dtmf(now, '1');
+                    flow.handle_dtmf(now, voice_otp_call::Digit::D1);
                 } else {
                     flow.handle_playback_finished(now, play.id);
                 }

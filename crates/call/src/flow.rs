@@ -8,6 +8,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use voice_otp_dtmf::{Digit, Keys};
+
 use crate::error::Error;
 use crate::spec::{CallKind, CallSpec, LiveState, ResultCode};
 
@@ -34,9 +36,9 @@ pub enum Segment {
 }
 
 /// Identifies one `Play` action, so a late "playback finished" of audio that was already
-/// stopped cannot be mistaken for the end of the audio that replaced it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PlayId(pub u64);
+/// stopped cannot be mistaken for the end of the audio that replaced it. The media stream
+/// is given it with the audio and reports it back with the end (it is the RTP engine's id).
+pub use voice_otp_rtp::PlayId;
 
 /// A request to play one segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,7 +89,7 @@ pub struct FlowEnd {
     /// Readings started after the first one.
     pub replays: u32,
     /// Every key pressed after answer, in order.
-    pub dtmf: String,
+    pub dtmf: Keys,
     /// The SIP status that ended the call, if any.
     pub sip_code: Option<u16>,
     /// Its reason phrase.
@@ -188,8 +190,8 @@ impl DialFailure {
 }
 
 /// The shape of one call's flow: which segments exist and the timers. Built from a
-/// [`CallSpec`] with [`FlowConfig::from_spec`]; fields are public so tests and the
-/// daemon's config can adjust them.
+/// [`CallSpec`] (with its daemon-wide settings) by `From`; fields are public so tests can
+/// build any shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowConfig {
     /// OTP or Notification (only changes what a reading holds).
@@ -222,9 +224,10 @@ pub struct FlowConfig {
     pub ending_timeout: Duration,
 }
 
-impl FlowConfig {
-    /// The flow of `spec`, with the default guards and no gaps between segments.
-    pub fn from_spec(spec: &CallSpec) -> Self {
+/// The one place a call's shape and timers are put together.
+impl From<&CallSpec> for FlowConfig {
+    fn from(spec: &CallSpec) -> Self {
+        let settings = &spec.settings;
         FlowConfig {
             kind: spec.kind,
             ring_timeout: spec.ring_timeout,
@@ -235,10 +238,10 @@ impl FlowConfig {
             outro: spec.outro.is_some(),
             max_replays: spec.max_replays,
             auto_replay: spec.auto_replay,
-            replay_wait: spec.replay_wait,
-            prompt_gap: Duration::ZERO,
-            max_duration: DEFAULT_MAX_DURATION,
-            ending_timeout: DEFAULT_ENDING_TIMEOUT,
+            replay_wait: settings.replay_wait,
+            prompt_gap: settings.prompt_gap,
+            max_duration: settings.max_duration,
+            ending_timeout: settings.ending_timeout,
         }
     }
 }
@@ -348,7 +351,7 @@ pub struct CallFlow {
     next_play: u64,
     readings_started: u32,
     code_read_count: u32,
-    dtmf: String,
+    dtmf: Keys,
     /// Decided when the ending starts; sent with `Finished`.
     result: ResultCode,
     cause: EndCause,
@@ -376,7 +379,7 @@ impl CallFlow {
             next_play: 0,
             readings_started: 0,
             code_read_count: 0,
-            dtmf: String::new(),
+            dtmf: Keys::new(),
             result: ResultCode::Failed,
             cause: EndCause::Completed,
             sip_code: None,
@@ -558,17 +561,13 @@ impl CallFlow {
         }
     }
 
-    /// The callee pressed a key (`0-9`, `*`, `#`, `A-D`; anything else is ignored).
-    pub fn handle_dtmf(&mut self, _now: Instant, digit: char) {
-        let digit = digit.to_ascii_uppercase();
-        if !matches!(digit, '0'..='9' | '*' | '#' | 'A'..='D') {
-            return;
-        }
+    /// The callee pressed a key (merged from every source: each press comes once).
+    pub fn handle_dtmf(&mut self, _now: Instant, digit: Digit) {
         let State::Answered(_) = self.state else {
             return;
         };
         self.dtmf.push(digit);
-        if digit != '1' || self.readings_started == 0 || self.replays_left() == 0 {
+        if digit != Digit::D1 || self.readings_started == 0 || self.replays_left() == 0 {
             return;
         }
         // Spec 4b: a 1 at any moment after the first reading started, while replays

@@ -2,7 +2,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use voice_otp_dtmf::Keys;
 use voice_otp_media::{CodeType, PromptSource, Voice};
+
+use crate::flow::{DEFAULT_ENDING_TIMEOUT, DEFAULT_MAX_DURATION};
 
 /// The app a call belongs to; decides the finished event's `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,8 +56,39 @@ pub struct CallSpec {
     pub max_replays: u8,
     /// Replay without waiting for a key press.
     pub auto_replay: bool,
-    /// How long to wait for a key after the replay prompt.
+    /// The daemon's settings for every call (from its configuration), carried with the
+    /// call so the flow gets them by this one route.
+    pub settings: CallSettings,
+}
+
+/// The settings every call gets from the daemon's configuration (`[calls]`): built once
+/// from it, copied into each [`CallSpec`] and from there into the call's
+/// [`FlowConfig`](crate::FlowConfig). A request cannot change them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSettings {
+    /// How long to wait for a key after the replay prompt (`replay-wait`).
     pub replay_wait: Duration,
+    /// Hang up an answered call after this long (`max-call-duration`).
+    pub max_duration: Duration,
+    /// Stop waiting for a CANCEL or BYE to complete after this long.
+    pub ending_timeout: Duration,
+    /// Silence between segments that follow each other on their own: the renderer's
+    /// `prompt_gap`, so calls sound like `voice-otp say`.
+    pub prompt_gap: Duration,
+}
+
+/// How long to wait for a key after the replay prompt unless configured.
+pub const DEFAULT_REPLAY_WAIT: Duration = Duration::from_secs(5);
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings {
+            replay_wait: DEFAULT_REPLAY_WAIT,
+            max_duration: DEFAULT_MAX_DURATION,
+            ending_timeout: DEFAULT_ENDING_TIMEOUT,
+            prompt_gap: voice_otp_media::DEFAULT_PROMPT_GAP,
+        }
+    }
 }
 
 /// Result codes of the finished event (spec section 3).
@@ -118,12 +152,36 @@ pub struct CallOutcome {
     pub code_read_count: u32,
     /// How many replays were played.
     pub replays: u32,
-    /// Every key the callee pressed, in order, as characters (`0-9*#A-D`).
-    pub dtmf: String,
+    /// Every key the callee pressed, in order (printed as `0-9*#A-D`).
+    pub dtmf: Keys,
     /// The SIP status that ended the call (200 for a normal hang-up), if any.
     pub sip_code: Option<u16>,
     /// Its reason phrase.
     pub sip_reason: Option<String>,
+}
+
+impl CallOutcome {
+    /// The outcome of a call that never reached the wire (not rendered, not dialled, the
+    /// daemon stopping, the runner gone): nothing answered, read or pressed, and `why`
+    /// where a SIP reason phrase would be.
+    pub fn not_dialled(
+        result: ResultCode,
+        started_on: SystemTime,
+        ended_on: SystemTime,
+        why: &str,
+    ) -> Self {
+        CallOutcome {
+            result,
+            started_on,
+            answered_on: None,
+            ended_on,
+            code_read_count: 0,
+            replays: 0,
+            dtmf: Keys::new(),
+            sip_code: None,
+            sip_reason: Some(why.to_owned()),
+        }
+    }
 }
 
 /// Where a call is now, for `GET /v1/calls/{id}` while it is live.

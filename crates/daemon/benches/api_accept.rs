@@ -33,7 +33,7 @@ impl CallExecutor for Stamp {
                 ended_on: now,
                 code_read_count: 1,
                 replays: 0,
-                dtmf: String::new(),
+                dtmf: voice_otp_call::Keys::new(),
                 sip_code: Some(200),
                 sip_reason: Some("OK".into()),
             }
@@ -149,7 +149,7 @@ impl CallExecutor for Hold {
                 ended_on: SystemTime::now(),
                 code_read_count: 1,
                 replays: 0,
-                dtmf: String::new(),
+                dtmf: voice_otp_call::Keys::new(),
                 sip_code: Some(200),
                 sip_reason: Some("OK".into()),
             }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tracing::{error, info};
-use voice_otp_call::{CallKind, CallSpec};
+use voice_otp_call::{CallKind, CallSettings, CallSpec};
 
 use crate::audio::{AudioError, AudioFiles, MAX_UPLOAD_BYTES};
 use crate::calls::CallQueue;
@@ -111,7 +111,8 @@ pub(crate) struct AppState {
     /// SHA-256 of every accepted token with its tenant: comparing fixed-size digests in
     /// constant time leaks neither the tokens nor their lengths.
     pub(crate) tenants: Vec<([u8; 32], Arc<TenantConfig>)>,
-    pub(crate) replay_wait: Duration,
+    /// What every call gets from the configuration, copied into each `CallSpec`.
+    pub(crate) call_settings: CallSettings,
     /// `[callbacks] allow-private-networks`: skip the literal-host check of `callback-url`.
     pub(crate) allow_private_callbacks: bool,
     /// SHA-256 of `[http] metrics-token`; `None`: `/metrics` is open.
@@ -256,7 +257,7 @@ async fn accept(
     // SQLite: both in one trip to the blocking pool.
     let audio = state.audio.clone();
     let store = state.calls.store.clone();
-    let replay_wait = state.replay_wait;
+    let settings = state.call_settings;
     let allow_private = state.allow_private_callbacks;
     let (ins, specs) = tokio::task::spawn_blocking(move || {
         let ins = validate(kind, &body, &audio, &tenant.guard);
@@ -272,7 +273,7 @@ async fn accept(
         let specs: Vec<CallSpec> = ins
             .callees
             .iter()
-            .map(|callee| spec_for(&ins, callee, replay_wait))
+            .map(|callee| spec_for(&ins, callee, settings))
             .collect();
         let record = NewInstruction {
             instruction_id: ins.instruction_id.clone(),
@@ -400,7 +401,7 @@ fn check_callback_url(url: Option<&str>) -> Result<(), ApiError> {
     crate::guard::check_callback_host(&url).map_err(|message| invalid("callback-url", message))
 }
 
-fn spec_for(ins: &Instruction, callee: &str, replay_wait: Duration) -> CallSpec {
+fn spec_for(ins: &Instruction, callee: &str, settings: CallSettings) -> CallSpec {
     CallSpec {
         call_id: uuid::Uuid::new_v4().to_string(),
         instruction_id: ins.instruction_id.clone(),
@@ -418,7 +419,7 @@ fn spec_for(ins: &Instruction, callee: &str, replay_wait: Duration) -> CallSpec 
         voice: ins.voice.clone(),
         max_replays: ins.max_replays,
         auto_replay: ins.auto_replay,
-        replay_wait,
+        settings,
     }
 }
 

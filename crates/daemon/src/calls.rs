@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use dashmap::DashMap;
 use tokio::sync::{Notify, Semaphore, watch};
@@ -94,17 +94,12 @@ impl CallQueue {
                 let now = SystemTime::now();
                 info!("daemon stopping: call never dialled");
                 (
-                    CallOutcome {
-                        result: ResultCode::Cancelled,
-                        started_on: now,
-                        answered_on: None,
-                        ended_on: now,
-                        code_read_count: 0,
-                        replays: 0,
-                        dtmf: String::new(),
-                        sip_code: None,
-                        sip_reason: Some("daemon shutting down".to_owned()),
-                    },
+                    CallOutcome::not_dialled(
+                        ResultCode::Cancelled,
+                        now,
+                        now,
+                        "daemon shutting down",
+                    ),
                     false,
                 )
             }
@@ -113,24 +108,9 @@ impl CallQueue {
                 self.live.insert(call_id.clone(), LiveState::Dialling);
                 let live = Arc::clone(&self.live);
                 let id = call_id.clone();
-                let metrics = self.metrics.clone();
-                // INVITE sent -> 2xx, observed when the answer comes so the histogram is
-                // live while calls are; the runner renders before it dials.
-                let dialled_at = std::sync::Mutex::new(Instant::now());
+                // Live state only: the answer latency reaches the metrics from the runner
+                // (its `CallObserver`), which knows when the INVITE went out.
                 let progress: voice_otp_call::ProgressFn = Box::new(move |state| {
-                    match state {
-                        LiveState::Dialling => {
-                            if let Ok(mut at) = dialled_at.lock() {
-                                *at = Instant::now();
-                            }
-                        }
-                        LiveState::Answered => {
-                            if let Ok(at) = dialled_at.lock() {
-                                metrics.observe_answer_latency(at.elapsed());
-                            }
-                        }
-                        _ => {}
-                    }
                     if let Some(mut entry) = live.get_mut(&id) {
                         *entry = state;
                     }
@@ -144,17 +124,12 @@ impl CallQueue {
                     Ok(o) => o,
                     Err(_) => {
                         error!("call runner panicked; recording the call as failed");
-                        CallOutcome {
-                            result: ResultCode::Failed,
-                            started_on: started,
-                            answered_on: None,
-                            ended_on: SystemTime::now(),
-                            code_read_count: 0,
-                            replays: 0,
-                            dtmf: String::new(),
-                            sip_code: None,
-                            sip_reason: Some("internal error".to_owned()),
-                        }
+                        CallOutcome::not_dialled(
+                            ResultCode::Failed,
+                            started,
+                            SystemTime::now(),
+                            "internal error",
+                        )
                     }
                 };
                 drop(permit);

@@ -311,8 +311,10 @@ impl Default for Config {
             },
             calls: CallsConfig {
                 max_concurrent: 1000,
-                replay_wait: Duration::from_secs(5),
-                max_call_duration: Duration::from_secs(600),
+                // The call crate's defaults, so an empty `[calls]` and a bare
+                // `CallSettings::default()` mean the same call.
+                replay_wait: voice_otp_call::DEFAULT_REPLAY_WAIT,
+                max_call_duration: voice_otp_call::flow::DEFAULT_MAX_DURATION,
                 opus: false,
             },
             log: LogConfig {

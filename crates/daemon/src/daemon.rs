@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
-use voice_otp_call::CallExecutor;
+use voice_otp_call::{CallExecutor, CallSettings};
 
 use crate::api::{AppState, router};
 use crate::audio::AudioFiles;
@@ -122,7 +122,11 @@ impl Daemon {
                     digests.into_iter().map(move |d| (d, Arc::clone(&tenant)))
                 })
                 .collect(),
-            replay_wait: config.calls.replay_wait,
+            call_settings: CallSettings {
+                replay_wait: config.calls.replay_wait,
+                max_duration: config.calls.max_call_duration,
+                ..CallSettings::default()
+            },
             allow_private_callbacks: config.callbacks.allow_private_networks,
             metrics_token_digest: config
                 .http

@@ -177,12 +177,8 @@ impl From<&CallOutcome> for StoredOutcome {
             ended_ms: to_ms(o.ended_on),
             code_read_count: o.code_read_count,
             replays: o.replays,
-            // Only keys are kept; anything else the runner might put here is dropped.
-            dtmf: o
-                .dtmf
-                .chars()
-                .filter(|c| matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
-                .collect(),
+            // Typed keys from the call: printing them is the only conversion.
+            dtmf: o.dtmf.to_string(),
             sip_code: o.sip_code,
             sip_reason: o.sip_reason.clone(),
         }

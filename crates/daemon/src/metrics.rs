@@ -1,12 +1,15 @@
 //! Counters for `GET /metrics` (Prometheus text format 0.0.4).
 //!
-//! [`Metrics`] is a cheap clonable handle of atomics: the daemon bumps the call and callback
-//! figures itself, and the call runner bumps RTP packets and DTMF events through the same
-//! handle (pass it to `wiring::build_executor`). No label ever carries a number or a code.
+//! [`Metrics`] is a cheap clonable handle. Figures arrive by two routes only:
 //!
-//! The RTP pacers' figures (scheduling, send-interval error, lateness) are not copied
-//! into counters: `wiring::build_executor` registers its `MediaEngine` here and they are
-//! read from it at scrape time.
+//! - pushed: the daemon bumps the call and callback counters itself, and the call runner
+//!   counts DTMF key presses through its `CallObserver` (pass the handle to
+//!   `wiring::build_executor`);
+//! - pulled: the RTP engine's packets and pacers and the SIP endpoint's counters and trunk
+//!   keepalive verdict are not copied anywhere: `wiring::build_executor` registers the
+//!   `MediaEngine` and the `SipEndpoint` here and they are read from them at scrape time.
+//!
+//! No label ever carries a number or a code.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
@@ -33,13 +36,9 @@ struct Inner {
     callbacks_delivered: AtomicU64,
     callbacks_failed_attempts: AtomicU64,
     callbacks_given_up: AtomicU64,
-    rtp_packets_sent: AtomicU64,
-    rtp_packets_received: AtomicU64,
     dtmf_events: AtomicU64,
     /// 0 unknown, 1 ready, 2 down.
     sip_ready: AtomicU8,
-    /// 0 unknown (no keepalive, or no answer yet), 1 reachable, 2 unreachable.
-    trunk_reachable: AtomicU8,
     /// The engine whose pacers `/metrics` reports. Weak: the call runner owns the engine,
     /// and a metrics handle kept by some task must not keep its pacing threads alive.
     media: Mutex<Weak<MediaEngine>>,
@@ -65,19 +64,6 @@ impl Metrics {
         Metrics::default()
     }
 
-    /// Counts RTP packets sent by media that is not the watched `MediaEngine` (whose
-    /// packets `/metrics` reads from the engine itself, live streams included).
-    pub fn add_rtp_packets_sent(&self, n: u64) {
-        self.inner.rtp_packets_sent.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Counts RTP packets received by media that is not the watched `MediaEngine`.
-    pub fn add_rtp_packets_received(&self, n: u64) {
-        self.inner
-            .rtp_packets_received
-            .fetch_add(n, Ordering::Relaxed);
-    }
-
     /// Counts one DTMF event (RFC 4733, SIP INFO or in-band) (for the runner).
     pub fn inc_dtmf_events(&self) {
         self.inner.dtmf_events.fetch_add(1, Ordering::Relaxed);
@@ -90,24 +76,20 @@ impl Metrics {
             .store(if ready { 1 } else { 2 }, Ordering::Relaxed);
     }
 
-    /// Tells `/healthz` what the OPTIONS keepalive says of the trunk (for the engine).
-    pub fn set_trunk_reachable(&self, reachable: Option<bool>) {
-        let v = match reachable {
-            None => 0,
-            Some(true) => 1,
-            Some(false) => 2,
-        };
-        self.inner.trunk_reachable.store(v, Ordering::Relaxed);
+    /// `Some(true)` the trunk answers OPTIONS, `Some(false)` it stopped answering, `None`
+    /// unknown (keepalive off, no answer yet, or no SIP endpoint): read from the watched
+    /// endpoint now.
+    pub fn trunk_reachable(&self) -> Option<bool> {
+        self.sip_endpoint()?.stats().trunk_reachable
     }
 
-    /// `Some(true)` the trunk answers OPTIONS, `Some(false)` it stopped answering, `None`
-    /// unknown (keepalive off, or no answer yet).
-    pub fn trunk_reachable(&self) -> Option<bool> {
-        match self.inner.trunk_reachable.load(Ordering::Relaxed) {
-            1 => Some(true),
-            2 => Some(false),
-            _ => None,
-        }
+    /// The watched SIP endpoint, while it lives.
+    fn sip_endpoint(&self) -> Option<Arc<SipEndpoint>> {
+        self.inner
+            .sip
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade()
     }
 
     /// Reports the pacers of `engine` in `/metrics` from now on, for as long as the engine
@@ -160,7 +142,9 @@ impl Metrics {
         self.inner.calls_by_result[i].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn observe_answer_latency(&self, latency: Duration) {
+    /// Observes one call's INVITE-to-answer latency (for the runner's observer, when the
+    /// answer comes, so the histogram is live while calls are).
+    pub fn observe_answer_latency(&self, latency: Duration) {
         let secs = latency.as_secs_f64();
         for (i, bound) in ANSWER_BUCKETS.iter().enumerate() {
             if secs <= *bound {
@@ -194,9 +178,24 @@ impl Metrics {
 
     /// The Prometheus text exposition of every counter.
     pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        self.render_calls(&mut out);
+        self.render_answers_and_callbacks(&mut out);
+        self.render_media(&mut out);
+        if let Some(sip) = self.sip_endpoint() {
+            let _ = writeln!(
+                out,
+                "# HELP voice_otp_sip_rejected_source_total SIP datagrams dropped unanswered: source outside [sip] accept-from.\n# TYPE voice_otp_sip_rejected_source_total counter\nvoice_otp_sip_rejected_source_total {}",
+                sip.stats().rejected_source
+            );
+        }
+        out
+    }
+
+    /// Calls by result, accepted, active and queued; the trunk's keepalive verdict.
+    fn render_calls(&self, out: &mut String) {
         let m = &self.inner;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let mut out = String::with_capacity(2048);
         let _ = writeln!(
             out,
             "# HELP voice_otp_calls_total Calls ended, by result.\n# TYPE voice_otp_calls_total counter"
@@ -237,6 +236,12 @@ impl Metrics {
                 u8::from(reachable)
             );
         }
+    }
+
+    /// The answer latency histogram and the callback deliveries.
+    fn render_answers_and_callbacks(&self, out: &mut String) {
+        let m = &self.inner;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let _ = writeln!(
             out,
             "# HELP voice_otp_answer_latency_seconds INVITE to answer.\n# TYPE voice_otp_answer_latency_seconds histogram"
@@ -261,6 +266,11 @@ impl Metrics {
             get(&m.callbacks_failed_attempts),
             get(&m.callbacks_given_up)
         );
+    }
+
+    /// RTP packets and pacers, read from the watched engine now, and DTMF presses.
+    fn render_media(&self, out: &mut String) {
+        let m = &self.inner;
         let media = m
             .media
             .lock()
@@ -275,8 +285,7 @@ impl Metrics {
         let _ = writeln!(
             out,
             "# HELP voice_otp_rtp_packets_total RTP packets, by direction (received: accepted from the far end), live calls included.\n# TYPE voice_otp_rtp_packets_total counter\nvoice_otp_rtp_packets_total{{direction=\"sent\"}} {}\nvoice_otp_rtp_packets_total{{direction=\"received\"}} {}",
-            get(&m.rtp_packets_sent) + live.sent,
-            get(&m.rtp_packets_received) + live.received
+            live.sent, live.received
         );
         let _ = writeln!(
             out,
@@ -286,24 +295,11 @@ impl Metrics {
         let _ = writeln!(
             out,
             "# HELP voice_otp_dtmf_events_total DTMF key presses received.\n# TYPE voice_otp_dtmf_events_total counter\nvoice_otp_dtmf_events_total {}",
-            get(&m.dtmf_events)
+            m.dtmf_events.load(Ordering::Relaxed)
         );
         if let Some(media) = media {
-            render_pacers(&mut out, &media);
+            render_pacers(out, &media);
         }
-        let sip = m
-            .sip
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .upgrade();
-        if let Some(sip) = sip {
-            let _ = writeln!(
-                out,
-                "# HELP voice_otp_sip_rejected_source_total SIP datagrams dropped unanswered: source outside [sip] accept-from.\n# TYPE voice_otp_sip_rejected_source_total counter\nvoice_otp_sip_rejected_source_total {}",
-                sip.stats().rejected_source
-            );
-        }
-        out
     }
 }
 

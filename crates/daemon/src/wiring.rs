@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use voice_otp_call::CallExecutor;
-use voice_otp_call::runner::{CallObserver, CallRunner, RunnerConfig, StackConfig};
+use voice_otp_call::runner::{CallObserver, CallRunner, StackConfig};
 use voice_otp_dtmf::DtmfSource;
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PacerPriority, PortRange};
@@ -58,11 +58,17 @@ pub enum BuildExecutorError {
     },
 }
 
-/// Bumps the daemon's DTMF counter from every call. (RTP packets are read from the
-/// `MediaEngine` at scrape time, live calls included.)
+/// Feeds the answer latency histogram and the DTMF counter from every call: the metrics'
+/// one push route from the runner. (RTP packets, pacers and the trunk's keepalive verdict
+/// are read from the `MediaEngine` and the `SipEndpoint` at scrape time, live calls
+/// included.)
 struct MetricsObserver(Metrics);
 
 impl CallObserver for MetricsObserver {
+    fn answered(&self, after: std::time::Duration) {
+        self.0.observe_answer_latency(after);
+    }
+
     fn key_pressed(&self, _source: DtmfSource) {
         self.0.inc_dtmf_events();
     }
@@ -170,9 +176,6 @@ pub(crate) async fn build_parts(
     metrics.set_sip_ready(true);
     metrics.watch_sip_endpoint(&sip);
     tracing::info!(local = %sip.local_addr(), trunk = %sip.trunk_addr(), "SIP endpoint ready");
-    if !config.sip.keepalive.is_zero() {
-        watch_trunk(Arc::downgrade(&sip), metrics.clone());
-    }
 
     let ports = config.rtp.ports;
     let range =
@@ -210,24 +213,8 @@ pub(crate) async fn build_parts(
         // Asked for explicitly, so preferred: better quality where the trunk has it.
         stack.codecs.insert(0, Codec::Opus);
     }
-    let runner_config = RunnerConfig {
-        max_duration: config.calls.max_call_duration,
-        ..RunnerConfig::default()
-    };
-    let runner = CallRunner::new(Arc::clone(&sip), media, renderer, stack, runner_config)
+    // The per-call settings (`[calls]`) travel with each call's spec, from the API.
+    let runner = CallRunner::new(Arc::clone(&sip), media, renderer, stack)
         .with_observer(Arc::new(MetricsObserver(metrics.clone())));
     Ok((runner, sip))
-}
-
-/// Copies the endpoint's OPTIONS keepalive verdict into the metrics (and so `/healthz`)
-/// once a second, until the endpoint is gone.
-fn watch_trunk(sip: std::sync::Weak<SipEndpoint>, metrics: Metrics) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            let Some(sip) = sip.upgrade() else { return };
-            metrics.set_trunk_reachable(sip.stats().trunk_reachable);
-        }
-    });
 }

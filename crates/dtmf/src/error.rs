@@ -30,6 +30,9 @@ pub enum DtmfError {
     /// The signal of a SIP INFO body is not one of the 16 DTMF keys.
     #[error("SIP INFO DTMF signal is not a DTMF key")]
     InvalidSignal,
+    /// Stored key text holds a character that is not one of the 16 DTMF keys.
+    #[error("not a DTMF key")]
+    InvalidKey,
     /// The `Duration=` of an `application/dtmf-relay` body is not a number of milliseconds.
     #[error("SIP INFO DTMF duration is not a number of milliseconds")]
     InvalidDuration,

@@ -172,7 +172,9 @@ pub enum DtmfSource {
 /// first sample, the RFC 4733 tracker from the epoch it was created with, and
 /// a SIP INFO event from whatever start the caller gives it. Feed every source
 /// of one call with the same zero so [`DtmfMerger`](crate::DtmfMerger) can
-/// compare them.
+/// compare them: in voice-otp, the zero of the call's RTP stream (its receiver
+/// shifts in-band starts onto it; the runner places SIP INFO with
+/// [`SipInfoDtmf::ended_at`](crate::SipInfoDtmf::ended_at)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DtmfEvent {
     /// The key.
@@ -183,4 +185,74 @@ pub struct DtmfEvent {
     pub duration: Duration,
     /// Where the press came from.
     pub source: DtmfSource,
+}
+
+/// The keys a callee pressed, in order: typed [`Digit`]s from the merger to the call's
+/// outcome, printed (`Display`) as keypad characters such as `"5#"` only where a record or
+/// an event needs text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Keys(Vec<Digit>);
+
+impl Keys {
+    /// No key yet.
+    pub const fn new() -> Self {
+        Keys(Vec::new())
+    }
+
+    /// Appends a press.
+    pub fn push(&mut self, digit: Digit) {
+        self.0.push(digit);
+    }
+
+    /// The presses, in order.
+    pub fn as_slice(&self) -> &[Digit] {
+        &self.0
+    }
+
+    /// How many keys were pressed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no key was pressed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0
+            .iter()
+            .try_for_each(|d| fmt::Write::write_char(f, d.as_char()))
+    }
+}
+
+impl FromIterator<Digit> for Keys {
+    fn from_iter<I: IntoIterator<Item = Digit>>(iter: I) -> Self {
+        Keys(iter.into_iter().collect())
+    }
+}
+
+/// Reads keys back from their text (a stored record): every character must be a key.
+impl std::str::FromStr for Keys {
+    type Err = crate::DtmfError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.chars()
+            .map(|c| Digit::from_char(c).ok_or(crate::DtmfError::InvalidKey))
+            .collect()
+    }
+}
+
+/// Compares with the printed form, so `keys == "5#"` reads as it prints.
+impl PartialEq<&str> for Keys {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.len() == other.chars().count()
+            && self
+                .0
+                .iter()
+                .zip(other.chars())
+                .all(|(d, c)| d.as_char() == c)
+    }
 }

@@ -6,7 +6,9 @@
 //! - [`Rfc4733Tracker`]: RFC 4733 telephone-event RTP packets, sans-IO.
 //! - [`parse_sip_info`]: `application/dtmf-relay` and `application/dtmf` bodies.
 //! - [`DtmfMerger`]: one stream out of all of them, the same key seen by two
-//!   sources within 150 ms counting once.
+//!   sources within 150 ms counting once. A call has exactly one: the RTP receiver reports
+//!   in-band and RFC 4733 presses on the stream's timeline unmerged, and the call runner
+//!   feeds them and the SIP INFO presses ([`SipInfoDtmf::ended_at`]) to it.
 //!
 //! # Run loop
 //!
@@ -44,7 +46,7 @@ mod rfc4733;
 mod sip_info;
 
 pub use error::DtmfError;
-pub use event::{Digit, DtmfEvent, DtmfSource};
+pub use event::{Digit, DtmfEvent, DtmfSource, Keys};
 pub use inband::{InbandDetector, SAMPLE_RATE};
 pub use merge::{DtmfMerger, MERGE_WINDOW};
 pub use rfc4733::{END_TIMEOUT, Rfc4733Tracker, TelephoneEvent};

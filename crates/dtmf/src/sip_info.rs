@@ -32,6 +32,14 @@ impl SipInfoDtmf {
             source: DtmfSource::SipInfo,
         }
     }
+
+    /// The press as an event that ended at `end` on the call's timeline: an INFO is sent
+    /// when the key is released and carries no start, so it started its duration earlier
+    /// (clamped at the timeline's zero).
+    pub fn ended_at(self, end: Duration) -> DtmfEvent {
+        let held = self.duration.unwrap_or(DEFAULT_INFO_DURATION);
+        self.into_event(end.saturating_sub(held))
+    }
 }
 
 /// Parses the body of a SIP INFO request given its `Content-Type` value.

@@ -53,7 +53,9 @@ pub use code::OtpCode;
 pub use error::MediaError;
 pub use g711::G711Law;
 pub use opus::encode_opus;
-pub use render::{PHONETIC_GAP, RenderConfig, Renderer, VOLUME_STEP_DB, volume_gain};
+pub use render::{
+    DEFAULT_PROMPT_GAP, PHONETIC_GAP, RenderConfig, Renderer, VOLUME_STEP_DB, volume_gain,
+};
 pub use rendered::RenderedAudio;
 pub use resample::Resampler;
 pub use spelling::{

@@ -69,7 +69,7 @@ pub struct RenderConfig {
     /// Shortest code that is grouped (default 6).
     pub group_min_len: usize,
     /// Silence between the code prompt and the code, and between consecutive prompts of
-    /// a call (default 400 ms).
+    /// a call (default [`DEFAULT_PROMPT_GAP`]).
     pub prompt_gap: Duration,
     /// Directory for rendered TTS prompts that survive a restart; `None`: memory only.
     pub disk_cache: Option<PathBuf>,
@@ -81,6 +81,10 @@ pub struct RenderConfig {
     pub max_prompt: Duration,
 }
 
+/// The pause between a prompt and what follows it, in `voice-otp say` and in calls alike:
+/// the renderer's default `prompt_gap`, and the call flow's default gap between segments.
+pub const DEFAULT_PROMPT_GAP: Duration = Duration::from_millis(400);
+
 impl Default for RenderConfig {
     fn default() -> Self {
         RenderConfig {
@@ -88,7 +92,7 @@ impl Default for RenderConfig {
             group_gap: Duration::from_millis(800),
             group_size: 3,
             group_min_len: 6,
-            prompt_gap: Duration::from_millis(400),
+            prompt_gap: DEFAULT_PROMPT_GAP,
             disk_cache: None,
             cache_bytes: 64 * 1024 * 1024,
             max_prompt: Duration::from_secs(120),

@@ -38,7 +38,7 @@ use crate::scheduler::TimerWheel;
 use crate::sender::{RtpSender, SenderConfig, SenderEvent, SenderStats, TransmitKind};
 use crate::source::{FrameSource, RenderedSource};
 use crate::stats::ReceiveStats;
-use crate::types::{Codec, PayloadType, Ssrc};
+use crate::types::{Codec, PayloadType, PlayId, Ssrc};
 
 /// Longest stretch of sending before the pacer looks at its commands again.
 const MAX_PASS: Duration = Duration::from_millis(2);
@@ -144,8 +144,10 @@ pub struct StreamConfig {
 /// What a stream reports while it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamEvent {
-    /// The audio given to `play` has been sent completely; silence follows.
-    PlaybackFinished,
+    /// The audio played with this id has been sent completely; silence follows. Audio
+    /// that was stopped or replaced reports nothing, and an event already queued when a
+    /// new `play` arrives still names the old id, so the caller tells them apart by id.
+    PlaybackFinished(PlayId),
     /// The callee pressed a key.
     Dtmf(DtmfEvent),
     /// Symmetric latching re-targeted the stream to this far-end address (the SDP's IP,
@@ -174,7 +176,7 @@ pub struct StreamStats {
 
 enum Command {
     Open(Box<Slot>),
-    Play(u64, Box<dyn FrameSource>),
+    Play(u64, PlayId, Box<dyn FrameSource>),
     Stop(u64),
     Close(u64, oneshot::Sender<StreamStats>),
     Shutdown,
@@ -197,6 +199,8 @@ enum Link {
 struct Slot {
     id: u64,
     sender: RtpSender,
+    /// The id of the audio the sender plays, reported with its end.
+    playing: Option<PlayId>,
     receiver: RtpReceiver,
     rtp: UdpSocket,
     link: Link,
@@ -383,14 +387,16 @@ impl Worker {
                         .insert(at, index, self.generations[index as usize]);
                 }
             }
-            Command::Play(id, source) => {
+            Command::Play(id, play, source) => {
                 if let Some(s) = self.slot(id) {
                     s.sender.play(source);
+                    s.playing = Some(play);
                 }
             }
             Command::Stop(id) => {
                 if let Some(s) = self.slot(id) {
                     s.sender.stop_playback();
+                    s.playing = None;
                 }
             }
             Command::Close(id, reply) => {
@@ -456,7 +462,11 @@ impl Slot {
         }
         while let Some(ev) = self.sender.poll_event() {
             match ev {
-                SenderEvent::PlaybackFinished => self.notify(StreamEvent::PlaybackFinished),
+                SenderEvent::PlaybackFinished => {
+                    if let Some(id) = self.playing.take() {
+                        self.notify(StreamEvent::PlaybackFinished(id));
+                    }
+                }
             }
         }
         self.receive_countdown = self.receive_countdown.saturating_sub(1);
@@ -774,6 +784,7 @@ impl MediaEngine {
             remote_rtcp: remote_rtcp
                 .unwrap_or(SocketAddr::new(remote.ip(), remote.port().wrapping_add(1))),
             events: events_tx,
+            playing: None,
             send_errors: 0,
             last_rtp: None,
             remote_report: None,
@@ -790,6 +801,7 @@ impl MediaEngine {
             StreamHandle {
                 id,
                 codec,
+                epoch: now,
                 worker,
                 open: true,
                 ports: Some(pair),
@@ -817,6 +829,8 @@ impl Drop for MediaEngine {
 pub struct StreamHandle {
     id: u64,
     codec: Codec,
+    /// When the stream opened: the zero of its receiver's timeline.
+    epoch: Instant,
     worker: std_mpsc::Sender<Command>,
     /// Not closed yet (dropping it then closes it).
     open: bool,
@@ -825,15 +839,19 @@ pub struct StreamHandle {
 
 impl StreamHandle {
     /// Plays a rendered prompt from the next packet on, replacing what is playing; a
-    /// [`StreamEvent::PlaybackFinished`] follows its last frame.
-    pub fn play(&self, audio: Arc<voice_otp_media::RenderedAudio>) -> Result<(), RtpError> {
-        self.play_source(Box::new(RenderedSource::new(audio, self.codec)?))
+    /// [`StreamEvent::PlaybackFinished`] carrying `id` follows its last frame.
+    pub fn play(
+        &self,
+        id: PlayId,
+        audio: Arc<voice_otp_media::RenderedAudio>,
+    ) -> Result<(), RtpError> {
+        self.play_source(id, Box::new(RenderedSource::new(audio, self.codec)?))
     }
 
     /// Plays any frame source (in the stream's codec), replacing what is playing.
-    pub fn play_source(&self, source: Box<dyn FrameSource>) -> Result<(), RtpError> {
+    pub fn play_source(&self, id: PlayId, source: Box<dyn FrameSource>) -> Result<(), RtpError> {
         self.worker
-            .send(Command::Play(self.id, source))
+            .send(Command::Play(self.id, id, source))
             .map_err(|_| RtpError::EngineStopped)
     }
 
@@ -842,6 +860,12 @@ impl StreamHandle {
         self.worker
             .send(Command::Stop(self.id))
             .map_err(|_| RtpError::EngineStopped)
+    }
+
+    /// When the stream opened: the zero its [`StreamEvent::Dtmf`] key-press starts count
+    /// from, so a caller can place presses from elsewhere (SIP INFO) on the same timeline.
+    pub fn epoch(&self) -> Instant {
+        self.epoch
     }
 
     /// The local RTP port.

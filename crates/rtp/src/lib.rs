@@ -10,8 +10,10 @@
 //!   address, or ([`Latching::Symmetric`], for a far end behind NAT) from one other port of
 //!   the same IP that speaks first, in the first [`LATCH_WINDOW`] after the answer; drops
 //!   and counts everyone else before parsing (once the target is settled the
-//!   [`MediaEngine`] connects the socket and the kernel drops them uncounted). Checks the payload type, decodes G.711 into the in-band DTMF
-//!   detector, feeds telephone-events to the RFC 4733 tracker, merges both, and keeps
+//!   [`MediaEngine`] connects the socket and the kernel drops them uncounted). Checks the
+//!   payload type, decodes G.711 into the in-band DTMF detector, feeds telephone-events to
+//!   the RFC 4733 tracker, reports both on the stream's timeline (the call merges them with
+//!   SIP INFO, once), and keeps
 //!   RFC 3550 loss/jitter statistics ([`ReceiveStats`]).
 //! - [`parse_compound`] / [`parse_rtp`]: RTCP and RTP parsers for datagrams off the wire.
 //! - [`PortAllocator`]: even/odd port pairs drawn at random from a range such as
@@ -90,4 +92,4 @@ pub use sender::{
 };
 pub use source::{FrameList, FrameSource, RenderedSource, SlicedFrames};
 pub use stats::ReceiveStats;
-pub use types::{Codec, PTIME, PayloadType, RtpTimestamp, SeqNo, Ssrc};
+pub use types::{Codec, PTIME, PayloadType, PlayId, RtpTimestamp, SeqNo, Ssrc};

@@ -1,12 +1,13 @@
 //! The sans-IO receiver of one stream: validation, statistics and key presses.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rtp::header::Header;
 use webrtc_util::marshal::Unmarshal;
 
-use voice_otp_dtmf::{DtmfEvent, DtmfMerger, InbandDetector, Rfc4733Tracker};
+use voice_otp_dtmf::{DtmfEvent, InbandDetector, Rfc4733Tracker};
 
 use crate::error::RtpError;
 use crate::latch::{Admission, Latching, SourceFilter};
@@ -34,8 +35,9 @@ pub enum ReceiverEvent {
     /// Symmetric latching re-targeted to this source address (the SDP's IP, another
     /// port); send to it from now on. Happens at most once per stream.
     Latched(SocketAddr),
-    /// A key press, from in-band tones or telephone-events (the same press seen both ways
-    /// is reported once).
+    /// A key press, from in-band tones or telephone-events, as that source saw it (a press
+    /// sent both ways is reported twice: the call merges every source, SIP INFO included,
+    /// once, with a `DtmfMerger`). Its `start` counts from the receiver's `now` at creation.
     Dtmf(DtmfEvent),
 }
 
@@ -110,8 +112,12 @@ pub struct RtpReceiver {
     /// A re-target not yet reported.
     latched: Option<SocketAddr>,
     inband: InbandDetector,
+    /// Where the in-band detector's sample clock (zero at the first audio sample) sits on
+    /// the receiver's timeline: set by the first audio packet.
+    inband_zero: Option<Duration>,
     rfc4733: Rfc4733Tracker,
-    merger: DtmfMerger,
+    /// Key presses of both sources, on the receiver's timeline, not yet polled.
+    presses: VecDeque<DtmfEvent>,
     /// Telephone-event payloads the tracker refused.
     bad_events: u64,
     stats: ReceiveStats,
@@ -131,8 +137,9 @@ impl RtpReceiver {
             pcm: [0; 160],
             latched: None,
             inband: InbandDetector::new(),
+            inband_zero: None,
             rfc4733: Rfc4733Tracker::with_clock_rate(now, config.codec.clock_rate()),
-            merger: DtmfMerger::new(),
+            presses: VecDeque::new(),
             bad_events: 0,
             stats: ReceiveStats::default(),
         }
@@ -203,13 +210,10 @@ impl RtpReceiver {
         source.update_seq(view.seq);
         if is_audio {
             source.update_jitter(now, view.timestamp);
-            let law = match self.config.codec {
-                Codec::Pcma => Some(voice_otp_media::G711Law::Alaw),
-                Codec::Pcmu => Some(voice_otp_media::G711Law::Ulaw),
-                // Opus audio is not decoded here: key presses under Opus come as RFC 4733.
-                Codec::Opus => None,
-            };
-            if let Some(law) = law {
+            // Opus audio is not decoded here: key presses under Opus come as RFC 4733.
+            if let Some(law) = self.config.codec.g711_law() {
+                self.inband_zero
+                    .get_or_insert_with(|| now.saturating_duration_since(self.epoch));
                 for chunk in payload.chunks(self.pcm.len()) {
                     let pcm = &mut self.pcm[..chunk.len()];
                     law.decode_slice(chunk, pcm);
@@ -230,23 +234,25 @@ impl RtpReceiver {
         {
             self.bad_events += 1;
         }
-        self.merge();
+        self.collect_presses();
     }
 
-    fn merge(&mut self) {
-        while let Some(ev) = self
-            .inband
-            .poll_event()
-            .or_else(|| self.rfc4733.poll_event())
-        {
-            self.merger.handle_event(ev);
+    /// Moves both sources' presses to the queue, in-band ones shifted onto the timeline.
+    fn collect_presses(&mut self) {
+        let zero = self.inband_zero.unwrap_or_default();
+        while let Some(mut ev) = self.inband.poll_event() {
+            ev.start += zero;
+            self.presses.push_back(ev);
+        }
+        while let Some(ev) = self.rfc4733.poll_event() {
+            self.presses.push_back(ev);
         }
     }
 
     /// Advances time to `now` (ends key presses whose end packets were lost).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.rfc4733.handle_timeout(now);
-        self.merge();
+        self.collect_presses();
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is next needed.
@@ -259,7 +265,7 @@ impl RtpReceiver {
         self.inband.flush();
         self.rfc4733
             .handle_timeout(now + voice_otp_dtmf::END_TIMEOUT);
-        self.merge();
+        self.collect_presses();
     }
 
     /// The next event, if any.
@@ -267,7 +273,7 @@ impl RtpReceiver {
         if let Some(addr) = self.latched.take() {
             return Some(ReceiverEvent::Latched(addr));
         }
-        self.merger.poll_event().map(ReceiverEvent::Dtmf)
+        self.presses.pop_front().map(ReceiverEvent::Dtmf)
     }
 
     /// Telephone-event payloads that did not parse.

@@ -138,15 +138,11 @@ impl RenderedSource {
         audio: std::sync::Arc<voice_otp_media::RenderedAudio>,
         codec: crate::types::Codec,
     ) -> Result<Self, crate::error::RtpError> {
-        let law = match codec {
-            crate::types::Codec::Pcma => Some(voice_otp_media::G711Law::Alaw),
-            crate::types::Codec::Pcmu => Some(voice_otp_media::G711Law::Ulaw),
-            crate::types::Codec::Opus => {
-                // Encode now, on the caller's side, so the pacer only ever clones packets.
-                audio.opus_frames().map_err(crate::error::RtpError::Opus)?;
-                None
-            }
-        };
+        let law = codec.g711_law();
+        if law.is_none() {
+            // Opus: encode now, on the caller's side, so the pacer only ever clones packets.
+            audio.opus_frames().map_err(crate::error::RtpError::Opus)?;
+        }
         Ok(RenderedSource {
             audio,
             law,

@@ -59,6 +59,12 @@ impl fmt::Display for PayloadType {
     }
 }
 
+/// Names one `play` of a stream; its [`StreamEvent::PlaybackFinished`](crate::StreamEvent)
+/// carries it back. The call flow numbers its plays with it, so a late "finished" of audio
+/// that was replaced is recognised by its id, not guessed from timing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlayId(pub u64);
+
 /// The audio codec a stream carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Codec {
@@ -93,19 +99,23 @@ impl Codec {
         }
     }
 
+    /// The G.711 law of the codec, `None` for Opus: the one mapping from the stream's codec
+    /// to the media crate's tables (sending, receiving and silence all go through it).
+    pub fn g711_law(self) -> Option<voice_otp_media::G711Law> {
+        match self {
+            Codec::Pcmu => Some(voice_otp_media::G711Law::Ulaw),
+            Codec::Pcma => Some(voice_otp_media::G711Law::Alaw),
+            Codec::Opus => None,
+        }
+    }
+
     /// One 20 ms frame of silence in this codec.
     pub fn silence_frame(self) -> bytes::Bytes {
-        match self {
-            Codec::Pcmu => bytes::Bytes::from_static(&ULAW_SILENCE),
-            Codec::Pcma => bytes::Bytes::from_static(&ALAW_SILENCE),
+        match self.g711_law() {
+            Some(law) => law.silence_frame(),
             // An Opus TOC byte for a 20 ms CELT frame followed by the code for digital
             // silence; decoders render it as 20 ms of nothing.
-            Codec::Opus => bytes::Bytes::from_static(&[0xf8, 0xff, 0xfe]),
+            None => bytes::Bytes::from_static(&[0xf8, 0xff, 0xfe]),
         }
     }
 }
-
-/// u-law encodes linear 0 as 0xFF.
-static ULAW_SILENCE: [u8; 160] = [0xff; 160];
-/// A-law encodes linear 0 as 0xD5.
-static ALAW_SILENCE: [u8; 160] = [0xd5; 160];

@@ -159,69 +159,24 @@ pub fn parse_message(data: &[u8]) -> Result<SipMessage, SipError> {
         return Err(SipError::Malformed("message too large"));
     }
     // RFC 3261 7.5: tolerate leading CRLFs (keepalives, stream padding).
-    let mut start = 0;
-    while data.len() > start && (data[start] == b'\r' || data[start] == b'\n') {
-        start += 1;
-    }
-    let data = &data[start..];
-    if data.is_empty() {
-        return Err(SipError::Malformed("empty"));
-    }
-    let (head, body) = split_head(data).ok_or(SipError::Malformed("no end of headers"))?;
+    let start = data
+        .iter()
+        .position(|b| *b != b'\r' && *b != b'\n')
+        .ok_or(SipError::Malformed("empty"))?;
+    let (head, body) =
+        split_head(&data[start..]).ok_or(SipError::Malformed("no end of headers"))?;
     let head = std::str::from_utf8(head).map_err(|_| SipError::Malformed("headers not UTF-8"))?;
 
-    let mut lines: Vec<String> = Vec::new();
-    for raw in head.split('\n') {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.starts_with([' ', '\t']) {
-            // Folded continuation (RFC 3261 7.3.1).
-            let n = lines.len();
-            match lines.last_mut() {
-                Some(prev) if n > 1 => {
-                    prev.push(' ');
-                    prev.push_str(line.trim());
-                }
-                _ => return Err(SipError::Malformed("continuation without header")),
-            }
-            continue;
-        }
-        if line.is_empty() {
-            continue;
-        }
-        lines.push(line.to_owned());
-    }
-    if lines.is_empty() {
-        return Err(SipError::Malformed("no start line"));
-    }
-    let start_line = parse_start_line(&lines[0])?;
-    let mut headers = Vec::with_capacity(lines.len() - 1);
-    for line in &lines[1..] {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or(SipError::Malformed("header without colon"))?;
-        let name = name.trim();
-        if name.is_empty() || !name.bytes().all(is_token_char) {
-            return Err(SipError::Malformed("bad header name"));
-        }
-        let name = expand_compact(name).map_or_else(|| name.to_owned(), str::to_owned);
-        headers.push((name, value.trim().to_owned()));
-    }
-
-    let body = match headers
+    let lines = unfold_lines(head)?;
+    let (start_line, header_lines) = lines
+        .split_first()
+        .ok_or(SipError::Malformed("no start line"))?;
+    let start_line = parse_start_line(start_line)?;
+    let headers = header_lines
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
-    {
-        Some((_, v)) => {
-            let len: usize = v
-                .trim()
-                .parse()
-                .map_err(|_| SipError::Malformed("bad Content-Length"))?;
-            // RFC 3261 18.3: a datagram shorter than its Content-Length is discarded.
-            body.get(..len)
-                .ok_or(SipError::Malformed("body shorter than Content-Length"))?
-        }
-        None => body,
-    };
+        .map(|line| parse_header(line))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = cut_body(&headers, body)?;
 
     let msg = SipMessage {
         start: start_line,
@@ -241,6 +196,59 @@ pub fn parse_message(data: &[u8]) -> Result<SipMessage, SipError> {
         return Err(SipError::Malformed("bad CSeq"));
     }
     Ok(msg)
+}
+
+/// The head's lines without their CR, folded continuations (RFC 3261 7.3.1) joined to the
+/// header they continue, empty lines dropped.
+fn unfold_lines(head: &str) -> Result<Vec<String>, SipError> {
+    let mut lines: Vec<String> = Vec::new();
+    for raw in head.split('\n') {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.starts_with([' ', '\t']) {
+            let n = lines.len();
+            match lines.last_mut() {
+                // Not onto the start line: only a header can be continued.
+                Some(prev) if n > 1 => {
+                    prev.push(' ');
+                    prev.push_str(line.trim());
+                }
+                _ => return Err(SipError::Malformed("continuation without header")),
+            }
+        } else if !line.is_empty() {
+            lines.push(line.to_owned());
+        }
+    }
+    Ok(lines)
+}
+
+/// One `Name: value` line, the name checked as a token and compact forms expanded.
+fn parse_header(line: &str) -> Result<(String, String), SipError> {
+    let (name, value) = line
+        .split_once(':')
+        .ok_or(SipError::Malformed("header without colon"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(is_token_char) {
+        return Err(SipError::Malformed("bad header name"));
+    }
+    let name = expand_compact(name).map_or_else(|| name.to_owned(), str::to_owned);
+    Ok((name, value.trim().to_owned()))
+}
+
+/// The body cut to Content-Length (all of it without one).
+fn cut_body<'a>(headers: &[(String, String)], body: &'a [u8]) -> Result<&'a [u8], SipError> {
+    let Some((_, v)) = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
+    else {
+        return Ok(body);
+    };
+    let len: usize = v
+        .trim()
+        .parse()
+        .map_err(|_| SipError::Malformed("bad Content-Length"))?;
+    // RFC 3261 18.3: a datagram shorter than its Content-Length is discarded.
+    body.get(..len)
+        .ok_or(SipError::Malformed("body shorter than Content-Length"))
 }
 
 fn split_head(data: &[u8]) -> Option<(&[u8], &[u8])> {

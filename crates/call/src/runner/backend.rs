@@ -6,11 +6,12 @@
 //! ([`super::Stack`]) and, in tests, over in-process peers driven by tokio's paused clock.
 
 use std::future::Future;
+use std::time::Instant;
 
 use bytes::Bytes;
 use voice_otp_dtmf::DtmfEvent;
 
-use crate::flow::{DialFailure, Segment};
+use crate::flow::{DialFailure, PlayId, Segment};
 use crate::spec::CallSpec;
 
 /// The audio of every segment of one call, rendered before dialling.
@@ -70,10 +71,11 @@ pub enum SignalEvent<M> {
 /// What a media stream reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MediaEvent {
-    /// The audio last started with `play` has been sent to its end. A stream must not
-    /// report the end of audio that was stopped or replaced.
-    PlaybackFinished,
-    /// A key press heard in the stream (RFC 4733 or in-band).
+    /// The audio started by `play` with this id has been sent to its end. The flow
+    /// ignores the end of any other id, so a late report of replaced audio is harmless.
+    PlaybackFinished(PlayId),
+    /// A key press heard in the stream (RFC 4733 or in-band, each reported as its source
+    /// saw it: the runner merges them with SIP INFO), timed from [`MediaStream::epoch`].
     Dtmf(DtmfEvent),
     /// The stream failed (socket error); no more events follow.
     Failed,
@@ -102,8 +104,9 @@ pub trait MediaStream: Send + 'static {
     /// The negotiated media (the same type as the dialog's).
     type Media: Send + 'static;
 
-    /// Starts sending `audio` in place of whatever plays (silence between plays).
-    fn play(&mut self, audio: &Self::Audio);
+    /// Starts sending `audio` in place of whatever plays (silence between plays); its end
+    /// is reported as [`MediaEvent::PlaybackFinished`] with `id`.
+    fn play(&mut self, id: PlayId, audio: &Self::Audio);
 
     /// Stops the audio at once; silence keeps flowing.
     fn stop_playback(&mut self);
@@ -111,20 +114,16 @@ pub trait MediaStream: Send + 'static {
     /// Follows a media change of the far end.
     fn update_remote(&mut self, media: Self::Media);
 
+    /// The zero of the stream's key-press timeline: the `start` of every
+    /// [`MediaEvent::Dtmf`] counts from it, and the runner places SIP INFO presses on it.
+    fn epoch(&self) -> Instant;
+
     /// The next event of the stream, `None` once it is gone.
     fn next_event(&mut self) -> impl Future<Output = Option<MediaEvent>> + Send;
 
-    /// Stops sending, releases the stream's sockets and ports, and returns its figures.
-    fn close(self) -> impl Future<Output = MediaFigures> + Send;
-}
-
-/// Packet counts of a closed stream, for the daemon's metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MediaFigures {
-    /// RTP packets sent (audio and silence).
-    pub packets_sent: u64,
-    /// RTP packets received from the far end.
-    pub packets_received: u64,
+    /// Stops sending and releases the stream's sockets and ports. (Its packet counts are
+    /// read from the media engine by whoever reports them, live streams included.)
+    fn close(self) -> impl Future<Output = ()> + Send;
 }
 
 /// Renders, dials and streams for the runner.

@@ -13,7 +13,7 @@
 //! use std::net::{IpAddr, Ipv4Addr};
 //! use std::sync::Arc;
 //! use voice_otp_call::CallExecutor;
-//! use voice_otp_call::runner::{CallRunner, RunnerConfig, StackConfig};
+//! use voice_otp_call::runner::{CallRunner, StackConfig};
 //! use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 //! use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
 //! use voice_otp_sip::{EndpointConfig, SipEndpoint};
@@ -28,22 +28,16 @@
 //! let mut media = EngineConfig::new(PortRange::new(20_000, 30_000)?);
 //! media.bind_ip = rtp_ip;
 //! let media = MediaEngine::start(media)?;
-//! let render = RenderConfig::default();
-//! let prompt_gap = render.prompt_gap;
 //! let renderer = Renderer::new(
 //!     AudioRoot::new(Some("./data/audio".into()), "./audio".into()),
 //!     Arc::new(EspeakNg::new()),
-//!     render,
+//!     RenderConfig::default(),
 //! );
 //! let runner = CallRunner::new(
 //!     Arc::new(sip),
 //!     Arc::new(media),
 //!     renderer,
 //!     StackConfig::g711(rtp_ip),
-//!     RunnerConfig {
-//!         prompt_gap,
-//!         ..RunnerConfig::default()
-//!     },
 //! );
 //! Ok(Arc::new(runner))
 //! # }
@@ -61,51 +55,24 @@ use tokio::sync::watch;
 use tracing::{Instrument, debug, info, warn};
 use voice_otp_dtmf::{DtmfMerger, DtmfSource, parse_sip_info};
 
-pub use backend::{Backend, Dialog, MediaEvent, MediaFigures, MediaStream, Rendered, SignalEvent};
+pub use backend::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
 pub use stack::{RtpStream, SipDialog, Stack, StackConfig};
 
-use crate::flow::{
-    Action, CallFlow, DEFAULT_ENDING_TIMEOUT, DEFAULT_MAX_DURATION, DialFailure, FlowConfig,
-    FlowEnd, PlayId,
-};
+use crate::flow::{Action, CallFlow, DialFailure, FlowConfig, FlowEnd};
 use crate::spec::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
 
-/// The renderer's default pause between a prompt and what follows it.
-pub const DEFAULT_PROMPT_GAP: Duration = Duration::from_millis(400);
-
-/// Call-wide settings of the runner (the per-call ones come with each [`CallSpec`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunnerConfig {
-    /// Hang up an answered call after this long.
-    pub max_duration: Duration,
-    /// Stop waiting for a CANCEL or BYE to complete after this long.
-    pub ending_timeout: Duration,
-    /// Silence between segments that follow each other on their own; set it to the
-    /// renderer's `prompt_gap` so calls sound like `voice-otp say`.
-    pub prompt_gap: Duration,
-}
-
-impl Default for RunnerConfig {
-    fn default() -> Self {
-        RunnerConfig {
-            max_duration: DEFAULT_MAX_DURATION,
-            ending_timeout: DEFAULT_ENDING_TIMEOUT,
-            prompt_gap: DEFAULT_PROMPT_GAP,
-        }
-    }
-}
-
-/// Hears what every call did, for the daemon's metrics. Called from the call's task;
-/// must not block. Every method has a default that does nothing.
+/// Hears what every call did, for the daemon's metrics: the one route by which a call
+/// pushes figures (packet counts are pulled from the media engine instead). Called from
+/// the call's task; must not block. Every method has a default that does nothing.
 pub trait CallObserver: Send + Sync + 'static {
+    /// The call was answered `after` the flow started dialling (INVITE to 2xx).
+    fn answered(&self, after: Duration) {
+        let _ = after;
+    }
+
     /// A key press counted (after merging the sources).
     fn key_pressed(&self, source: DtmfSource) {
         let _ = source;
-    }
-
-    /// A call's media stream closed with these figures.
-    fn media_closed(&self, figures: MediaFigures) {
-        let _ = figures;
     }
 }
 
@@ -117,7 +84,6 @@ impl CallObserver for NoObserver {}
 /// Places calls through a [`Backend`]; cheap to clone.
 pub struct CallRunner<B> {
     backend: Arc<B>,
-    config: RunnerConfig,
     observer: Arc<dyn CallObserver>,
 }
 
@@ -125,7 +91,6 @@ impl<B> Clone for CallRunner<B> {
     fn clone(&self) -> Self {
         CallRunner {
             backend: Arc::clone(&self.backend),
-            config: self.config,
             observer: Arc::clone(&self.observer),
         }
     }
@@ -139,23 +104,21 @@ impl CallRunner<Stack> {
         media: Arc<voice_otp_rtp::MediaEngine>,
         renderer: voice_otp_media::Renderer,
         stack: StackConfig,
-        config: RunnerConfig,
     ) -> Self {
-        CallRunner::with_backend(Stack::new(sip, media, renderer, stack), config)
+        CallRunner::with_backend(Stack::new(sip, media, renderer, stack))
     }
 }
 
 impl<B: Backend> CallRunner<B> {
     /// A runner over `backend`.
-    pub fn with_backend(backend: B, config: RunnerConfig) -> Self {
+    pub fn with_backend(backend: B) -> Self {
         CallRunner {
             backend: Arc::new(backend),
-            config,
             observer: Arc::new(NoObserver),
         }
     }
 
-    /// Reports key presses and stream figures to `observer`.
+    /// Reports key presses to `observer`.
     pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
         self.observer = observer;
         self
@@ -175,16 +138,9 @@ impl<B: Backend> CallRunner<B> {
         } else {
             tracing::Span::current()
         };
-        run_call(
-            Arc::clone(&self.backend),
-            self.config,
-            Arc::clone(&self.observer),
-            spec,
-            progress,
-            shutdown,
-        )
-        .instrument(span)
-        .await
+        run_call(self.clone(), spec, progress, shutdown)
+            .instrument(span)
+            .await
     }
 }
 
@@ -219,6 +175,26 @@ impl Clock {
         // Instants before the anchor cannot happen (the flow starts after it); saturate.
         self.wall + at.saturating_duration_since(self.instant)
     }
+
+    /// The outcome of a call that never reached the wire, started at the anchor.
+    fn not_dialled(&self, result: ResultCode, why: &str) -> CallOutcome {
+        CallOutcome::not_dialled(result, self.wall, self.wall(now()), why)
+    }
+
+    /// The flow's end in wall-clock time.
+    fn outcome(&self, end: FlowEnd) -> CallOutcome {
+        CallOutcome {
+            result: end.result,
+            started_on: self.wall(end.started),
+            answered_on: end.answered.map(|a| self.wall(a)),
+            ended_on: self.wall(end.ended),
+            code_read_count: end.code_read_count,
+            replays: end.replays,
+            dtmf: end.dtmf,
+            sip_code: end.sip_code,
+            sip_reason: end.sip_reason,
+        }
+    }
 }
 
 /// The current instant on tokio's clock, so tests with a paused clock run in virtual time.
@@ -226,40 +202,18 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// An outcome for a call that never reached the wire; `why` goes where a SIP reason
-/// would, as the daemon does for calls it never hands to the runner.
-fn not_dialled(clock: Clock, result: ResultCode, why: &str) -> CallOutcome {
-    CallOutcome {
-        result,
-        started_on: clock.wall,
-        answered_on: None,
-        ended_on: clock.wall(now()),
-        code_read_count: 0,
-        replays: 0,
-        dtmf: String::new(),
-        sip_code: None,
-        sip_reason: Some(why.to_owned()),
-    }
-}
-
-fn outcome(clock: Clock, end: FlowEnd) -> CallOutcome {
-    CallOutcome {
-        result: end.result,
-        started_on: clock.wall(end.started),
-        answered_on: end.answered.map(|a| clock.wall(a)),
-        ended_on: clock.wall(end.ended),
-        code_read_count: end.code_read_count,
-        replays: end.replays,
-        dtmf: end.dtmf,
-        sip_code: end.sip_code,
-        sip_reason: end.sip_reason,
-    }
-}
-
 /// Waits for the next event of an optional stream; pending forever without one.
 async fn next_media<S: MediaStream>(stream: &mut Option<S>) -> Option<MediaEvent> {
     match stream {
         Some(s) => s.next_event().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits for the next event of an optional dialog; pending forever without one.
+async fn next_signal<D: Dialog>(dialog: &mut Option<D>) -> Option<SignalEvent<D::Media>> {
+    match dialog {
+        Some(d) => d.next_event().await,
         None => std::future::pending().await,
     }
 }
@@ -272,41 +226,36 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// Renders, checks for shutdown and dials: the call up to its first SIP event, or its
+/// outcome when it never reaches the wire.
 async fn run_call<B: Backend>(
-    backend: Arc<B>,
-    config: RunnerConfig,
-    observer: Arc<dyn CallObserver>,
+    runner: CallRunner<B>,
     spec: CallSpec,
     progress: ProgressFn,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> CallOutcome {
     let clock = Clock::now();
-    let mut flow_config = FlowConfig::from_spec(&spec);
-    flow_config.max_duration = config.max_duration;
-    flow_config.ending_timeout = config.ending_timeout;
-    flow_config.prompt_gap = config.prompt_gap;
-
-    let rendered = match backend.render(&spec).await {
+    let rendered = match runner.backend.render(&spec).await {
         Ok(rendered) => rendered,
         Err(error) => {
             warn!(%error, "rendering failed; not dialling");
-            return not_dialled(clock, ResultCode::Failed, "audio could not be rendered");
+            return clock.not_dialled(ResultCode::Failed, "audio could not be rendered");
         }
     };
     if *shutdown.borrow() {
         info!("shutting down; not dialling");
-        return not_dialled(clock, ResultCode::Cancelled, "daemon shutting down");
+        return clock.not_dialled(ResultCode::Cancelled, "daemon shutting down");
     }
-
-    let mut flow = match CallFlow::new(flow_config, now()) {
+    let dialled = now();
+    let mut flow = match CallFlow::new(FlowConfig::from(&spec), dialled) {
         Ok(flow) => flow,
         Err(error) => {
             warn!(%error, "call not placed");
-            return not_dialled(clock, ResultCode::Failed, "nothing to read");
+            return clock.not_dialled(ResultCode::Failed, "nothing to read");
         }
     };
     debug!(callee = %spec.callee, "dialling");
-    let mut dialog = match backend.dial(&spec).await {
+    let dialog = match runner.backend.dial(&spec).await {
         Ok(dialog) => Some(dialog),
         Err(failure) => {
             warn!(?failure, "INVITE not sent");
@@ -314,170 +263,218 @@ async fn run_call<B: Backend>(
             None
         }
     };
+    let call = Call {
+        backend: runner.backend,
+        observer: runner.observer,
+        rendered,
+        flow,
+        dialog,
+        stream: None,
+        dtmf: DtmfMerger::new(),
+        dtmf_epoch: now(),
+        dialled,
+        progress,
+        shutdown,
+        watch_shutdown: true,
+    };
+    let end = call.run().await;
+    clock.outcome(end)
+}
 
-    let mut stream: Option<B::Stream> = None;
-    let mut current_play: Option<PlayId> = None;
-    let mut stream_epoch = now();
-    let mut dtmf = DtmfMerger::new();
-    let mut watch_shutdown = true;
+/// One dialled call: its flow and what the flow drives.
+struct Call<B: Backend> {
+    backend: Arc<B>,
+    observer: Arc<dyn CallObserver>,
+    rendered: Rendered<B::Audio>,
+    flow: CallFlow,
+    dialog: Option<B::Dialog>,
+    stream: Option<B::Stream>,
+    /// Every key press of the call, from every source, merged once.
+    dtmf: DtmfMerger,
+    /// The zero of the merger's timeline: the stream's (see [`MediaStream::epoch`]).
+    dtmf_epoch: Instant,
+    /// When the flow started dialling, for the answer latency.
+    dialled: Instant,
+    progress: ProgressFn,
+    shutdown: watch::Receiver<bool>,
+    watch_shutdown: bool,
+}
 
-    loop {
-        while let Some(action) = flow.poll_action() {
-            match action {
-                Action::Progress(state) => {
-                    debug!(state = state.as_str(), "progress");
-                    progress(state);
+impl<B: Backend> Call<B> {
+    /// Loops until the flow has finished: drains its actions into commands, then waits
+    /// for whichever comes first of a SIP event, a media event, the flow's deadline and
+    /// the daemon's shutdown signal.
+    async fn run(mut self) -> FlowEnd {
+        loop {
+            while let Some(action) = self.flow.poll_action() {
+                if let Some(end) = self.apply(action).await {
+                    return end;
                 }
-                Action::Play(play) => {
-                    current_play = None;
-                    match (stream.as_mut(), rendered.get(play.segment)) {
-                        (Some(s), Some(audio)) => {
-                            debug!(segment = ?play.segment, "play");
-                            s.play(audio);
-                            current_play = Some(play.id);
-                        }
-                        // No stream (it failed to open) or no audio: nothing can play,
-                        // so the segment is over at once and the flow moves on.
-                        _ => flow.handle_playback_finished(now(), play.id),
-                    }
+            }
+            let deadline = self.flow.poll_timeout();
+            // Biased: signalling first, so a BYE that arrives with a media event decides
+            // how the call ends, and runs are reproducible.
+            tokio::select! {
+                biased;
+                event = next_signal(&mut self.dialog) => self.on_signal(event).await,
+                event = next_media(&mut self.stream) => self.on_media(event).await,
+                () = sleep_until(deadline) => self.flow.handle_timeout(now()),
+                changed = self.shutdown.changed(), if self.watch_shutdown => {
+                    self.on_shutdown_changed(changed.is_ok());
                 }
-                Action::StopPlayback => {
-                    current_play = None;
-                    if let Some(s) = stream.as_mut() {
-                        s.stop_playback();
-                    }
-                }
-                Action::Cancel => {
-                    info!("cancelling");
-                    if let Some(d) = dialog.as_mut() {
-                        d.cancel();
-                    }
-                }
-                Action::Hangup => {
-                    debug!("hanging up");
-                    if let Some(d) = dialog.as_mut() {
-                        d.hangup();
-                    }
-                }
-                Action::Finished(end) => {
-                    if let Some(s) = stream.take() {
-                        observer.media_closed(s.close().await);
-                    }
-                    info!(
-                        result = end.result.code(),
-                        cause = ?end.cause,
-                        sip_code = end.sip_code,
-                        code_read_count = end.code_read_count,
-                        replays = end.replays,
-                        "call ended"
-                    );
-                    return outcome(clock, end);
-                }
+            }
+            while let Some(press) = self.dtmf.poll_event() {
+                debug!(source = ?press.source, "key press");
+                self.observer.key_pressed(press.source);
+                self.flow.handle_dtmf(now(), press.digit);
             }
         }
+    }
 
-        let deadline = flow.poll_timeout();
-        // Biased: signalling first, so a BYE that arrives with a media event decides how
-        // the call ends, and runs are reproducible.
-        tokio::select! {
-            biased;
-            event = async {
-                match dialog.as_mut() {
-                    Some(d) => d.next_event().await,
-                    None => std::future::pending().await,
+    /// Carries out one action of the flow; the flow's end once it has finished.
+    async fn apply(&mut self, action: Action) -> Option<FlowEnd> {
+        match action {
+            Action::Progress(state) => {
+                debug!(state = state.as_str(), "progress");
+                if state == LiveState::Answered {
+                    self.observer
+                        .answered(now().saturating_duration_since(self.dialled));
                 }
-            } => {
-                let at = now();
-                match event {
-                    Some(SignalEvent::Provisional(code)) => flow.handle_provisional(at, code),
-                    Some(SignalEvent::Answered(media)) => {
-                        if matches!(flow.live_state(), LiveState::Dialling | LiveState::Ringing) {
-                            if let Some(d) = dialog.as_mut() {
-                                match backend.open_stream(d, media).await {
-                                    Ok(s) => {
-                                        stream = Some(s);
-                                        stream_epoch = at;
-                                        flow.handle_answered(at);
-                                    }
-                                    Err(error) => {
-                                        warn!(%error, "media stream did not open");
-                                        flow.handle_answered(at);
-                                        flow.handle_media_error(at);
-                                    }
-                                }
-                            }
-                        } else {
-                            flow.handle_answered(at);
-                        }
-                    }
-                    Some(SignalEvent::MediaUpdated(media)) => {
-                        if let Some(s) = stream.as_mut() {
-                            s.update_remote(media);
-                        }
-                    }
-                    Some(SignalEvent::Failed(failure)) => flow.handle_dial_failed(at, failure),
-                    Some(SignalEvent::RemoteHangup) => flow.handle_remote_hangup(at),
-                    Some(SignalEvent::HangupDone) => flow.handle_hangup_done(at),
-                    Some(SignalEvent::Cancelled(code)) => flow.handle_cancelled(at, code),
-                    Some(SignalEvent::Info { content_type, body }) => {
-                        match parse_sip_info(&content_type, &body) {
-                            Ok(info) => {
-                                // INFO carries no timeline: place the press on the
-                                // stream's, ending now, so the merger can match it with
-                                // the same press sent as RFC 4733 events.
-                                let held = info.duration.unwrap_or(voice_otp_dtmf::DEFAULT_INFO_DURATION);
-                                let start = at.saturating_duration_since(stream_epoch).saturating_sub(held);
-                                dtmf.handle_event(info.into_event(start));
-                            }
-                            Err(error) => debug!(%error, "INFO without a key press"),
-                        }
-                    }
-                    None => {
-                        // The SIP endpoint is gone (its driver died): nothing more will
-                        // come for this call, whose end is unknown.
-                        dialog = None;
-                        flow.handle_dial_failed(at, DialFailure::SignallingLost);
-                    }
+                (self.progress)(state);
+            }
+            Action::Play(play) => match (self.stream.as_mut(), self.rendered.get(play.segment)) {
+                (Some(s), Some(audio)) => {
+                    debug!(segment = ?play.segment, "play");
+                    s.play(play.id, audio);
+                }
+                // No stream (it failed to open) or no audio: nothing can play, so the
+                // segment is over at once and the flow moves on.
+                _ => self.flow.handle_playback_finished(now(), play.id),
+            },
+            Action::StopPlayback => {
+                if let Some(s) = self.stream.as_mut() {
+                    s.stop_playback();
                 }
             }
-            event = next_media(&mut stream) => {
-                let at = now();
-                match event {
-                    Some(MediaEvent::PlaybackFinished) => {
-                        if let Some(id) = current_play.take() {
-                            flow.handle_playback_finished(at, id);
-                        }
-                    }
-                    Some(MediaEvent::Dtmf(press)) => dtmf.handle_event(press),
-                    Some(MediaEvent::Failed) | None => {
-                        warn!("media stream failed");
-                        if let Some(s) = stream.take() {
-                            observer.media_closed(s.close().await);
-                        }
-                        current_play = None;
-                        flow.handle_media_error(at);
-                    }
+            Action::Cancel => {
+                info!("cancelling");
+                if let Some(d) = self.dialog.as_mut() {
+                    d.cancel();
                 }
             }
-            () = sleep_until(deadline) => flow.handle_timeout(now()),
-            changed = shutdown.changed(), if watch_shutdown => {
-                match changed {
-                    Ok(()) if *shutdown.borrow_and_update() => {
-                        info!("shutdown: ending the call");
-                        watch_shutdown = false;
-                        flow.handle_shutdown(now());
-                    }
-                    Ok(()) => {}
-                    // The daemon dropped its sender: no shutdown will be signalled.
-                    Err(_) => watch_shutdown = false,
+            Action::Hangup => {
+                debug!("hanging up");
+                if let Some(d) = self.dialog.as_mut() {
+                    d.hangup();
                 }
+            }
+            Action::Finished(end) => {
+                if let Some(s) = self.stream.take() {
+                    s.close().await;
+                }
+                info!(
+                    result = end.result.code(),
+                    cause = ?end.cause,
+                    sip_code = end.sip_code,
+                    code_read_count = end.code_read_count,
+                    replays = end.replays,
+                    "call ended"
+                );
+                return Some(end);
             }
         }
+        None
+    }
 
-        while let Some(press) = dtmf.poll_event() {
-            debug!(source = ?press.source, "key press");
-            observer.key_pressed(press.source);
-            flow.handle_dtmf(now(), press.digit.as_char());
+    /// Feeds one signalling event to the flow (`None`: the SIP endpoint is gone).
+    async fn on_signal(&mut self, event: Option<SignalEvent<<B::Dialog as Dialog>::Media>>) {
+        let at = now();
+        match event {
+            Some(SignalEvent::Provisional(code)) => self.flow.handle_provisional(at, code),
+            Some(SignalEvent::Answered(media)) => self.on_answer(at, media).await,
+            Some(SignalEvent::MediaUpdated(media)) => {
+                if let Some(s) = self.stream.as_mut() {
+                    s.update_remote(media);
+                }
+            }
+            Some(SignalEvent::Failed(failure)) => self.flow.handle_dial_failed(at, failure),
+            Some(SignalEvent::RemoteHangup) => self.flow.handle_remote_hangup(at),
+            Some(SignalEvent::HangupDone) => self.flow.handle_hangup_done(at),
+            Some(SignalEvent::Cancelled(code)) => self.flow.handle_cancelled(at, code),
+            Some(SignalEvent::Info { content_type, body }) => {
+                match parse_sip_info(&content_type, &body) {
+                    // INFO carries no timeline of its own: it ends now on the stream's,
+                    // where the merger can match it with the same press sent in the
+                    // stream.
+                    Ok(info) => self
+                        .dtmf
+                        .handle_event(info.ended_at(at.saturating_duration_since(self.dtmf_epoch))),
+                    Err(error) => debug!(%error, "INFO without a key press"),
+                }
+            }
+            None => {
+                // The SIP endpoint is gone (its driver died): nothing more will come for
+                // this call, whose end is unknown.
+                self.dialog = None;
+                self.flow
+                    .handle_dial_failed(at, DialFailure::SignallingLost);
+            }
+        }
+    }
+
+    /// The 2xx: opens the stream (first answer only) and tells the flow.
+    async fn on_answer(&mut self, at: Instant, media: <B::Dialog as Dialog>::Media) {
+        if !matches!(
+            self.flow.live_state(),
+            LiveState::Dialling | LiveState::Ringing
+        ) {
+            self.flow.handle_answered(at);
+            return;
+        }
+        let Some(d) = self.dialog.as_mut() else {
+            return;
+        };
+        match self.backend.open_stream(d, media).await {
+            Ok(s) => {
+                self.dtmf_epoch = s.epoch();
+                self.stream = Some(s);
+                self.flow.handle_answered(at);
+            }
+            Err(error) => {
+                warn!(%error, "media stream did not open");
+                self.dtmf_epoch = at;
+                self.flow.handle_answered(at);
+                self.flow.handle_media_error(at);
+            }
+        }
+    }
+
+    /// Feeds one media event to the flow or the merger (`None`: the stream is gone).
+    async fn on_media(&mut self, event: Option<MediaEvent>) {
+        let at = now();
+        match event {
+            // A late end of replaced audio carries the old id; the flow ignores it.
+            Some(MediaEvent::PlaybackFinished(id)) => self.flow.handle_playback_finished(at, id),
+            Some(MediaEvent::Dtmf(press)) => self.dtmf.handle_event(press),
+            Some(MediaEvent::Failed) | None => {
+                warn!("media stream failed");
+                if let Some(s) = self.stream.take() {
+                    s.close().await;
+                }
+                self.flow.handle_media_error(at);
+            }
+        }
+    }
+
+    /// The daemon's shutdown flag changed (`false`: its sender is gone).
+    fn on_shutdown_changed(&mut self, alive: bool) {
+        if !alive {
+            // The daemon dropped its sender: no shutdown will be signalled.
+            self.watch_shutdown = false;
+        } else if *self.shutdown.borrow_and_update() {
+            info!("shutdown: ending the call");
+            self.watch_shutdown = false;
+            self.flow.handle_shutdown(now());
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tracing::debug;
@@ -15,17 +15,10 @@ use voice_otp_sip::{
     NegotiationError, SipEndpoint, SipEvent,
 };
 
-use super::backend::{
-    Backend, Dialog, MediaEvent, MediaFigures, MediaStream, Rendered, SignalEvent,
-};
+use super::backend::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
 use crate::error::Error;
-use crate::flow::DialFailure;
+use crate::flow::{DialFailure, PlayId};
 use crate::spec::CallSpec;
-
-/// A `PlaybackFinished` this much earlier than the audio could have played out belongs
-/// to audio that was replaced just before (the engine had queued it already). Pacing
-/// catch-up can end real audio up to 200 ms early, hence the margin.
-const STALE_FINISH_MARGIN: Duration = Duration::from_millis(250);
 
 /// How calls are offered on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +93,7 @@ impl Dialog for SipDialog {
                 SipEvent::Provisional { code, .. } => SignalEvent::Provisional(code),
                 SipEvent::Answered { media, .. } => SignalEvent::Answered(media),
                 SipEvent::MediaUpdated { media, .. } => SignalEvent::MediaUpdated(media),
-                SipEvent::Failed { reason, .. } => SignalEvent::Failed(dial_failure(reason)),
+                SipEvent::Failed { reason, .. } => SignalEvent::Failed(reason.into()),
                 SipEvent::Ended { reason, .. } => match reason {
                     EndReason::RemoteBye => SignalEvent::RemoteHangup,
                     EndReason::LocalBye { .. } => SignalEvent::HangupDone,
@@ -130,27 +123,29 @@ impl Dialog for SipDialog {
     }
 }
 
-fn dial_failure(reason: FailReason) -> DialFailure {
-    match reason {
-        FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
-        FailReason::Timeout => DialFailure::Timeout,
-        FailReason::TransportError => DialFailure::Transport,
-        FailReason::NoCommonCodec(NegotiationError::UnusableAddress(e)) => {
-            DialFailure::MediaRefused {
-                reason: e.to_string(),
+impl From<FailReason> for DialFailure {
+    fn from(reason: FailReason) -> Self {
+        match reason {
+            FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
+            FailReason::Timeout => DialFailure::Timeout,
+            FailReason::TransportError => DialFailure::Transport,
+            FailReason::NoCommonCodec(NegotiationError::UnusableAddress(e)) => {
+                DialFailure::MediaRefused {
+                    reason: e.to_string(),
+                }
             }
+            FailReason::NoCommonCodec(_) => DialFailure::NoCommonCodec,
+            FailReason::AuthFailed { code } => DialFailure::Response {
+                code,
+                reason: if code == 407 {
+                    "Proxy Authentication Required"
+                } else {
+                    "Unauthorized"
+                }
+                .to_owned(),
+            },
+            FailReason::NoTrunk => DialFailure::NoRoute,
         }
-        FailReason::NoCommonCodec(_) => DialFailure::NoCommonCodec,
-        FailReason::AuthFailed { code } => DialFailure::Response {
-            code,
-            reason: if code == 407 {
-                "Proxy Authentication Required"
-            } else {
-                "Unauthorized"
-            }
-            .to_owned(),
-        },
-        FailReason::NoTrunk => DialFailure::NoRoute,
     }
 }
 
@@ -159,8 +154,6 @@ fn dial_failure(reason: FailReason) -> DialFailure {
 pub struct RtpStream {
     handle: StreamHandle,
     events: mpsc::Receiver<StreamEvent>,
-    /// When the current audio started and how long it lasts; `None` when nothing plays.
-    playing: Option<(Instant, Duration)>,
     /// A command failed (engine stopped); reported as the next event.
     failed: bool,
 }
@@ -169,18 +162,14 @@ impl MediaStream for RtpStream {
     type Audio = Arc<RenderedAudio>;
     type Media = NegotiatedMedia;
 
-    fn play(&mut self, audio: &Arc<RenderedAudio>) {
-        match self.handle.play(Arc::clone(audio)) {
-            Ok(()) => self.playing = Some((Instant::now(), audio.duration())),
-            Err(error) => {
-                debug!(%error, "play failed");
-                self.failed = true;
-            }
+    fn play(&mut self, id: PlayId, audio: &Arc<RenderedAudio>) {
+        if let Err(error) = self.handle.play(id, Arc::clone(audio)) {
+            debug!(%error, "play failed");
+            self.failed = true;
         }
     }
 
     fn stop_playback(&mut self) {
-        self.playing = None;
         if self.handle.stop_playback().is_err() {
             self.failed = true;
         }
@@ -198,18 +187,7 @@ impl MediaStream for RtpStream {
                 return Some(MediaEvent::Failed);
             }
             match self.events.recv().await? {
-                StreamEvent::PlaybackFinished => {
-                    let Some((started, length)) = self.playing else {
-                        // The end of audio that was stopped.
-                        continue;
-                    };
-                    if started.elapsed() + STALE_FINISH_MARGIN < length {
-                        debug!("ignoring the end of replaced audio");
-                        continue;
-                    }
-                    self.playing = None;
-                    return Some(MediaEvent::PlaybackFinished);
-                }
+                StreamEvent::PlaybackFinished(id) => return Some(MediaEvent::PlaybackFinished(id)),
                 StreamEvent::Dtmf(press) => return Some(MediaEvent::Dtmf(press)),
                 StreamEvent::RemoteLatched(addr) => debug!(%addr, "RTP latched"),
                 // SIP's BYE ends the call; an RTCP BYE alone does not.
@@ -218,12 +196,13 @@ impl MediaStream for RtpStream {
         }
     }
 
-    async fn close(self) -> MediaFigures {
-        let stats = self.handle.close().await;
-        MediaFigures {
-            packets_sent: stats.sent.packets,
-            packets_received: stats.received.packets,
-        }
+    fn epoch(&self) -> Instant {
+        self.handle.epoch()
+    }
+
+    async fn close(self) {
+        // The engine's totals already count this stream's packets (read at scrape time).
+        let _ = self.handle.close().await;
     }
 }
 
@@ -331,7 +310,6 @@ impl Backend for Stack {
         Ok(RtpStream {
             handle,
             events,
-            playing: None,
             failed: false,
         })
     }

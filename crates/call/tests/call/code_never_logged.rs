@@ -45,7 +45,10 @@ fn spec(code_type: CodeType) -> CallSpec {
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,
-        replay_wait: Duration::from_millis(500),
+        settings: voice_otp_call::CallSettings {
+            replay_wait: Duration::from_millis(500),
+            ..Default::default()
+        },
     }
 }
 

@@ -1,5 +1,5 @@
 //! Keys other than `1` are recorded in `dtmf`, in order, and change nothing; characters
-//! that are not DTMF digits are dropped; letters are upper-cased.
+//! that are not DTMF digits never become a `Digit`; letters are read upper-case.
 
 use crate::common::{Event, Sim, ms, otp_config};
 use voice_otp_call::{Action, Segment};

@@ -14,7 +14,7 @@ fn ms(n: u64) -> Duration {
 
 async fn run(script: Script) -> voice_otp_call::CallOutcome {
     let (backend, _log) = FakeBackend::new(script);
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(false);
     runner.run(otp_spec(), progress, shutdown).await
@@ -34,7 +34,7 @@ async fn the_same_press_by_info_and_rfc4733_counts_once() {
     spec_replays.max_replays = 3;
     let (backend, _log) =
         FakeBackend::new(Script::answer_after(ms(1_000)).with(ms(4_000), Act::Both('1')));
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(false);
     let outcome = runner.run(spec_replays, progress, shutdown).await;

@@ -15,7 +15,7 @@ fn ms(n: u64) -> Duration {
 
 async fn run_spec(script: Script, spec: CallSpec) -> (CallOutcome, Vec<(u64, String)>) {
     let (backend, log) = FakeBackend::new(script);
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(false);
     let outcome = runner.run(spec, progress, shutdown).await;
@@ -121,7 +121,7 @@ async fn stream_failure_mid_call_hangs_up() {
 
 async fn run_with_shutdown_at(script: Script, at: Duration) -> (CallOutcome, Vec<(u64, String)>) {
     let (backend, log) = FakeBackend::new(script);
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (tx, shutdown) = watch::channel(false);
     tokio::spawn(async move {
@@ -160,7 +160,7 @@ async fn shutdown_while_ringing_cancels() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_before_dialling_does_not_dial() {
     let (backend, log) = FakeBackend::new(Script::answer_after(ms(1_000)));
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(true);
     let outcome = runner.run(otp_spec(), progress, shutdown).await;
@@ -172,7 +172,7 @@ async fn shutdown_before_dialling_does_not_dial() {
 #[tokio::test(start_paused = true)]
 async fn a_dropped_shutdown_sender_does_not_end_calls() {
     let (backend, _log) = FakeBackend::new(Script::answer_after(ms(1_000)));
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (tx, shutdown) = watch::channel(false);
     drop(tx);

@@ -19,7 +19,7 @@ async fn press_one_mid_code_replays_and_the_call_ends_with_bye() {
     // code 3-6; the key is reported at 4.5 s.
     let script = Script::answer_after(ms(2_000)).with(ms(4_500), Act::Rfc4733('1'));
     let (backend, log) = FakeBackend::new(script);
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, states) = progress_log();
     let (_tx, shutdown) = watch::channel(false);
 
@@ -72,7 +72,7 @@ async fn press_one_mid_code_replays_and_the_call_ends_with_bye() {
 #[tokio::test(start_paused = true)]
 async fn no_key_waits_then_outro() {
     let (backend, log) = FakeBackend::new(Script::answer_after(ms(1_000)));
-    let runner = CallRunner::with_backend(backend, crate::fake_backend::no_gap());
+    let runner = CallRunner::with_backend(backend);
     let (progress, _) = progress_log();
     let (_tx, shutdown) = watch::channel(false);
     let outcome = runner.run(otp_spec(), progress, shutdown).await;

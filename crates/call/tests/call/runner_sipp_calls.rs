@@ -28,7 +28,10 @@ fn spec() -> CallSpec {
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,
-        replay_wait: Duration::from_secs(1),
+        settings: voice_otp_call::CallSettings {
+            replay_wait: Duration::from_secs(1),
+            ..Default::default()
+        },
     }
 }
 

@@ -35,7 +35,10 @@ fn spec() -> CallSpec {
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,
-        replay_wait: Duration::from_secs(3),
+        settings: voice_otp_call::CallSettings {
+            replay_wait: Duration::from_secs(3),
+            ..Default::default()
+        },
     }
 }
 

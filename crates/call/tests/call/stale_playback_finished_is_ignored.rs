@@ -41,7 +41,7 @@ fn finish_of_an_interrupted_prompt_does_not_skip_the_new_one() {
     assert_eq!(first[0].segment, Segment::CodePrompt);
 
     // 1 pressed during the first code prompt: a new code prompt replaces it.
-    flow.handle_dtmf(t0 + Duration::from_millis(200), '1');
+    flow.handle_dtmf(t0 + Duration::from_millis(200), voice_otp_call::Digit::D1);
     let actions: Vec<Action> = std::iter::from_fn(|| flow.poll_action()).collect();
     assert_eq!(actions[0], Action::StopPlayback);
     let Action::Play(second) = actions[1] else {

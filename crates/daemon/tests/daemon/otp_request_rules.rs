@@ -270,7 +270,7 @@ async fn edge_values_are_accepted_and_reach_the_call_spec() {
     assert_eq!(spec.voice.gender, Gender::Male);
     assert_eq!(spec.voice.number, 2);
     assert_eq!(spec.voice.volume, -4);
-    assert_eq!(spec.replay_wait, std::time::Duration::from_secs(5));
+    assert_eq!(spec.settings.replay_wait, std::time::Duration::from_secs(5));
 
     // Defaults, and `max-ringing-timeout` winning over its alias.
     let (status, resp) = d

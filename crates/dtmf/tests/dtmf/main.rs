@@ -10,6 +10,7 @@ mod inband_guard_time;
 mod inband_noise;
 mod inband_talk_off;
 mod inband_twist;
+mod keys_print_and_parse;
 mod rfc4733_duplicate_end;
 mod rfc4733_duration_wrap;
 mod rfc4733_fuzz_corpus;

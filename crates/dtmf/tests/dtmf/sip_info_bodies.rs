@@ -2,7 +2,9 @@
 //! FreeSWITCH and most trunks, and `application/dtmf`, into one event shape.
 
 use std::time::Duration;
-use voice_otp_dtmf::{Digit, DtmfError, DtmfSource, SipInfoDtmf, parse_sip_info};
+use voice_otp_dtmf::{
+    DEFAULT_INFO_DURATION, Digit, DtmfError, DtmfSource, SipInfoDtmf, parse_sip_info,
+};
 
 #[test]
 fn dtmf_relay_bodies() {
@@ -97,6 +99,24 @@ fn becomes_the_same_event_as_the_other_sources() {
     assert_eq!(ev.start, Duration::from_secs(3));
     assert_eq!(ev.duration, Duration::from_millis(160));
     assert_eq!(ev.source, DtmfSource::SipInfo);
+}
+
+#[test]
+fn an_info_is_placed_on_the_timeline_by_its_end() {
+    // Sent when the key was released: it started its duration before it arrived.
+    let held = parse_sip_info("application/dtmf-relay", b"Signal=5\r\nDuration=160\r\n").unwrap();
+    let ev = held.ended_at(Duration::from_secs(3));
+    assert_eq!(ev.start, Duration::from_millis(2_840));
+    assert_eq!(ev.duration, Duration::from_millis(160));
+    // Without a duration, the typical press is assumed.
+    let bare = parse_sip_info("application/dtmf", b"5").unwrap();
+    let ev = bare.ended_at(Duration::from_secs(3));
+    assert_eq!(ev.start, Duration::from_secs(3) - DEFAULT_INFO_DURATION);
+    // Never before the timeline's zero.
+    assert_eq!(
+        bare.ended_at(Duration::from_millis(10)).start,
+        Duration::ZERO
+    );
 }
 
 #[test]

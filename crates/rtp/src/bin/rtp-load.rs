@@ -422,8 +422,11 @@ async fn run(args: Args) {
             })
             .await
             .expect("open stream");
-        h.play_source(Box::new(SlicedFrames::new(audio.clone(), 160)))
-            .unwrap();
+        h.play_source(
+            voice_otp_rtp::PlayId(0),
+            Box::new(SlicedFrames::new(audio.clone(), 160)),
+        )
+        .unwrap();
         streams.push((h, ev));
     }
     let open_time = t_open.elapsed();

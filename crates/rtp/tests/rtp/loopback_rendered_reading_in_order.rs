@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use crate::common::engine::{loopback_engine, pcma_to};
 use tokio::net::UdpSocket;
 use voice_otp_media::{AudioRoot, CodeType, EspeakNg, G711Law, RenderConfig, Renderer, Voice};
-use voice_otp_rtp::{PayloadType, Ssrc, StreamConfig, StreamEvent, parse_compound, parse_rtp};
+use voice_otp_rtp::{
+    PayloadType, PlayId, Ssrc, StreamConfig, StreamEvent, parse_compound, parse_rtp,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rendered_reading_arrives_complete_and_in_order() {
@@ -62,11 +64,11 @@ async fn rendered_reading_arrives_complete_and_in_order() {
     });
     // 100 ms of silence first, so the prompt's own talk spurt is visible.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    stream.play(Arc::clone(&reading)).unwrap();
+    stream.play(PlayId(7), Arc::clone(&reading)).unwrap();
     let ev = tokio::time::timeout(Duration::from_secs(30), events.recv())
         .await
         .unwrap();
-    assert_eq!(ev, Some(StreamEvent::PlaybackFinished));
+    assert_eq!(ev, Some(StreamEvent::PlaybackFinished(PlayId(7))));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let stats = stream.close().await;
     let mut rtcp = [0u8; 1500];

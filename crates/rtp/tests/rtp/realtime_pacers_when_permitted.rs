@@ -80,10 +80,10 @@ async fn realtime_pacers_run_sched_fifo_and_still_pace() {
     let remote: SocketAddr = peer.local_addr().unwrap();
     let (stream, _events) = rt.open_stream(pcma_to(&rt, remote, 5)).await.unwrap();
     stream
-        .play_source(Box::new(SlicedFrames::new(
-            Bytes::from(vec![0xd5; 1600]),
-            160,
-        )))
+        .play_source(
+            voice_otp_rtp::PlayId(0),
+            Box::new(SlicedFrames::new(Bytes::from(vec![0xd5; 1600]), 160)),
+        )
         .unwrap();
     let mut buf = [0u8; 1500];
     let mut arrivals = Vec::new();

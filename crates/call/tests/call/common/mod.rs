@@ -147,7 +147,13 @@ impl Sim {
                 self.playing = None;
                 self.flow.handle_remote_hangup(now)
             }
-            Event::Dtmf(d) => self.flow.handle_dtmf(now, d),
+            // A character that is no DTMF key cannot become a `Digit`: it never reaches
+            // the flow, as a press nobody can send.
+            Event::Dtmf(c) => {
+                if let Some(d) = voice_otp_call::Digit::from_char(c) {
+                    self.flow.handle_dtmf(now, d);
+                }
+            }
             Event::Shutdown => self.flow.handle_shutdown(now),
             Event::MediaError => self.flow.handle_media_error(now),
             Event::HangupDone => self.flow.handle_hangup_done(now),

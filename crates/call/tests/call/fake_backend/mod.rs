@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use voice_otp_call::runner::{
-    Backend, Dialog, MediaEvent, MediaFigures, MediaStream, Rendered, SignalEvent,
-};
-use voice_otp_call::{CallSpec, DialFailure};
+use voice_otp_call::runner::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
+use voice_otp_call::{CallSettings, CallSpec, DialFailure, PlayId};
 use voice_otp_dtmf::{Digit, DtmfEvent, DtmfSource};
 
 /// A rendered segment: a name and how long it plays.
@@ -57,6 +55,9 @@ pub(crate) struct Script {
     pub(crate) fail_render: bool,
     pub(crate) fail_dial: Option<DialFailure>,
     pub(crate) fail_stream: bool,
+    /// Report the end of audio that was stopped or replaced anyway, late, as the RTP
+    /// engine does when it had queued the end before the new command arrived.
+    pub(crate) stale_finish: bool,
     /// How long our BYE takes to complete (None: never answered).
     pub(crate) bye_delay: Option<Duration>,
 }
@@ -69,6 +70,7 @@ impl Script {
             fail_render: false,
             fail_dial: None,
             fail_stream: false,
+            stale_finish: false,
             bye_delay: Some(Duration::from_millis(20)),
         }
     }
@@ -156,7 +158,11 @@ impl Dialog for FakeDialog {
 }
 
 pub(crate) struct FakeStream {
-    playing: Option<(FakeAudio, Instant)>,
+    playing: Option<(PlayId, Instant)>,
+    /// Ends of stopped or replaced audio still to report (with `stale_finish`).
+    stale: Vec<PlayId>,
+    stale_finish: bool,
+    epoch: Instant,
     from_peer: mpsc::UnboundedReceiver<MediaEvent>,
     log: Arc<Mutex<Log>>,
 }
@@ -165,17 +171,22 @@ impl MediaStream for FakeStream {
     type Audio = FakeAudio;
     type Media = FakeMedia;
 
-    fn play(&mut self, audio: &FakeAudio) {
+    fn play(&mut self, id: PlayId, audio: &FakeAudio) {
         self.log
             .lock()
             .unwrap()
             .push(format!("play {}", audio.name));
-        self.playing = Some((audio.clone(), Instant::now() + audio.len));
+        self.drop_playing();
+        self.playing = Some((id, Instant::now() + audio.len));
     }
 
     fn stop_playback(&mut self) {
         self.log.lock().unwrap().push("stop".into());
-        self.playing = None;
+        self.drop_playing();
+    }
+
+    fn epoch(&self) -> std::time::Instant {
+        self.epoch.into_std()
     }
 
     fn update_remote(&mut self, media: FakeMedia) {
@@ -183,6 +194,9 @@ impl MediaStream for FakeStream {
     }
 
     async fn next_event(&mut self) -> Option<MediaEvent> {
+        if let Some(id) = self.stale.pop() {
+            return Some(MediaEvent::PlaybackFinished(id));
+        }
         let ends = self.playing.as_ref().map(|(_, end)| *end);
         tokio::select! {
             () = async {
@@ -191,18 +205,24 @@ impl MediaStream for FakeStream {
                     None => std::future::pending().await,
                 }
             } => {
-                self.playing = None;
-                Some(MediaEvent::PlaybackFinished)
+                self.playing.take().map(|(id, _)| MediaEvent::PlaybackFinished(id))
             }
             ev = self.from_peer.recv() => ev,
         }
     }
 
-    async fn close(self) -> MediaFigures {
+    async fn close(self) {
         self.log.lock().unwrap().push("close".into());
-        MediaFigures {
-            packets_sent: 7,
-            packets_received: 5,
+    }
+}
+
+impl FakeStream {
+    /// Stops the current audio; with `stale_finish` its end is still reported.
+    fn drop_playing(&mut self) {
+        if let Some((id, _)) = self.playing.take()
+            && self.stale_finish
+        {
+            self.stale.push(id);
         }
     }
 }
@@ -368,6 +388,9 @@ impl Backend for FakeBackend {
         }
         Ok(FakeStream {
             playing: None,
+            stale: Vec::new(),
+            stale_finish: self.script.stale_finish,
+            epoch: Instant::now(),
             from_peer: dialog.to_stream.take().ok_or(FakeError)?,
             log: Arc::clone(&self.log),
         })
@@ -402,7 +425,13 @@ pub(crate) fn otp_spec() -> CallSpec {
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,
-        replay_wait: Duration::from_secs(5),
+        // No pause between segments, so timings in the runner tests are the segment
+        // lengths alone.
+        settings: CallSettings {
+            replay_wait: Duration::from_secs(5),
+            prompt_gap: Duration::ZERO,
+            ..CallSettings::default()
+        },
     }
 }
 
@@ -414,13 +443,4 @@ pub(crate) fn progress_log() -> (
     let states = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&states);
     (Box::new(move |s| sink.lock().unwrap().push(s)), states)
-}
-
-/// The runner's defaults without the pause between segments, so timings in these tests
-/// are the segment lengths alone.
-pub(crate) fn no_gap() -> voice_otp_call::runner::RunnerConfig {
-    voice_otp_call::runner::RunnerConfig {
-        prompt_gap: Duration::ZERO,
-        ..Default::default()
-    }
 }

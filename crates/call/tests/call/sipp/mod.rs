@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use voice_otp_call::runner::{CallRunner, RunnerConfig, Stack, StackConfig};
+use voice_otp_call::runner::{CallRunner, Stack, StackConfig};
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
 use voice_otp_sip::{EndpointConfig, SipEndpoint};
@@ -37,7 +37,6 @@ pub(crate) async fn runner(sipp: &Sipp, rtp_low: u16) -> (CallRunner<Stack>, Arc
         media,
         renderer,
         StackConfig::g711(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        RunnerConfig::default(),
     );
     (runner, sip)
 }

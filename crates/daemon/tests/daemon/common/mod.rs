@@ -119,7 +119,7 @@ impl CallExecutor for ScriptedExecutor {
                 ended_on: started + Duration::from_millis(13_840),
                 code_read_count: script.readings,
                 replays: script.replays,
-                dtmf: script.dtmf.to_owned(),
+                dtmf: script.dtmf.parse().expect("a script presses DTMF keys"),
                 sip_code: script.sip.map(|s| s.0),
                 sip_reason: script.sip.map(|s| s.1.to_owned()),
             }
