@@ -1,7 +1,13 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(sdp) = voice_otp_sip::SessionDescription::parse(data) {
-        let _ = sdp.negotiate(&[voice_otp_sip::Codec::Pcma, voice_otp_sip::Codec::Pcmu]);
+        let codecs = [voice_otp_sip::Codec::Pcma, voice_otp_sip::Codec::Pcmu];
+        let _ = sdp.negotiate(&codecs);
+        // The SDES answer path ([rtp] srtp = "required"): a=crypto lines against our offer.
+        let offer = voice_otp_sip::SrtpOffer::generate(voice_otp_sip::SrtpPolicy::Required)
+            .ok()
+            .flatten();
+        let _ = sdp.negotiate_with_srtp(&codecs, offer.as_ref());
         assert!(voice_otp_sip::SessionDescription::parse(sdp.to_text().as_bytes()).is_ok());
     }
 });

@@ -25,6 +25,9 @@ pub enum Error {
     /// The answer chose a payload type that does not fit RTP's 7 bits.
     #[error("invalid RTP payload type {0} in the answer")]
     PayloadType(u8),
+    /// The SDP negotiated an SRTP suite the media engine does not implement.
+    #[error("the negotiated SRTP suite is not supported by the media engine")]
+    SrtpSuite,
     /// The media engine could not open the stream.
     #[error("the media stream could not be opened: {0}")]
     Stream(#[from] voice_otp_rtp::RtpError),

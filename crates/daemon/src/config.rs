@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use voice_otp_sip::NetworkList;
+use voice_otp_sip::{NetworkList, SrtpPolicy};
 
 use crate::error::ConfigError;
 
@@ -105,6 +105,11 @@ pub struct RtpConfig {
     /// of its SDP IP, once, in the first 2 s after the answer, for NAT) or `"strict"` (RTP
     /// only from the SDP address and port). Packets from any other source are dropped.
     pub latching: voice_otp_rtp::Latching,
+    /// `srtp`: `"off"` (default: plain RTP), `"optional"` (offer SRTP with SDES keys, plain
+    /// RTP if the far end answers `RTP/AVP`) or `"required"` (an answer without SRTP fails
+    /// the call; only with `[sip] transport = "tls"`, as SDES keys in clear SIP protect
+    /// nothing).
+    pub srtp: SrtpPolicy,
 }
 
 /// `[store]`: the SQLite database.
@@ -289,6 +294,7 @@ impl Default for Config {
                 realtime_priority: 10,
                 peer_networks: NetworkList::any(),
                 latching: voice_otp_rtp::Latching::Symmetric,
+                srtp: SrtpPolicy::Off,
             },
             store: StoreConfig {
                 path: PathBuf::from("./data/voice-otp.db"),
@@ -437,6 +443,7 @@ const KEYS: &[(&str, &str)] = &[
     ("rtp", "realtime-priority"),
     ("rtp", "peer-networks"),
     ("rtp", "latching"),
+    ("rtp", "srtp"),
     ("store", "path"),
     ("audio", "dir"),
     ("audio", "defaults"),
@@ -562,6 +569,16 @@ impl Config {
                 got: format!("{}-{}", config.rtp.ports.first, config.rtp.ports.last),
             });
         }
+        // SDES keys travel in the SDP: over clear SIP anyone on the path reads them.
+        if config.rtp.srtp == SrtpPolicy::Required
+            && matches!(config.sip.transport, SipTransport::Udp | SipTransport::Tcp)
+        {
+            return Err(ConfigError::Invalid {
+                key: "[rtp] srtp".to_owned(),
+                expected: "\"off\" or \"optional\" unless [sip] transport is \"tls\" (SDES keys in clear SIP protect nothing)",
+                got: "\"required\"".to_owned(),
+            });
+        }
         Ok(config)
     }
 }
@@ -659,6 +676,12 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
                 .string()
                 .and_then(|s| s.to_ascii_lowercase().parse().ok())
                 .ok_or("\"symmetric\" or \"strict\"")?
+        }
+        ("rtp", "srtp") => {
+            c.rtp.srtp = raw
+                .string()
+                .and_then(|s| s.to_ascii_lowercase().parse().ok())
+                .ok_or("\"off\", \"optional\" or \"required\"")?
         }
         ("store", "path") => c.store.path = raw.string().ok_or(TEXT)?.into(),
         ("audio", "dir") => c.audio.dir = raw.string().ok_or(TEXT)?.into(),

@@ -209,6 +209,7 @@ pub(crate) async fn build_parts(
 
     let mut stack = StackConfig::g711(config.rtp.ip);
     stack.latching = config.rtp.latching;
+    stack.srtp = config.rtp.srtp;
     if config.calls.opus {
         // Asked for explicitly, so preferred: better quality where the trunk has it.
         stack.codecs.insert(0, Codec::Opus);

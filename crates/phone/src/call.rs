@@ -10,8 +10,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use voice_otp_dtmf::Digit;
 use voice_otp_media::G711Law;
-use voice_otp_rtp::{PayloadType, RtpTimestamp, SeqNo, Ssrc, parse_rtp};
-use voice_otp_sip::{Codec, NegotiatedMedia, SessionDescription, SipMessage, parse_message};
+use voice_otp_rtp::{
+    PayloadType, RtpTimestamp, SeqNo, SrtpInbound, SrtpOutbound, SrtpSuite, Ssrc, parse_rtp,
+};
+use voice_otp_sip::{
+    Codec, CryptoAttribute, NegotiatedMedia, SAVP, SdesKey, SessionDescription, SipMessage,
+    parse_message,
+};
 
 use crate::config::{PhoneConfig, PhoneReport};
 use crate::error::PhoneError;
@@ -68,6 +73,42 @@ struct PendingOk {
     interval: Duration,
 }
 
+/// The phone's SRTP for an `RTP/SAVP` offer: the first `a=crypto` line it supports,
+/// answered with a fresh key of its own.
+#[derive(Debug)]
+struct PhoneSrtp {
+    /// The line of the answer: the offer's tag and suite, the phone's key.
+    answer: CryptoAttribute,
+    /// Protects the key presses (the phone's key).
+    outbound: SrtpOutbound,
+    /// Unprotects the caller's audio (the caller's key).
+    inbound: SrtpInbound,
+}
+
+/// SRTP for an offer: `Ok(None)` for plain RTP, `Err` for `RTP/SAVP` without a crypto
+/// line the phone supports (answered 488, like a phone without SRTP would).
+fn srtp_for(body: &[u8]) -> Result<Option<PhoneSrtp>, PhoneError> {
+    let sdp = SessionDescription::parse(body).map_err(|_| PhoneError::NoCommonCodec)?;
+    let Some(m) = sdp.audio_stream().filter(|m| m.proto == SAVP) else {
+        return Ok(None);
+    };
+    let offered = m.crypto.first().ok_or(PhoneError::NoUsableCrypto)?;
+    let suite = SrtpSuite::from_name(offered.suite.name()).ok_or(PhoneError::NoUsableCrypto)?;
+    let key = SdesKey::random().map_err(|_| PhoneError::NoUsableCrypto)?;
+    let srtp = PhoneSrtp {
+        outbound: SrtpOutbound::new(suite, key.as_bytes())
+            .map_err(|_| PhoneError::NoUsableCrypto)?,
+        inbound: SrtpInbound::new(suite, offered.key.as_bytes())
+            .map_err(|_| PhoneError::NoUsableCrypto)?,
+        answer: CryptoAttribute {
+            tag: offered.tag,
+            suite: offered.suite,
+            key,
+        },
+    };
+    Ok(Some(srtp))
+}
+
 /// The call's state once the INVITE is in.
 #[derive(Debug)]
 struct Call {
@@ -84,6 +125,8 @@ struct Call {
     answer_at: Instant,
     answered_at: Option<Instant>,
     acked: bool,
+    /// Set when the offer was `RTP/SAVP`.
+    srtp: Option<PhoneSrtp>,
 }
 
 /// The phone's side of one call, sans-IO: answers the INVITE, records the audio, presses
@@ -191,6 +234,16 @@ impl PhoneCore {
             return;
         }
         let Some(c) = self.call.as_mut() else { return };
+        let plain;
+        let data = match c.srtp.as_mut().map(|s| s.inbound.unprotect_rtp(data)) {
+            None => data,
+            Some(Ok(p)) => {
+                plain = p;
+                &plain[..]
+            }
+            // Forged, replayed or not SRTP: a phone drops it.
+            Some(Err(_)) => return,
+        };
         let Ok(view) = parse_rtp(data) else { return };
         if view.payload_type != c.payload_type {
             return;
@@ -279,11 +332,16 @@ impl PhoneCore {
             }
             return;
         }
-        let Some((media, payload_type)) = negotiate(&msg.body) else {
-            self.reply(msg, from, 488, "Not Acceptable Here");
-            self.finish(Err(PhoneError::NoCommonCodec));
-            return;
-        };
+        let negotiated = negotiate(&msg.body).ok_or(PhoneError::NoCommonCodec);
+        let (media, payload_type, srtp) =
+            match negotiated.and_then(|(m, pt)| Ok((m, pt, srtp_for(&msg.body)?))) {
+                Ok(agreed) => agreed,
+                Err(e) => {
+                    self.reply(msg, from, 488, "Not Acceptable Here");
+                    self.finish(Err(e));
+                    return;
+                }
+            };
         self.reply(msg, from, 100, "Trying");
         self.reply(msg, from, 180, "Ringing");
         let law = match media.codec {
@@ -302,6 +360,7 @@ impl PhoneCore {
             answer_at: now + self.config.ring,
             answered_at: None,
             acked: false,
+            srtp,
         });
     }
 
@@ -344,11 +403,15 @@ impl PhoneCore {
         }
         let answer = SessionDescription::offer(
             u64::from(self.ssrc.0),
-            self.local.rtp,
+            self.config.media_via.unwrap_or(self.local.rtp),
             &[c.codec],
             c.event_pt.map(PayloadType::get),
             PTIME_MS,
         );
+        let answer = match &c.srtp {
+            Some(s) => answer.with_srtp(std::slice::from_ref(&s.answer)),
+            None => answer,
+        };
         let headers = [
             ("Contact", format!("<sip:phone@{}>", self.local.sip)),
             ("Content-Type", "application/sdp".to_owned()),
@@ -402,7 +465,7 @@ impl PhoneCore {
         let (Some(answered_at), Some(event_pt)) = (c.answered_at, c.event_pt) else {
             return;
         };
-        let remote_rtp = c.remote_rtp;
+        let remote_rtp = self.config.media_via.unwrap_or(c.remote_rtp);
         if self.presser.is_none() && self.press_due().is_some_and(|at| now >= at) {
             let ts_base = self.ts_base;
             let ts_at = move |at: Instant| {
@@ -415,10 +478,18 @@ impl PhoneCore {
             return;
         };
         while let Some(event) = presser.poll_packet(now) {
+            let mut payload = event.to_rtp(event_pt, self.seq, self.ssrc);
+            if let Some(srtp) = self.call.as_mut().and_then(|c| c.srtp.as_mut()) {
+                // A packet that cannot be protected is not sent in clear.
+                payload = srtp
+                    .outbound
+                    .protect_rtp(&payload)
+                    .map_or_else(|_| Vec::new(), |p| p.to_vec());
+            }
             self.transmits.push_back(Transmit {
                 socket: Socket::Rtp,
                 destination: remote_rtp,
-                payload: event.to_rtp(event_pt, self.seq, self.ssrc),
+                payload,
             });
             self.seq = self.seq.next();
             self.keys_started += usize::from(event.marker);
@@ -436,6 +507,7 @@ impl PhoneCore {
                 codec: call.codec,
                 pressed: self.config.press.chars().take(self.keys_started).collect(),
                 packets_received: self.packets_received,
+                srtp: call.srtp.map(|s| s.answer.suite),
             })
         }));
     }

@@ -19,6 +19,10 @@ pub struct PhoneConfig {
     pub invite_within: Duration,
     /// Give up when the call lasts longer than this.
     pub max_call: Duration,
+    /// A media relay in the path (a test's wire tap): the phone writes this address into
+    /// its SDP answer and sends its RTP there instead of to the caller; the relay forwards
+    /// both ways. `None`: media goes directly.
+    pub media_via: Option<std::net::SocketAddr>,
 }
 
 impl Default for PhoneConfig {
@@ -30,6 +34,7 @@ impl Default for PhoneConfig {
             quiet_before_press: Duration::from_millis(1500),
             invite_within: Duration::from_secs(20),
             max_call: Duration::from_secs(120),
+            media_via: None,
         }
     }
 }
@@ -43,6 +48,8 @@ pub struct PhoneReport {
     pub codec: Codec,
     /// The keys sent (at least their start packet), in order.
     pub pressed: String,
-    /// RTP audio packets received.
+    /// RTP audio packets received (for SRTP: those that authenticated).
     pub packets_received: u64,
+    /// The SRTP suite of the call, when the offer was `RTP/SAVP`.
+    pub srtp: Option<voice_otp_sip::CryptoSuite>,
 }

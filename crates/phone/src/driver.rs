@@ -46,6 +46,12 @@ impl Phone {
         Ok(self.sip.local_addr()?)
     }
 
+    /// Where the phone's RTP socket is bound (a relay in [`PhoneConfig::media_via`]
+    /// forwards the caller's audio there).
+    pub fn rtp_addr(&self) -> Result<SocketAddr, PhoneError> {
+        Ok(self.rtp.local_addr()?)
+    }
+
     /// Takes one call: answers it, records it, presses the keys, and returns once the
     /// caller has hung up (or with the reason it gave up).
     pub async fn run(self) -> Result<PhoneReport, PhoneError> {

@@ -25,6 +25,10 @@ pub enum PhoneError {
     /// The INVITE offered no G.711 audio (answered 488).
     #[error("phone: the INVITE offered no PCMA or PCMU audio")]
     NoCommonCodec,
+    /// The INVITE offered `RTP/SAVP` without an `a=crypto` line the phone supports
+    /// (answered 488).
+    #[error("phone: the INVITE offered SRTP without a usable a=crypto line")]
+    NoUsableCrypto,
     /// The caller did not hang up in time.
     #[error("phone: the call was still up after {0:?}")]
     CallTooLong(Duration),

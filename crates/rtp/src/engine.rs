@@ -22,11 +22,9 @@ use std::time::{Duration, Instant, SystemTime};
 use std::net::UdpSocket;
 
 use tokio::sync::{mpsc, oneshot};
-use voice_otp_dtmf::DtmfEvent;
 
 use crate::error::RtpError;
 use crate::inbox::{Inbox, enable_arrival_times, keep_arrival_times_on};
-use crate::latch::Latching;
 use crate::pacing::{LatenessHistogram, PacingSnapshot, PacingStats, summarize};
 use crate::ports::{PortAllocator, PortPair, PortRange};
 use crate::priority::{
@@ -35,10 +33,11 @@ use crate::priority::{
 use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, Verdict};
 use crate::rtcp::{ReportBlock, parse_compound};
 use crate::scheduler::TimerWheel;
-use crate::sender::{RtpSender, SenderConfig, SenderEvent, SenderStats, TransmitKind};
+use crate::sender::{RtpSender, SenderConfig, SenderEvent, TransmitKind};
 use crate::source::{FrameSource, RenderedSource};
-use crate::stats::ReceiveStats;
-use crate::types::{Codec, PayloadType, PlayId, Ssrc};
+use crate::srtp::{SrtpInbound, SrtpOutbound};
+use crate::stream::{LocalPorts, StreamConfig, StreamEvent, StreamStats};
+use crate::types::{Codec, PlayId};
 
 /// Longest stretch of sending before the pacer looks at its commands again.
 const MAX_PASS: Duration = Duration::from_millis(2);
@@ -96,84 +95,6 @@ impl EngineConfig {
     }
 }
 
-/// A bound even/odd socket pair from the engine's range, ready for a stream.
-///
-/// Reserve it before the SDP offer/answer (its ports go into the SDP), then hand it to
-/// [`MediaEngine::open_stream`] in a [`StreamConfig`]. Dropping it frees the ports.
-#[derive(Debug)]
-pub struct LocalPorts {
-    pair: PortPair,
-    rtp: std::net::UdpSocket,
-    rtcp: std::net::UdpSocket,
-}
-
-impl LocalPorts {
-    /// The even RTP port.
-    pub fn rtp_port(&self) -> u16 {
-        self.pair.rtp()
-    }
-
-    /// The odd RTCP port.
-    pub fn rtcp_port(&self) -> u16 {
-        self.pair.rtcp()
-    }
-}
-
-/// Everything a stream needs once the SDP answer is known.
-#[derive(Debug)]
-pub struct StreamConfig {
-    /// Local ports from [`MediaEngine::reserve`].
-    pub local: LocalPorts,
-    /// The far end's RTP address from its SDP.
-    pub remote: SocketAddr,
-    /// The far end's RTCP address (default: RTP port + 1).
-    pub remote_rtcp: Option<SocketAddr>,
-    /// Negotiated codec.
-    pub codec: Codec,
-    /// Its negotiated payload type.
-    pub payload_type: PayloadType,
-    /// Negotiated telephone-event payload type, if any.
-    pub telephone_event: Option<PayloadType>,
-    /// Seed for SSRC, first sequence number and timestamp.
-    pub seed: u64,
-    /// Whether the stream may follow the far end to another port of its SDP IP, early and
-    /// once (NAT); [`Latching::Strict`] sends to and accepts from `remote` only.
-    pub latching: Latching,
-}
-
-/// What a stream reports while it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamEvent {
-    /// The audio played with this id has been sent completely; silence follows. Audio
-    /// that was stopped or replaced reports nothing, and an event already queued when a
-    /// new `play` arrives still names the old id, so the caller tells them apart by id.
-    PlaybackFinished(PlayId),
-    /// The callee pressed a key.
-    Dtmf(DtmfEvent),
-    /// Symmetric latching re-targeted the stream to this far-end address (the SDP's IP,
-    /// another port); at most once per stream.
-    RemoteLatched(SocketAddr),
-    /// The far end sent an RTCP BYE.
-    RemoteBye,
-}
-
-/// Figures of a finished stream, for the CDR.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct StreamStats {
-    /// Our SSRC.
-    pub ssrc: Option<Ssrc>,
-    /// What we sent.
-    pub sent: SenderStats,
-    /// Datagrams the socket refused (buffer full or an error); the stream went on.
-    pub send_errors: u64,
-    /// What we received: loss and jitter per RFC 3550.
-    pub received: ReceiveStats,
-    /// The far end's last report about our stream, if it sent RTCP.
-    pub remote_report: Option<ReportBlock>,
-    /// RTCP datagrams that did not parse (ignored).
-    pub rtcp_malformed: u64,
-}
-
 enum Command {
     Open(Box<Slot>),
     Play(u64, PlayId, Box<dyn FrameSource>),
@@ -205,6 +126,10 @@ struct Slot {
     rtp: UdpSocket,
     link: Link,
     rtcp: UdpSocket,
+    /// Protects RTP and RTCP on the way out (SRTP streams).
+    srtp_out: Option<SrtpOutbound>,
+    /// Unprotects the far end's SRTCP (its RTP is unprotected by the receiver).
+    srtcp_in: Option<SrtpInbound>,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
     events: mpsc::Sender<StreamEvent>,
@@ -529,7 +454,19 @@ impl Slot {
                 Ok(None) => break,
                 Err(_) => continue,
             };
-            match parse_compound(a.data, self.sender.ssrc()) {
+            let plain;
+            let data = match self.srtcp_in.as_mut().map(|s| s.unprotect_rtcp(a.data)) {
+                None => a.data,
+                Some(Ok(p)) => {
+                    plain = p;
+                    &plain[..]
+                }
+                Some(Err(_)) => {
+                    self.rtcp_malformed += 1;
+                    continue;
+                }
+            };
+            match parse_compound(data, self.sender.ssrc()) {
                 Ok(summary) => {
                     if summary.report.is_some() {
                         self.remote_report = summary.report;
@@ -574,12 +511,25 @@ impl Slot {
         let mut rtp = false;
         while let Some(t) = self.sender.poll_transmit() {
             rtp |= t.kind == TransmitKind::Rtp;
+            let protected;
+            let data = match self.srtp_out.as_mut().map(|s| s.protect(t.kind, t.data)) {
+                None => t.data,
+                Some(Ok(p)) => {
+                    protected = p;
+                    &protected[..]
+                }
+                // Never sent in clear.
+                Some(Err(_)) => {
+                    self.send_errors += 1;
+                    continue;
+                }
+            };
             // A full buffer or an unreachable peer costs this packet only; the loop goes on
             // to the other streams.
             let sent = match t.kind {
-                TransmitKind::Rtp if self.link == Link::Connected => self.rtp.send(t.data),
-                TransmitKind::Rtp => self.rtp.send_to(t.data, self.remote),
-                TransmitKind::Rtcp => self.rtcp.send_to(t.data, self.remote_rtcp),
+                TransmitKind::Rtp if self.link == Link::Connected => self.rtp.send(data),
+                TransmitKind::Rtp => self.rtp.send_to(data, self.remote),
+                TransmitKind::Rtcp => self.rtcp.send_to(data, self.remote_rtcp),
             };
             match sent {
                 Ok(_) if t.kind == TransmitKind::Rtp => PacerState::count(&state.rtp_sent),
@@ -750,6 +700,7 @@ impl MediaEngine {
             telephone_event,
             seed,
             latching,
+            srtp,
         } = config;
         let LocalPorts { pair, rtp, rtcp } = local;
         let port = pair.rtp();
@@ -763,7 +714,7 @@ impl MediaEngine {
         let mut sender_config = SenderConfig::new(codec, payload_type, seed);
         sender_config.wall_clock = SystemTime::now();
         let sender = RtpSender::new(sender_config, now);
-        let receiver = RtpReceiver::new(
+        let mut receiver = RtpReceiver::new(
             ReceiverConfig {
                 codec,
                 payload_type,
@@ -773,6 +724,13 @@ impl MediaEngine {
             },
             now,
         );
+        let (srtp_out, srtcp_in) = match srtp {
+            Some(s) => {
+                receiver = receiver.with_srtp(s.inbound_rtp);
+                (Some(s.outbound), Some(s.inbound_rtcp))
+            }
+            None => (None, None),
+        };
         let mut slot = Slot {
             id,
             sender,
@@ -780,6 +738,8 @@ impl MediaEngine {
             rtp,
             link: Link::Unsettled,
             rtcp,
+            srtp_out,
+            srtcp_in,
             remote,
             remote_rtcp: remote_rtcp
                 .unwrap_or(SocketAddr::new(remote.ip(), remote.port().wrapping_add(1))),

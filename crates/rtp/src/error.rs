@@ -39,6 +39,15 @@ pub enum RtpError {
     /// The media engine worker has shut down.
     #[error("media engine is shut down")]
     EngineStopped,
+    /// An SRTP master key is not 30 bytes (128-bit key and 112-bit salt).
+    #[error("SRTP master key and salt must be 30 bytes")]
+    SrtpKey,
+    /// An SRTP or SRTCP packet did not authenticate (wrong key, forged or cut short).
+    #[error("SRTP packet failed authentication")]
+    SrtpAuth,
+    /// An SRTP or SRTCP packet was seen before, or is older than the replay window.
+    #[error("SRTP packet replayed")]
+    SrtpReplay,
     /// Encoding a rendering to Opus failed.
     #[error("encoding the prompt to Opus failed")]
     Opus(#[source] voice_otp_media::MediaError),

@@ -68,12 +68,12 @@ mod rtcp;
 mod scheduler;
 mod sender;
 mod source;
+mod srtp;
 mod stats;
+mod stream;
 mod types;
 
-pub use engine::{
-    EngineConfig, LocalPorts, MediaEngine, StreamConfig, StreamEvent, StreamHandle, StreamStats,
-};
+pub use engine::{EngineConfig, MediaEngine, StreamHandle};
 pub use error::RtpError;
 pub use latch::{LATCH_WINDOW, Latching};
 pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
@@ -91,5 +91,7 @@ pub use sender::{
     SenderStats, Transmit, TransmitKind,
 };
 pub use source::{FrameList, FrameSource, RenderedSource, SlicedFrames};
+pub use srtp::{SRTP_MASTER_LEN, SrtpInbound, SrtpOutbound, SrtpStream, SrtpSuite};
 pub use stats::ReceiveStats;
+pub use stream::{LocalPorts, StreamConfig, StreamEvent, StreamStats};
 pub use types::{Codec, PTIME, PayloadType, PlayId, RtpTimestamp, SeqNo, Ssrc};

@@ -11,6 +11,7 @@ use voice_otp_dtmf::{DtmfEvent, InbandDetector, Rfc4733Tracker};
 
 use crate::error::RtpError;
 use crate::latch::{Admission, Latching, SourceFilter};
+use crate::srtp::SrtpInbound;
 use crate::stats::{ReceiveStats, SourceState};
 use crate::types::{Codec, PayloadType, RtpTimestamp, SeqNo, Ssrc};
 
@@ -121,6 +122,8 @@ pub struct RtpReceiver {
     /// Telephone-event payloads the tracker refused.
     bad_events: u64,
     stats: ReceiveStats,
+    /// Unprotects SRTP before anything is parsed, when the stream is encrypted.
+    srtp: Option<SrtpInbound>,
 }
 
 impl RtpReceiver {
@@ -142,7 +145,16 @@ impl RtpReceiver {
             presses: VecDeque::new(),
             bad_events: 0,
             stats: ReceiveStats::default(),
+            srtp: None,
         }
+    }
+
+    /// The same receiver for an SRTP stream: every datagram from an admitted source must
+    /// authenticate with `inbound` (and not be a replay) before it is parsed, so only the
+    /// key holder can latch the stream, press keys or move its statistics.
+    pub fn with_srtp(mut self, inbound: SrtpInbound) -> Self {
+        self.srtp = Some(inbound);
+        self
     }
 
     /// The address packets are accepted from (after a re-target, the new one).
@@ -171,6 +183,20 @@ impl RtpReceiver {
             self.stats.rejected_source += 1;
             return Ok(Verdict::WrongSource);
         }
+        let plain;
+        let data = match self.srtp.as_mut() {
+            Some(srtp) => match srtp.unprotect_rtp(data) {
+                Ok(p) => {
+                    plain = p;
+                    &plain[..]
+                }
+                Err(e) => {
+                    self.stats.srtp_rejected += 1;
+                    return Err(e);
+                }
+            },
+            None => data,
+        };
         let view = match parse_rtp(data) {
             Ok(v) => v,
             Err(e) => {

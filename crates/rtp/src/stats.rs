@@ -32,6 +32,8 @@ pub struct ReceiveStats {
     pub rejected_payload_type: u64,
     /// Datagrams that were not valid RTP.
     pub malformed: u64,
+    /// SRTP packets from the stream's source that did not authenticate, or were replays.
+    pub srtp_rejected: u64,
 }
 
 impl ReceiveStats {

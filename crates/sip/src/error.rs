@@ -33,6 +33,12 @@ pub enum SipError {
     /// A stream (TCP) could not be cut into messages; the connection is unusable.
     #[error("SIP stream framing: {0}")]
     Framing(#[from] FramingError),
+    /// `[rtp] srtp` is not `off`, `optional` or `required`.
+    #[error("invalid SRTP mode {0:?}: expected \"off\", \"optional\" or \"required\"")]
+    SrtpPolicy(String),
+    /// The operating system's random number generator failed (no SRTP key can be made).
+    #[error("the operating system's random number generator failed")]
+    Random,
     /// An item of an address list is neither an IP address nor a CIDR network.
     #[error("{0:?} is not an IP address or a network like 192.0.2.0/24")]
     Network(String),

@@ -71,6 +71,7 @@ mod error;
 mod fault;
 mod message;
 mod net;
+mod sdes;
 mod sdp;
 mod tcp;
 mod transport;
@@ -81,9 +82,12 @@ pub use auth::{Challenge, DigestAlgorithm};
 pub use error::{FramingError, SipError};
 pub use message::{SipMessage, StartLine, parse_message};
 pub use net::NetworkList;
+pub use sdes::{
+    CryptoAttribute, CryptoSuite, NegotiatedSrtp, SDES_KEY_LEN, SdesKey, SrtpOffer, SrtpPolicy,
+};
 pub use sdp::{
-    Codec, Direction, MediaAddressError, MediaDescription, NegotiatedMedia, NegotiationError,
-    OPUS_PT, RtpMap, SessionDescription, check_media_address,
+    AVP, Codec, Direction, MediaAddressError, MediaDescription, NegotiatedMedia, NegotiationError,
+    OPUS_PT, RtpMap, SAVP, SessionDescription, check_media_address,
 };
 pub use tcp::frame_stream;
 pub use transport::{DriverExit, EndpointConfig, EndpointStats, SipEndpoint};

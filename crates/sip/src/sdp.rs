@@ -6,6 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::error::SipError;
 use crate::net::NetworkList;
+use crate::sdes::{CryptoAttribute, NegotiatedSrtp, SrtpOffer};
+
+/// The SDP profile of SRTP (RFC 3711 section 12).
+pub const SAVP: &str = "RTP/SAVP";
+/// The SDP profile of plain RTP.
+pub const AVP: &str = "RTP/AVP";
 
 /// Dynamic payload type we offer Opus on.
 pub const OPUS_PT: u8 = 111;
@@ -107,6 +113,8 @@ pub struct MediaDescription {
     pub ptime: Option<u32>,
     /// Direction attribute if present.
     pub direction: Option<Direction>,
+    /// `a=crypto` lines (SDES) of suites we support; others stay in `other_attributes`.
+    pub crypto: Vec<CryptoAttribute>,
     /// Other attribute lines (without `a=`), kept for printing.
     pub other_attributes: Vec<String>,
     /// Other non-attribute lines of the section (`b=`, `i=`, ...), whole, kept for printing.
@@ -171,127 +179,142 @@ fn parse_direction(a: &str) -> Option<Direction> {
     })
 }
 
-impl SessionDescription {
-    /// Parses SDP text; errors on anything structurally wrong, never panics.
-    pub fn parse(data: &[u8]) -> Result<Self, SipError> {
-        let text = std::str::from_utf8(data).map_err(|_| SipError::Sdp("not UTF-8"))?;
-        let mut origin = None;
-        let mut seen_v = false;
-        let mut session_name = None;
-        let mut connection = None;
-        let mut timing = None;
-        let mut direction = None;
-        let mut other_lines = Vec::new();
-        let mut media: Vec<MediaDescription> = Vec::new();
-        for raw in text.split('\n') {
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            if line.is_empty() {
-                continue;
-            }
-            let (kind, value) = line
-                .split_once('=')
-                .ok_or(SipError::Sdp("line without '='"))?;
-            if kind.len() != 1 {
-                return Err(SipError::Sdp("bad line type"));
-            }
-            if !seen_v {
-                if kind != "v" || value != "0" {
-                    return Err(SipError::Sdp("must start with v=0"));
-                }
-                seen_v = true;
-                continue;
-            }
-            let in_media = !media.is_empty();
-            match kind {
-                "o" => {
-                    let f: Vec<&str> = value.split_whitespace().collect();
-                    if f.len() != 6 {
-                        return Err(SipError::Sdp("bad o= line"));
-                    }
-                    let id = f[1].parse().map_err(|_| SipError::Sdp("bad session id"))?;
-                    let ver = f[2]
-                        .parse()
-                        .map_err(|_| SipError::Sdp("bad session version"))?;
-                    if f[3] != "IN" {
-                        return Err(SipError::Sdp("bad o= network type"));
-                    }
-                    origin = Some((f[0].to_owned(), id, ver, f[4].to_owned(), f[5].to_owned()));
-                }
-                "s" => session_name = Some(value.to_owned()),
-                "t" => {
-                    let mut it = value.split_whitespace();
-                    let a = it.next().and_then(|x| x.parse().ok());
-                    let b = it.next().and_then(|x| x.parse().ok());
-                    match (a, b) {
-                        (Some(a), Some(b)) => timing = Some((a, b)),
-                        _ => return Err(SipError::Sdp("bad t= line")),
-                    }
-                }
-                "c" => {
-                    let ip = parse_addr(value)?;
-                    match media.last_mut() {
-                        Some(m) => m.connection = Some(ip),
-                        None => connection = Some(ip),
-                    }
-                }
-                "m" => {
-                    let f: Vec<&str> = value.split_whitespace().collect();
-                    if f.len() < 3 {
-                        return Err(SipError::Sdp("bad m= line"));
-                    }
-                    let port = f[1]
-                        .split('/')
-                        .next()
-                        .and_then(|p| p.parse().ok())
-                        .ok_or(SipError::Sdp("bad m= port"))?;
-                    media.push(MediaDescription {
-                        media: f[0].to_owned(),
-                        port,
-                        proto: f[2].to_owned(),
-                        formats: f[3..].iter().map(|s| (*s).to_owned()).collect(),
-                        connection: None,
-                        rtpmaps: Vec::new(),
-                        fmtps: Vec::new(),
-                        ptime: None,
-                        direction: None,
-                        other_attributes: Vec::new(),
-                        other_lines: Vec::new(),
-                    });
-                }
-                "a" if in_media => {
-                    let m = media.last_mut().ok_or(SipError::Sdp("internal"))?;
-                    parse_media_attribute(m, value)?;
-                }
-                "a" => match parse_direction(value) {
-                    Some(d) => direction = Some(d),
-                    None => other_lines.push(line.to_owned()),
-                },
-                _ if in_media => {
-                    // b=, i=, k= inside a media section: keep as an attribute-like line.
-                    let m = media.last_mut().ok_or(SipError::Sdp("internal"))?;
-                    m.other_lines.push(line.to_owned());
-                }
-                _ => other_lines.push(line.to_owned()),
-            }
+/// The lines of a description read so far (the parser's state between lines).
+#[derive(Default)]
+struct Reader {
+    seen_v: bool,
+    origin: Option<(String, u64, u64, String, String)>,
+    session_name: Option<String>,
+    connection: Option<IpAddr>,
+    timing: Option<(u64, u64)>,
+    direction: Option<Direction>,
+    other_lines: Vec<String>,
+    media: Vec<MediaDescription>,
+}
+
+impl Reader {
+    /// Takes one non-empty line.
+    fn line(&mut self, line: &str) -> Result<(), SipError> {
+        let (kind, value) = line
+            .split_once('=')
+            .ok_or(SipError::Sdp("line without '='"))?;
+        if kind.len() != 1 {
+            return Err(SipError::Sdp("bad line type"));
         }
-        if !seen_v {
+        if !self.seen_v {
+            if kind != "v" || value != "0" {
+                return Err(SipError::Sdp("must start with v=0"));
+            }
+            self.seen_v = true;
+            return Ok(());
+        }
+        match (kind, self.media.last_mut()) {
+            ("o", _) => self.origin = Some(parse_origin(value)?),
+            ("s", _) => self.session_name = Some(value.to_owned()),
+            ("t", _) => self.timing = Some(parse_timing(value)?),
+            ("c", Some(m)) => m.connection = Some(parse_addr(value)?),
+            ("c", None) => self.connection = Some(parse_addr(value)?),
+            ("m", _) => self.media.push(parse_media_line(value)?),
+            ("a", Some(m)) => parse_media_attribute(m, value)?,
+            ("a", None) => match parse_direction(value) {
+                Some(d) => self.direction = Some(d),
+                None => self.other_lines.push(line.to_owned()),
+            },
+            // b=, i=, k= inside a media section: kept with it.
+            (_, Some(m)) => m.other_lines.push(line.to_owned()),
+            (_, None) => self.other_lines.push(line.to_owned()),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<SessionDescription, SipError> {
+        if !self.seen_v {
             return Err(SipError::Sdp("empty"));
         }
         let (origin_user, session_id, session_version, origin_addr_type, origin_addr) =
-            origin.ok_or(SipError::Sdp("missing o= line"))?;
+            self.origin.ok_or(SipError::Sdp("missing o= line"))?;
         Ok(SessionDescription {
             origin_user,
             session_id,
             session_version,
             origin_addr_type,
             origin_addr,
-            session_name: session_name.ok_or(SipError::Sdp("missing s= line"))?,
-            connection,
-            timing: timing.unwrap_or((0, 0)),
-            direction,
-            other_lines,
-            media,
+            session_name: self.session_name.ok_or(SipError::Sdp("missing s= line"))?,
+            connection: self.connection,
+            timing: self.timing.unwrap_or((0, 0)),
+            direction: self.direction,
+            other_lines: self.other_lines,
+            media: self.media,
         })
+    }
+}
+
+/// `o=<user> <id> <version> IN <addrtype> <address>`.
+fn parse_origin(value: &str) -> Result<(String, u64, u64, String, String), SipError> {
+    let f: Vec<&str> = value.split_whitespace().collect();
+    if f.len() != 6 {
+        return Err(SipError::Sdp("bad o= line"));
+    }
+    let id = f[1].parse().map_err(|_| SipError::Sdp("bad session id"))?;
+    let ver = f[2]
+        .parse()
+        .map_err(|_| SipError::Sdp("bad session version"))?;
+    if f[3] != "IN" {
+        return Err(SipError::Sdp("bad o= network type"));
+    }
+    Ok((f[0].to_owned(), id, ver, f[4].to_owned(), f[5].to_owned()))
+}
+
+/// `t=<start> <stop>`.
+fn parse_timing(value: &str) -> Result<(u64, u64), SipError> {
+    let mut it = value.split_whitespace();
+    let a = it.next().and_then(|x| x.parse().ok());
+    let b = it.next().and_then(|x| x.parse().ok());
+    match (a, b) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(SipError::Sdp("bad t= line")),
+    }
+}
+
+/// `m=<media> <port>[/<count>] <proto> <fmt>...`.
+fn parse_media_line(value: &str) -> Result<MediaDescription, SipError> {
+    let f: Vec<&str> = value.split_whitespace().collect();
+    if f.len() < 3 {
+        return Err(SipError::Sdp("bad m= line"));
+    }
+    let port = f[1]
+        .split('/')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or(SipError::Sdp("bad m= port"))?;
+    Ok(MediaDescription {
+        media: f[0].to_owned(),
+        port,
+        proto: f[2].to_owned(),
+        formats: f[3..].iter().map(|s| (*s).to_owned()).collect(),
+        connection: None,
+        rtpmaps: Vec::new(),
+        fmtps: Vec::new(),
+        ptime: None,
+        direction: None,
+        crypto: Vec::new(),
+        other_attributes: Vec::new(),
+        other_lines: Vec::new(),
+    })
+}
+
+impl SessionDescription {
+    /// Parses SDP text; errors on anything structurally wrong, never panics.
+    pub fn parse(data: &[u8]) -> Result<Self, SipError> {
+        let text = std::str::from_utf8(data).map_err(|_| SipError::Sdp("not UTF-8"))?;
+        let mut reader = Reader::default();
+        for raw in text.split('\n') {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if !line.is_empty() {
+                reader.line(line)?;
+            }
+        }
+        reader.finish()
     }
 
     /// Prints the description with CRLF line ends.
@@ -345,6 +368,9 @@ impl SessionDescription {
             }
             if let Some(p) = m.ptime {
                 let _ = write!(s, "a=ptime:{p}\r\n");
+            }
+            for c in &m.crypto {
+                let _ = write!(s, "a={}\r\n", c.to_attribute().as_str());
             }
             for l in &m.other_attributes {
                 let _ = write!(s, "a={l}\r\n");
@@ -412,20 +438,72 @@ impl SessionDescription {
                 fmtps,
                 ptime: Some(ptime),
                 direction: Some(Direction::SendRecv),
+                crypto: Vec::new(),
                 other_attributes: Vec::new(),
                 other_lines: Vec::new(),
             }],
         }
     }
 
+    /// The same description offering SRTP: its audio streams become `RTP/SAVP` with the
+    /// `crypto` lines (SDES keys).
+    pub fn with_srtp(mut self, crypto: &[CryptoAttribute]) -> Self {
+        for m in self.media.iter_mut().filter(|m| m.media == "audio") {
+            m.proto = SAVP.to_owned();
+            m.crypto = crypto.to_vec();
+        }
+        self
+    }
+
+    /// The first usable audio stream: an RTP profile on a port that is not 0.
+    pub fn audio_stream(&self) -> Option<&MediaDescription> {
+        self.media
+            .iter()
+            .find(|m| m.media == "audio" && m.port != 0 && m.proto.starts_with("RTP/"))
+    }
+
+    /// [`negotiate`](Self::negotiate), and SRTP if we offered it: an `RTP/SAVP` answer must
+    /// accept one of our `a=crypto` lines (same tag and suite) with its own key; a plain
+    /// `RTP/AVP` answer is taken only when SRTP is not required; any other answer fails.
+    pub fn negotiate_with_srtp(
+        &self,
+        offered: &[Codec],
+        srtp: Option<&SrtpOffer>,
+    ) -> Result<NegotiatedMedia, NegotiationError> {
+        let mut media = self.negotiate(offered)?;
+        let (Some(offer), Some(m)) = (srtp, self.audio_stream()) else {
+            return Ok(media);
+        };
+        if m.proto == SAVP {
+            let (ours, theirs) = m
+                .crypto
+                .iter()
+                .find_map(|c| {
+                    let ours = offer
+                        .crypto
+                        .iter()
+                        .find(|o| o.tag == c.tag && o.suite == c.suite)?;
+                    Some((ours, c))
+                })
+                .ok_or(NegotiationError::NoUsableCrypto)?;
+            media.srtp = Some(NegotiatedSrtp {
+                suite: ours.suite,
+                local: ours.key.clone(),
+                remote: theirs.key.clone(),
+            });
+            return Ok(media);
+        }
+        match (offer.required, m.proto == AVP) {
+            (true, _) => Err(NegotiationError::SrtpRequired),
+            (false, true) => Ok(media),
+            (false, false) => Err(NegotiationError::NoUsableCrypto),
+        }
+    }
+
     /// Picks the media from an answer to `offered`: the first usable audio stream, the
     /// answerer's first codec that we offered, and telephone-event if present.
     pub fn negotiate(&self, offered: &[Codec]) -> Result<NegotiatedMedia, NegotiationError> {
-        let m = self
-            .media
-            .iter()
-            .find(|m| m.media == "audio" && m.port != 0 && m.proto.starts_with("RTP/"))
-            .ok_or(NegotiationError::NoAudioStream)?;
+        let m = self.audio_stream().ok_or(NegotiationError::NoAudioStream)?;
         let ip = m
             .connection
             .or(self.connection)
@@ -464,6 +542,7 @@ impl SessionDescription {
                 .direction
                 .or(self.direction)
                 .unwrap_or(Direction::SendRecv),
+            srtp: None,
         })
     }
 }
@@ -512,6 +591,12 @@ fn parse_media_attribute(m: &mut MediaDescription, value: &str) -> Result<(), Si
         );
     } else if let Some(d) = parse_direction(value) {
         m.direction = Some(d);
+    } else if let Some(Some(c)) = value
+        .strip_prefix("crypto:")
+        .map(CryptoAttribute::parse)
+        .transpose()?
+    {
+        m.crypto.push(c);
     } else {
         m.other_attributes.push(value.to_owned());
     }
@@ -533,6 +618,13 @@ pub enum NegotiationError {
     /// None of the answered formats is one we offered.
     #[error("No common codec")]
     NoCommonCodec,
+    /// We offered SRTP with `[rtp] srtp = "required"` and the answer has none.
+    #[error("The far end answered without SRTP, and [rtp] srtp is required")]
+    SrtpRequired,
+    /// The answer is neither `RTP/SAVP` accepting one of our `a=crypto` lines, nor plain
+    /// `RTP/AVP`.
+    #[error("The SDP answer accepts none of the offered SRTP keys (a=crypto)")]
+    NoUsableCrypto,
     /// The `c=` address is one media must not be sent to ([`check_media_address`]).
     #[error(transparent)]
     UnusableAddress(#[from] MediaAddressError),
@@ -602,4 +694,6 @@ pub struct NegotiatedMedia {
     pub ptime: u32,
     /// Direction as seen from the far end.
     pub direction: Direction,
+    /// The SRTP keys, when the stream is encrypted.
+    pub srtp: Option<NegotiatedSrtp>,
 }

@@ -79,6 +79,8 @@ pub struct MediaOffer {
     pub telephone_event_pt: Option<u8>,
     /// Packet time in milliseconds.
     pub ptime: u32,
+    /// SRTP (SDES) to offer, with fresh keys; `None` for plain RTP (`[rtp] srtp = "off"`).
+    pub srtp: Option<crate::sdes::SrtpOffer>,
 }
 
 impl MediaOffer {
@@ -89,6 +91,7 @@ impl MediaOffer {
             codecs: vec![Codec::Pcma, Codec::Pcmu],
             telephone_event_pt: Some(101),
             ptime: 20,
+            srtp: None,
         }
     }
 }

@@ -8,11 +8,12 @@ use tokio::sync::mpsc;
 use tracing::debug;
 use voice_otp_media::{RenderedAudio, Renderer};
 use voice_otp_rtp::{
-    Latching, LocalPorts, MediaEngine, PayloadType, StreamConfig, StreamEvent, StreamHandle,
+    Latching, LocalPorts, MediaEngine, PayloadType, SrtpStream, SrtpSuite, StreamConfig,
+    StreamEvent, StreamHandle,
 };
 use voice_otp_sip::{
     CallKey, CallRequest, Codec, EndReason, FailReason, MediaOffer, NegotiatedMedia,
-    NegotiationError, SipEndpoint, SipEvent,
+    NegotiationError, SipEndpoint, SipEvent, SrtpOffer, SrtpPolicy,
 };
 
 use super::backend::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
@@ -32,6 +33,8 @@ pub struct StackConfig {
     /// Whether a stream may follow the far end to another port of its SDP IP, early and
     /// once (for trunks behind NAT), or keeps strictly to the SDP address (`[rtp] latching`).
     pub latching: Latching,
+    /// Whether calls offer SRTP with SDES keys, and insist on it (`[rtp] srtp`).
+    pub srtp: SrtpPolicy,
 }
 
 impl StackConfig {
@@ -42,6 +45,7 @@ impl StackConfig {
             codecs: vec![Codec::Pcma, Codec::Pcmu],
             telephone_event_pt: Some(101),
             latching: Latching::Symmetric,
+            srtp: SrtpPolicy::Off,
         }
     }
 }
@@ -129,11 +133,13 @@ impl From<FailReason> for DialFailure {
             FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
             FailReason::Timeout => DialFailure::Timeout,
             FailReason::TransportError => DialFailure::Transport,
-            FailReason::NoCommonCodec(NegotiationError::UnusableAddress(e)) => {
-                DialFailure::MediaRefused {
-                    reason: e.to_string(),
-                }
-            }
+            FailReason::NoCommonCodec(
+                e @ (NegotiationError::UnusableAddress(_)
+                | NegotiationError::SrtpRequired
+                | NegotiationError::NoUsableCrypto),
+            ) => DialFailure::MediaRefused {
+                reason: e.to_string(),
+            },
             FailReason::NoCommonCodec(_) => DialFailure::NoCommonCodec,
             FailReason::AuthFailed { code } => DialFailure::Response {
                 code,
@@ -262,6 +268,11 @@ impl Backend for Stack {
             tracing::warn!(%error, "no RTP ports for the call");
             DialFailure::Local
         })?;
+        // Fresh keys for every call, from the OS's CSPRNG; dropped (zeroized) with the call.
+        let srtp = SrtpOffer::generate(self.config.srtp).map_err(|error| {
+            tracing::warn!(%error, "no SRTP keys for the call");
+            DialFailure::Local
+        })?;
         let request = CallRequest {
             callee: spec.callee.clone(),
             caller: spec.caller.clone(),
@@ -272,6 +283,7 @@ impl Backend for Stack {
                 codecs: self.config.codecs.clone(),
                 telephone_event_pt: self.config.telephone_event_pt,
                 ptime: 20,
+                srtp,
             },
             extra_headers: Vec::new(),
         };
@@ -305,6 +317,18 @@ impl Backend for Stack {
             telephone_event: media.telephone_event_pt.and_then(PayloadType::new),
             seed: dialog.seed,
             latching: self.config.latching,
+            srtp: media
+                .srtp
+                .as_ref()
+                .map(|s| {
+                    let suite = SrtpSuite::from_name(s.suite.name()).ok_or(Error::SrtpSuite)?;
+                    Ok::<_, Error>(SrtpStream::new(
+                        suite,
+                        s.local.as_bytes(),
+                        s.remote.as_bytes(),
+                    )?)
+                })
+                .transpose()?,
         };
         let (handle, events) = self.media.open_stream(config).await?;
         Ok(RtpStream {

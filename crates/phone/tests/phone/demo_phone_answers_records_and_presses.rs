@@ -65,6 +65,7 @@ async fn phone_answers_pcma_records_by_timestamp_and_presses_after_quiet() {
         quiet_before_press: Duration::from_millis(300),
         invite_within: Duration::from_secs(5),
         max_call: Duration::from_secs(10),
+        media_via: None,
     })
     .await
     .unwrap();

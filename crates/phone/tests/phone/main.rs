@@ -11,3 +11,4 @@ mod keys_after_speech_then_quiet;
 mod no_g711_is_refused_with_488;
 mod ok_resent_until_ack;
 mod socket_driver;
+mod srtp_offer_answered_with_own_key;

@@ -6,6 +6,9 @@
 //!          [--ports LOW-HIGH] [--rx-poll-us US]
 //!          [--pacer-priority normal|nice:N|rt:N (default rt:10, the daemon's default)]
 //!          [--echo] (the far end talks: every packet goes back to its stream, SSRC changed)
+//!          [--srtp] (every stream SRTP, AES_CM_128_HMAC_SHA1_80; with --echo the far end
+//!                    sends each packet back as it came, SSRC kept, and the stream's
+//!                    receiver authenticates and decrypts it with the same test key)
 //!          [--check] (exit 1 unless the target is met: nothing lost, p99
 //!                     send-interval error over the measured window <= --max-p99-ms)
 //!          [--max-p99-ms MS] (default 2, the target on a quiet machine)
@@ -35,7 +38,7 @@ use nix::sys::socket::{
 use nix::sys::time::TimeSpec;
 use voice_otp_rtp::{
     Codec, EngineConfig, Latching, MediaEngine, PacerPriority, PayloadType, SlicedFrames,
-    StreamConfig, parse_rtp,
+    SrtpStream, SrtpSuite, StreamConfig, parse_rtp,
 };
 
 const BUCKET_US: u64 = 50;
@@ -61,7 +64,12 @@ struct Args {
     check: bool,
     max_p99: Duration,
     echo: bool,
+    srtp: bool,
 }
+
+/// The master key and salt of every `--srtp` stream, both directions (a load test, not a
+/// secret: the echo sends our own packets back, so the far end's key is ours).
+const LOAD_SRTP_KEY: [u8; voice_otp_rtp::SRTP_MASTER_LEN] = [0x5a; voice_otp_rtp::SRTP_MASTER_LEN];
 
 fn parse_priority(v: &str) -> Option<PacerPriority> {
     match v.split_once(':') {
@@ -89,6 +97,7 @@ fn parse_args() -> Result<Args, String> {
         check: false,
         max_p99: TARGET_P99,
         echo: false,
+        srtp: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -98,6 +107,10 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--echo" {
             a.echo = true;
+            continue;
+        }
+        if flag == "--srtp" {
+            a.srtp = true;
             continue;
         }
         let v = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -168,7 +181,7 @@ fn receiver(
     measuring: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     poll: Duration,
-    echo: bool,
+    echo: Echo,
 ) -> Counts {
     let mut c = Counts {
         packets: 0,
@@ -223,24 +236,37 @@ fn receiver(
         for (buf, (n, at, _)) in bufs.iter().zip(&got) {
             c.count(&buf[..*n], *at, &measuring);
         }
-        if echo {
-            echo_back(fd, &mut bufs, &got, &mut out_headers, &mut c);
+        if echo != Echo::Off {
+            echo_back(fd, &mut bufs, &got, &mut out_headers, &mut c, echo);
         }
     }
     c
 }
 
-/// Sends every datagram of the batch back where it came from with its SSRC changed (the far
-/// end's own stream), in one `sendmmsg` per batch.
+/// What the far end sends back (`--echo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Echo {
+    /// Nothing: a silent far end.
+    Off,
+    /// Each packet with its SSRC changed: the far end's own stream.
+    NewSsrc,
+    /// Each packet as it came (`--srtp`: an SRTP packet with its SSRC changed would not
+    /// authenticate; the stream's receiver shares our test key instead).
+    AsIs,
+}
+
+/// Sends every datagram of the batch back where it came from (with its SSRC changed for
+/// [`Echo::NewSsrc`]), in one `sendmmsg` per batch.
 fn echo_back(
     fd: std::os::fd::RawFd,
     bufs: &mut [[u8; 1500]],
     got: &[(usize, u64, Option<SockaddrIn>)],
     headers: &mut MultiHeaders<SockaddrIn>,
     c: &mut Counts,
+    echo: Echo,
 ) {
     for (buf, (n, _, _)) in bufs.iter_mut().zip(got) {
-        if *n >= 12 {
+        if *n >= 12 && echo == Echo::NewSsrc {
             for b in &mut buf[8..12] {
                 *b ^= 0xa5;
             }
@@ -386,7 +412,11 @@ async fn run(args: Args) {
         targets.push(s.local_addr().unwrap());
         let (m, st) = (Arc::clone(&measuring), Arc::clone(&stop));
         let poll = Duration::from_micros(args.rx_poll_us);
-        let echo = args.echo;
+        let echo = match (args.echo, args.srtp) {
+            (false, _) => Echo::Off,
+            (true, false) => Echo::NewSsrc,
+            (true, true) => Echo::AsIs,
+        };
         // The receivers stand in for the far end, which has CPUs of its own; they run at the
         // default priority whatever the pacers' (with real-time pacers they only get the CPU
         // the engine leaves, and their kernel timestamps keep the figures exact).
@@ -419,6 +449,10 @@ async fn run(args: Args) {
                 telephone_event: PayloadType::new(101),
                 seed: i as u64,
                 latching: Latching::Strict,
+                srtp: args.srtp.then(|| {
+                    let suite = SrtpSuite::Aes128CmHmacSha1_80;
+                    SrtpStream::new(suite, &LOAD_SRTP_KEY, &LOAD_SRTP_KEY).expect("SRTP key")
+                }),
             })
             .await
             .expect("open stream");
@@ -511,6 +545,7 @@ async fn run(args: Args) {
     println!("seq_gaps={lost}");
     println!("send_errors={send_errors}");
     println!("echo={}", args.echo);
+    println!("srtp={}", args.srtp);
     println!("echo_sent={echoed}");
     println!("echo_dropped={echo_dropped}");
     println!("engine_received={engine_received}");

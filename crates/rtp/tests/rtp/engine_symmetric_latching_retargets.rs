@@ -29,6 +29,7 @@ async fn first_packet_source_becomes_the_destination() {
             telephone_event: PayloadType::new(101),
             seed: 9,
             latching: Latching::Symmetric,
+            srtp: None,
         })
         .await
         .unwrap();

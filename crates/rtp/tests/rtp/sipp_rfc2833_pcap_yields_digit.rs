@@ -41,6 +41,7 @@ async fn sipp_pcap_key_press_reaches_the_stream() {
             telephone_event: PayloadType::new(101),
             seed: 1,
             latching: Latching::Symmetric,
+            srtp: None,
         })
         .await
         .unwrap();

@@ -195,6 +195,10 @@ impl UserAgent {
             media.telephone_event_pt,
             media.ptime,
         );
+        let offer = match &media.srtp {
+            Some(srtp) => offer.with_srtp(&srtp.crypto),
+            None => offer,
+        };
         let id = CallIdentity {
             call_id: call_id.clone(),
             request_uri: format!("sip:{}@{}{transport_param}", req.callee, trunk.host),
@@ -513,7 +517,7 @@ fn negotiate(
         return Err(NegotiationError::NoAnswer);
     }
     let sdp = SessionDescription::parse(body).map_err(|_| NegotiationError::NoAnswer)?;
-    let media = sdp.negotiate(&req.media.codecs)?;
+    let media = sdp.negotiate_with_srtp(&req.media.codecs, req.media.srtp.as_ref())?;
     check_media_address(media.remote_rtp.ip(), peers)?;
     Ok(media)
 }

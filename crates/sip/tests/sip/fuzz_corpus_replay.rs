@@ -103,11 +103,13 @@ fn sip_mutations_never_panic() {
 
 #[test]
 fn sdp_corpus_and_mutations_never_panic() {
+    let srtp = voice_otp_sip::SrtpOffer::generate(voice_otp_sip::SrtpPolicy::Required).unwrap();
     for (_, data) in files("sdp") {
         SessionDescription::parse(&data).unwrap();
         for m in mutations(&data) {
             if let Ok(s) = SessionDescription::parse(&m) {
                 let _ = s.negotiate(&[voice_otp_sip::Codec::Pcma]);
+                let _ = s.negotiate_with_srtp(&[voice_otp_sip::Codec::Pcma], srtp.as_ref());
                 let _ = s.to_text();
             }
         }

@@ -24,6 +24,7 @@ mod invite_2xx_retransmission_reacked;
 mod malformed_datagrams_counted;
 mod no_common_codec_bye;
 mod options_keepalive;
+mod sdes_offer_answer;
 mod sdp_roundtrip;
 mod sipp_answer_dtmf_2833;
 mod sipp_answer_local_bye;

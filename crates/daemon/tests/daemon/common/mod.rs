@@ -297,3 +297,15 @@ pub fn env(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String>
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+/// The shipped `voice-otp.example.toml`, parsed, once it is checked to hold `line` (a key
+/// written with its default, as the example documents every key).
+pub fn example_config_with(line: &str) -> voice_otp_daemon::Config {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../voice-otp.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.lines().any(|l| l.trim() == line),
+        "the example sets {line}"
+    );
+    voice_otp_daemon::Config::from_sources(Some(&text), &std::collections::BTreeMap::new()).unwrap()
+}

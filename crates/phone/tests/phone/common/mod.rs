@@ -107,6 +107,8 @@ pub(crate) struct Bench {
     /// Sequence number and timestamp of the caller's next audio packet.
     audio_seq: u16,
     audio_ts: u32,
+    /// Protects the caller's audio when the call negotiated SRTP.
+    pub(crate) protect: Option<voice_otp_rtp::SrtpOutbound>,
 }
 
 impl Bench {
@@ -130,6 +132,7 @@ impl Bench {
             lose_acks: false,
             audio_seq: 100,
             audio_ts: 16_000,
+            protect: None,
         };
         bench.shuttle();
         bench
@@ -219,6 +222,9 @@ impl Bench {
                 packet.extend(self.audio_ts.to_be_bytes());
                 packet.extend(0x0bad_cafe_u32.to_be_bytes());
                 packet.extend(&payload);
+                if let Some(srtp) = self.protect.as_mut() {
+                    packet = srtp.protect_rtp(&packet).unwrap().to_vec();
+                }
                 self.phone.handle_rtp(self.now, &packet);
                 self.shuttle();
             }

@@ -31,6 +31,7 @@ pub fn pcma_to(engine: &MediaEngine, remote: SocketAddr, seed: u64) -> StreamCon
         telephone_event: None,
         seed,
         latching: Latching::Strict,
+        srtp: None,
     }
 }
 
