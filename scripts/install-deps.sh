@@ -11,6 +11,9 @@ declare -A need=(
   [pkg-config]=pkg-config
   [cc]=gcc
   [bc]=bc
+  [kamailio]=kamailio
+  [baresip]=baresip-core
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -23,6 +26,8 @@ else
   missing+=(libopus-dev libspandsp-dev)
 fi
 [ -d /usr/share/sip-tester ] || missing+=(sip-tester)
+# Kamailio's TLS listener for the SIP-over-TLS interop tests is a separate package.
+compgen -G '/usr/lib/*/kamailio/modules/tls.so' >/dev/null || missing+=(kamailio-tls-modules)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

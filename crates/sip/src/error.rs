@@ -33,6 +33,9 @@ pub enum SipError {
     /// A stream (TCP) could not be cut into messages; the connection is unusable.
     #[error("SIP stream framing: {0}")]
     Framing(#[from] FramingError),
+    /// The TLS client could not be set up from `[sip] tls-*` (unreadable file, no roots).
+    #[error("SIP over TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// An item of an address list is neither an IP address nor a CIDR network.
     #[error("{0:?} is not an IP address or a network like 192.0.2.0/24")]
     Network(String),

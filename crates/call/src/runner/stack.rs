@@ -135,6 +135,7 @@ fn dial_failure(reason: FailReason) -> DialFailure {
         FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
         FailReason::Timeout => DialFailure::Timeout,
         FailReason::TransportError => DialFailure::Transport,
+        FailReason::Tls { reason } => DialFailure::Tls { reason },
         FailReason::NoCommonCodec(NegotiationError::UnusableAddress(e)) => {
             DialFailure::MediaRefused {
                 reason: e.to_string(),

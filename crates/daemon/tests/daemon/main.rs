@@ -18,6 +18,7 @@ mod config_audio_render_limits;
 mod config_file_and_env;
 mod config_realtime_priority;
 mod config_rtp_latching;
+mod config_sip_tls;
 mod demo_places_call_and_records;
 mod demo_rejects_bad_keys;
 mod deploy_unit_allows_realtime_pacers;
