@@ -11,6 +11,9 @@ declare -A need=(
   [pkg-config]=pkg-config
   [cc]=gcc
   [bc]=bc
+  [kamailio]=kamailio
+  [baresip]=baresip-core
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -37,6 +40,8 @@ for lang in "${!sounds[@]}"; do
   [ -d "/usr/share/asterisk/sounds/${sounds[$lang]}/digits" ] ||
     missing+=("asterisk-core-sounds-$lang-wav")
 done
+# Kamailio's TLS listener for the SIP-over-TLS interop tests is a separate package.
+compgen -G '/usr/lib/*/kamailio/modules/tls.so' >/dev/null || missing+=(kamailio-tls-modules)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -131,6 +131,12 @@ pub enum DialFailure {
     NoRoute,
     /// The transport failed (connection refused or reset, ICMP unreachable).
     Transport,
+    /// The TLS connection to the trunk could not be set up (its certificate is not
+    /// trusted, the handshake failed); the call was never sent in clear instead.
+    Tls {
+        /// Why, as the SIP layer words it (it becomes the disconnect reason).
+        reason: String,
+    },
     /// The far end answered with media we cannot use (the SIP layer ACKed and BYEd it).
     NoCommonCodec,
     /// The far end answered with media at an address RTP must not go to (unspecified,
@@ -168,6 +174,7 @@ impl DialFailure {
             DialFailure::Timeout
             | DialFailure::NoRoute
             | DialFailure::Transport
+            | DialFailure::Tls { .. }
             | DialFailure::NoCommonCodec
             | DialFailure::MediaRefused { .. }
             | DialFailure::Local
@@ -181,6 +188,7 @@ impl DialFailure {
             DialFailure::Timeout => (Some(408), Some("Request Timeout".to_owned())),
             DialFailure::NoRoute => (None, Some("No route to trunk".to_owned())),
             DialFailure::Transport => (None, Some("Transport error".to_owned())),
+            DialFailure::Tls { reason } => (None, Some(reason.clone())),
             DialFailure::NoCommonCodec => (None, Some("No common codec".to_owned())),
             DialFailure::MediaRefused { reason } => (None, Some(reason.clone())),
             DialFailure::Local => (None, Some("Local resources unavailable".to_owned())),

@@ -23,6 +23,8 @@ pub enum SipTransport {
     Udp,
     /// RFC 3261 over TCP.
     Tcp,
+    /// RFC 3261 over TLS (1.2 or 1.3) to the trunk, its certificate verified.
+    Tls,
 }
 
 /// An inclusive range of UDP ports for RTP.
@@ -69,7 +71,7 @@ pub struct HttpConfig {
 pub struct SipConfig {
     /// Local SIP address (`listen`).
     pub listen: SocketAddr,
-    /// `transport`: `udp` or `tcp`.
+    /// `transport`: `udp`, `tcp` or `tls`.
     pub transport: SipTransport,
     /// `trunk`: `host:port` (or a name) of the SIP trunk.
     pub trunk: String,
@@ -85,6 +87,17 @@ pub struct SipConfig {
     /// `accept-from`: addresses and networks whose SIP datagrams are read at all; others get
     /// no answer and are counted. `None` (the default): the trunk's resolved addresses.
     pub accept_from: Option<NetworkList>,
+    /// `tls-ca`: PEM file of the CAs the trunk's TLS certificate must chain to. `None` (the
+    /// default): the system's trusted roots.
+    pub tls_ca: Option<PathBuf>,
+    /// `tls-server-name`: the name the trunk's certificate must hold. `None` (the default):
+    /// the host of `trunk`.
+    pub tls_server_name: Option<String>,
+    /// `tls-cert`: PEM certificate chain presented to the trunk (mutual TLS), with
+    /// `tls-key`. `None` (the default): no client certificate.
+    pub tls_cert: Option<PathBuf>,
+    /// `tls-key`: PEM private key of `tls-cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `[rtp]`: media addresses and how the media is paced.
@@ -284,6 +297,10 @@ impl Default for Config {
                 password: String::new(),
                 keepalive: Duration::ZERO,
                 accept_from: None,
+                tls_ca: None,
+                tls_server_name: None,
+                tls_cert: None,
+                tls_key: None,
             },
             rtp: RtpConfig {
                 ip: IpAddr::from([127, 0, 0, 1]),
@@ -438,6 +455,10 @@ const KEYS: &[(&str, &str)] = &[
     ("sip", "password"),
     ("sip", "keepalive"),
     ("sip", "accept-from"),
+    ("sip", "tls-ca"),
+    ("sip", "tls-server-name"),
+    ("sip", "tls-cert"),
+    ("sip", "tls-key"),
     ("rtp", "ip"),
     ("rtp", "ports"),
     ("rtp", "realtime-priority"),
@@ -559,6 +580,13 @@ impl Config {
                 },
             })?;
         }
+        if config.sip.tls_cert.is_some() != config.sip.tls_key.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "[sip] tls-cert".to_owned(),
+                expected: "tls-cert and tls-key both set, or neither",
+                got: "only one of them".to_owned(),
+            });
+        }
         if let Some(value) = table.get("tenants") {
             config.tenants = tenants::parse(value, &config.guard)?;
         }
@@ -581,6 +609,12 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// A non-empty file path.
+fn path(raw: &Raw<'_>) -> Result<PathBuf, &'static str> {
+    let text = raw.string().filter(|s| !s.trim().is_empty());
+    text.map(PathBuf::from).ok_or("a non-empty file path")
 }
 
 /// A non-empty list of addresses and CIDR networks.
@@ -629,7 +663,8 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
             c.sip.transport = match raw.string().map(|s| s.to_ascii_lowercase()).as_deref() {
                 Some("udp") => SipTransport::Udp,
                 Some("tcp") => SipTransport::Tcp,
-                _ => return Err("\"udp\" or \"tcp\""),
+                Some("tls") => SipTransport::Tls,
+                _ => return Err("\"udp\", \"tcp\" or \"tls\""),
             }
         }
         ("sip", "trunk") => {
@@ -644,6 +679,13 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
         ("sip", "password") => c.sip.password = raw.string().ok_or(TEXT)?,
         ("sip", "keepalive") => c.sip.keepalive = raw.duration().ok_or(DUR)?,
         ("sip", "accept-from") => c.sip.accept_from = Some(networks(raw).ok_or(NETS)?),
+        ("sip", "tls-ca") => c.sip.tls_ca = Some(path(raw)?),
+        ("sip", "tls-server-name") => {
+            let name = raw.string().filter(|s| !s.trim().is_empty());
+            c.sip.tls_server_name = Some(name.ok_or("a non-empty host name")?);
+        }
+        ("sip", "tls-cert") => c.sip.tls_cert = Some(path(raw)?),
+        ("sip", "tls-key") => c.sip.tls_key = Some(path(raw)?),
         ("rtp", "ip") => {
             c.rtp.ip = raw
                 .string()

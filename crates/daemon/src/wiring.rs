@@ -12,7 +12,9 @@ use voice_otp_call::runner::{CallObserver, CallRunner, StackConfig};
 use voice_otp_dtmf::DtmfSource;
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PacerPriority, PortRange};
-use voice_otp_sip::{Codec, DriverExit, EndpointConfig, SipEndpoint, SipError, Transport};
+use voice_otp_sip::{
+    Codec, DriverExit, EndpointConfig, SipEndpoint, SipError, TlsSettings, Transport,
+};
 
 use crate::config::{Config, SipTransport};
 use crate::metrics::Metrics;
@@ -81,6 +83,13 @@ fn endpoint_config(config: &Config) -> EndpointConfig {
     endpoint.transport = match sip.transport {
         SipTransport::Udp => Transport::Udp,
         SipTransport::Tcp => Transport::Tcp,
+        SipTransport::Tls => Transport::Tls,
+    };
+    endpoint.tls = TlsSettings {
+        ca: sip.tls_ca.clone(),
+        server_name: sip.tls_server_name.clone(),
+        client_cert: sip.tls_cert.clone(),
+        client_key: sip.tls_key.clone(),
     };
     endpoint.from_domain = sip.from_domain.clone();
     endpoint.username = sip.username.clone();

@@ -39,6 +39,9 @@ pub enum SipError {
     /// The operating system's random number generator failed (no SRTP key can be made).
     #[error("the operating system's random number generator failed")]
     Random,
+    /// The TLS client could not be set up from `[sip] tls-*` (unreadable file, no roots).
+    #[error("SIP over TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// An item of an address list is neither an IP address nor a CIDR network.
     #[error("{0:?} is not an IP address or a network like 192.0.2.0/24")]
     Network(String),

@@ -5,8 +5,9 @@
 //! the SDP offer/answer, and it answers the far end's in-dialog requests. It never reads a
 //! clock or touches a socket: the caller feeds it input and drains its output.
 //!
-//! [`SipEndpoint`] is the thin tokio driver the daemon uses: one socket for every call, one
-//! task running the loop below.
+//! [`SipEndpoint`] is the thin tokio driver the daemon uses: one socket (UDP) or one
+//! connection to the trunk (TCP, or TLS with rustls) for every call, one task running the
+//! loop below.
 //!
 //! # Behaviour worth knowing
 //!
@@ -74,6 +75,7 @@ mod net;
 mod sdes;
 mod sdp;
 mod tcp;
+mod tls;
 mod transport;
 mod types;
 mod ua;
@@ -90,6 +92,7 @@ pub use sdp::{
     OPUS_PT, RtpMap, SAVP, SessionDescription, check_media_address,
 };
 pub use tcp::frame_stream;
+pub use tls::{TlsError, TlsSettings};
 pub use transport::{DriverExit, EndpointConfig, EndpointStats, SipEndpoint};
 pub use types::{
     CallId, CallKey, CallRequest, EndReason, FailReason, MediaOffer, SipEvent, Timers, Transmit,

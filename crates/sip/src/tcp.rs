@@ -1,20 +1,24 @@
-//! The TCP connection to the trunk, and how messages are cut from its byte stream.
+//! The TCP (or TLS over TCP) connection to the trunk, and how messages are cut from its
+//! byte stream.
 //!
-//! Each connection runs in its own task (reading, framing and writing), so the driver never
-//! awaits the network: a trunk that stops reading fills a bounded queue and its writes time
-//! out, and a trunk that sends garbage only loses its own connection, which is reopened at
-//! once without failing the calls.
+//! Each connection runs in its own task (connecting, the TLS handshake, reading, framing
+//! and writing), so the driver never awaits the network: a trunk that stops reading fills a
+//! bounded queue and its writes time out, and a trunk that sends garbage only loses its own
+//! connection, which is reopened at once without failing the calls. TLS and TCP share all
+//! of it: TLS only adds the handshake before the first byte.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::error::{FramingError, SipError};
+use crate::tls::TlsClient;
 
 /// Largest message accepted on a stream before the connection is dropped.
 const MAX_STREAM_MESSAGE: usize = 64 * 1024;
@@ -87,6 +91,9 @@ pub(crate) enum LinkEvent {
     Garbled(FramingError),
     /// The connection is gone (refused, closed, reset, or a write timed out).
     Broken(std::io::Error),
+    /// The TLS handshake failed (e.g. the trunk's certificate is not trusted); the reason
+    /// is what the calls fail with.
+    TlsFailed(String),
 }
 
 /// One connection: the queue its writer drains and its task (aborted on drop).
@@ -107,6 +114,8 @@ impl Drop for Conn {
 pub(crate) struct TcpLink {
     listen: SocketAddr,
     trunk: SocketAddr,
+    /// `Some` for TLS: every connection shakes hands before carrying SIP.
+    tls: Option<Arc<TlsClient>>,
     /// Numbers connections, so reports of a connection already replaced are ignored.
     generation: u64,
     conn: Option<Conn>,
@@ -115,12 +124,18 @@ pub(crate) struct TcpLink {
 }
 
 impl TcpLink {
-    /// A link over an already connected stream.
-    pub(crate) fn new(listen: SocketAddr, trunk: SocketAddr, stream: TcpStream) -> TcpLink {
+    /// A link over an already connected TCP stream (TLS, if `tls` is set, starts on it).
+    pub(crate) fn new(
+        listen: SocketAddr,
+        trunk: SocketAddr,
+        tls: Option<Arc<TlsClient>>,
+        stream: TcpStream,
+    ) -> TcpLink {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let mut link = TcpLink {
             listen,
             trunk,
+            tls,
             generation: 0,
             conn: None,
             events_tx,
@@ -135,9 +150,12 @@ impl TcpLink {
         self.generation += 1;
         let (out, queue) = mpsc::channel(SEND_QUEUE);
         let task = tokio::spawn(run_conn(
-            self.generation,
-            self.listen,
-            self.trunk,
+            Target {
+                generation: self.generation,
+                listen: self.listen,
+                trunk: self.trunk,
+                tls: self.tls.clone(),
+            },
             stream,
             queue,
             self.events_tx.clone(),
@@ -185,29 +203,54 @@ impl TcpLink {
     }
 }
 
-/// A connection's life: connect if needed, then read, frame and write until it fails.
-async fn run_conn(
+/// Where one connection goes and how; moved into its task.
+struct Target {
     generation: u64,
     listen: SocketAddr,
     trunk: SocketAddr,
+    tls: Option<Arc<TlsClient>>,
+}
+
+/// A connection's life: connect if needed, shake hands for TLS, then read, frame and write
+/// until it fails.
+async fn run_conn(
+    target: Target,
     stream: Option<TcpStream>,
-    mut queue: mpsc::Receiver<Bytes>,
+    queue: mpsc::Receiver<Bytes>,
     events: mpsc::UnboundedSender<(u64, LinkEvent)>,
 ) {
-    let stream = match stream {
-        Some(s) => s,
-        None => match connect_tcp(listen, trunk).await {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = events.send((generation, LinkEvent::Broken(e)));
-                return;
-            }
+    let generation = target.generation;
+    let tcp = match stream {
+        Some(s) => Ok(s),
+        None => connect_tcp(target.listen, target.trunk).await,
+    };
+    let end = match (tcp, &target.tls) {
+        (Err(e), _) => LinkEvent::Broken(e),
+        (Ok(tcp), None) => serve(generation, tcp, queue, &events).await,
+        (Ok(tcp), Some(tls)) => match tls.handshake(tcp, CONNECT_TIMEOUT).await {
+            Ok(stream) => serve(generation, stream, queue, &events).await,
+            Err(reason) => LinkEvent::TlsFailed(reason),
         },
     };
-    let (mut rd, mut wr) = stream.into_split();
+    let _ = events.send((generation, end));
+}
+
+/// Reads, frames and writes one established stream until it fails; returns why it ended.
+async fn serve<S: AsyncRead + AsyncWrite>(
+    generation: u64,
+    stream: S,
+    mut queue: mpsc::Receiver<Bytes>,
+    events: &mpsc::UnboundedSender<(u64, LinkEvent)>,
+) -> LinkEvent {
+    let (mut rd, mut wr) = tokio::io::split(stream);
     let writer = async {
         while let Some(payload) = queue.recv().await {
-            match tokio::time::timeout(WRITE_TIMEOUT, wr.write_all(&payload)).await {
+            // Flush pushes TLS records out at once (a no-op for plain TCP).
+            let write = async {
+                wr.write_all(&payload).await?;
+                wr.flush().await
+            };
+            match tokio::time::timeout(WRITE_TIMEOUT, write).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return LinkEvent::Broken(e),
                 Err(_) => return LinkEvent::Broken(std::io::ErrorKind::TimedOut.into()),
@@ -235,11 +278,10 @@ async fn run_conn(
             }
         }
     };
-    let end = tokio::select! {
+    tokio::select! {
         e = writer => e,
         e = reader => e,
-    };
-    let _ = events.send((generation, end));
+    }
 }
 
 /// Connects to the trunk from the `[sip] listen` address (port reuse, so a reconnect can

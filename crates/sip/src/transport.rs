@@ -15,6 +15,7 @@ use tokio::time::Instant as TokioInstant;
 use crate::error::SipError;
 use crate::net::NetworkList;
 use crate::tcp::{LinkEvent, TcpLink, WRITE_TIMEOUT, connect_tcp};
+use crate::tls::{TlsClient, TlsSettings};
 use crate::types::{CallKey, CallRequest, SipEvent, Timers, Transport, TrunkTarget, UaConfig};
 use crate::ua::UserAgent;
 
@@ -26,10 +27,13 @@ const CALL_EVENT_BUFFER: usize = 64;
 pub struct EndpointConfig {
     /// Local address to bind (port 0 = any free port).
     pub listen: SocketAddr,
-    /// UDP or TCP.
+    /// UDP, TCP or TLS.
     pub transport: Transport,
-    /// Trunk as `host:port` or `host` (port 5060); a name is resolved at start.
+    /// Trunk as `host:port` or `host` (port 5060, or 5061 over TLS); a name is resolved
+    /// at start.
     pub trunk: String,
+    /// How the trunk's certificate is checked, and our own, when `transport` is TLS.
+    pub tls: TlsSettings,
     /// Domain for From and P-Asserted-Identity.
     pub from_domain: String,
     /// Digest username (empty = no credentials).
@@ -60,6 +64,7 @@ impl EndpointConfig {
             listen,
             transport: Transport::Udp,
             trunk: trunk.into(),
+            tls: TlsSettings::default(),
             from_domain: "voice-otp.invalid".to_owned(),
             username: String::new(),
             password: String::new(),
@@ -181,9 +186,17 @@ pub struct SipEndpoint {
 }
 
 impl SipEndpoint {
-    /// Binds the socket, resolves the trunk and starts the driver task.
+    /// Binds the socket (or connects to the trunk, for TCP and TLS), resolves the trunk and
+    /// starts the driver task. Over TLS the handshake runs in the connection's task: a
+    /// trunk whose certificate does not verify fails the calls with that reason, not the
+    /// start, while unreadable `tls` files do fail the start.
     pub async fn start(config: EndpointConfig) -> Result<SipEndpoint, SipError> {
-        let trunk_addrs = resolve(&config.trunk).await?;
+        let default_port = if config.transport == Transport::Tls {
+            5061
+        } else {
+            5060
+        };
+        let trunk_addrs = resolve(&config.trunk, default_port).await?;
         let trunk = trunk_addrs[0];
         let accept = config
             .accept_from
@@ -196,11 +209,15 @@ impl SipEndpoint {
                 let bound = s.local_addr()?;
                 (Socket::Udp(s), bound)
             }
-            Transport::Tcp => {
+            Transport::Tcp | Transport::Tls => {
+                let tls = match config.transport {
+                    Transport::Tls => Some(TlsClient::new(&config.tls, &config.trunk)?),
+                    _ => None,
+                };
                 let stream = connect_tcp(config.listen, trunk).await?;
                 let bound = stream.local_addr()?;
                 (
-                    Socket::Tcp(TcpLink::new(config.listen, trunk, stream)),
+                    Socket::Tcp(TcpLink::new(config.listen, trunk, tls, stream)),
                     bound,
                 )
             }
@@ -433,6 +450,13 @@ impl Driver {
                 link.close();
                 self.ua.handle_transport_error(now, self.trunk);
             }
+            LinkEvent::TlsFailed(reason) => {
+                // No fallback to clear text: the calls fail with the reason, and the next
+                // call tries a fresh handshake.
+                tracing::warn!(%reason, "SIP TLS connection to the trunk refused");
+                link.close();
+                self.ua.handle_tls_error(now, self.trunk, reason);
+            }
         }
     }
 
@@ -516,19 +540,19 @@ impl Driver {
     }
 }
 
-/// Resolves `host:port`, `host`, `[v6]:port` or `v6` (default port 5060) to every address
-/// the name has; calls go to the first.
-async fn resolve(trunk: &str) -> Result<Vec<SocketAddr>, SipError> {
+/// Resolves `host:port`, `host`, `[v6]:port` or `v6` (default port `default_port`) to
+/// every address the name has; calls go to the first.
+async fn resolve(trunk: &str, default_port: u16) -> Result<Vec<SocketAddr>, SipError> {
     if let Ok(a) = trunk.parse::<SocketAddr>() {
         return Ok(vec![a]);
     }
     if let Ok(ip) = trunk.trim_matches(['[', ']']).parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, 5060)]);
+        return Ok(vec![SocketAddr::new(ip, default_port)]);
     }
     let with_port = if trunk.contains(':') {
         trunk.to_owned()
     } else {
-        format!("{trunk}:5060")
+        format!("{trunk}:{default_port}")
     };
     let all: Vec<SocketAddr> = tokio::net::lookup_host(&with_port)
         .await

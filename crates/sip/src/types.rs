@@ -36,15 +36,36 @@ pub enum Transport {
     Udp,
     /// TCP with Content-Length framing: no retransmissions, zero-length wait timers.
     Tcp,
+    /// TLS over TCP (RFC 3261 26.2, RFC 5630): framed and timed as TCP.
+    Tls,
 }
 
 impl Transport {
-    /// Token used in Via (`UDP`/`TCP`).
+    /// Token used in Via (`UDP`/`TCP`/`TLS`).
     pub fn via_token(self) -> &'static str {
         match self {
             Transport::Udp => "UDP",
             Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
         }
+    }
+
+    /// The `transport` URI parameter of our Request-URI and Contact, so that requests
+    /// towards us come back over the same kind of connection. TLS is `;transport=tls`
+    /// on a `sip:` URI, not `sips:`: `sips:` would ask every hop up to the callee for
+    /// TLS (RFC 5630 3.1.3), which a trunk towards the phone network cannot give, while
+    /// the hop to the trunk is the one we protect.
+    pub fn uri_param(self) -> &'static str {
+        match self {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+            Transport::Tls => ";transport=tls",
+        }
+    }
+
+    /// Whether the transport is a reliable stream (no retransmissions, RFC 3261 17.1).
+    pub fn is_reliable(self) -> bool {
+        !matches!(self, Transport::Udp)
     }
 }
 
@@ -127,6 +148,11 @@ pub enum FailReason {
     Timeout,
     /// The driver reported that the transport failed (e.g. TCP connect refused).
     TransportError,
+    /// The TLS connection to the trunk could not be set up; never retried in clear.
+    Tls {
+        /// Why, e.g. `TLS certificate not trusted: invalid peer certificate: UnknownIssuer`.
+        reason: String,
+    },
     /// The answer was not usable; we ACKed and sent BYE.
     NoCommonCodec(NegotiationError),
     /// Authentication failed: no credentials, or the server challenged the same nonce again.

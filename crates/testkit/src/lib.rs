@@ -5,6 +5,12 @@
 //! fails; the process is killed when the handle drops. [`sched`] tells whether the test
 //! process may use real-time scheduling.
 //!
+//! [`kamailio`] runs a real Kamailio as an authenticating (407) proxy trunk, on UDP and
+//! TLS, and [`baresip`] a real baresip as the callee's phone (auto-answer, records what it
+//! hears, presses keys over RFC 4733); [`tls_certs`] makes their throwaway certificates.
+//! Both run in their own process group with a bounded lifetime and are killed, with every
+//! child, when the handle drops; their logs are printed when a test fails.
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use std::time::Duration;
@@ -18,8 +24,12 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod baresip;
+pub mod kamailio;
+mod peer;
 pub mod sched;
 pub mod sipp;
+pub mod tls_certs;
 
 /// The repository root (where `fixtures/`, `audio/` and the root `Cargo.toml` live).
 pub fn repo_root() -> PathBuf {

@@ -133,6 +133,7 @@ impl From<FailReason> for DialFailure {
             FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
             FailReason::Timeout => DialFailure::Timeout,
             FailReason::TransportError => DialFailure::Transport,
+            FailReason::Tls { reason } => DialFailure::Tls { reason },
             FailReason::NoCommonCodec(
                 e @ (NegotiationError::UnusableAddress(_)
                 | NegotiationError::SrtpRequired

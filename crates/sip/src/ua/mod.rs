@@ -31,7 +31,7 @@ use crate::message::{SipMessage, StartLine, parse_message};
 use crate::net::NetworkList;
 use crate::sdp::{NegotiatedMedia, NegotiationError, SessionDescription, check_media_address};
 use crate::types::{
-    CallId, CallKey, CallRequest, EndReason, FailReason, SipEvent, Transmit, Transport, UaConfig,
+    CallId, CallKey, CallRequest, EndReason, FailReason, SipEvent, Transmit, UaConfig,
 };
 
 use call::{Call, CallIdentity, Phase};
@@ -138,7 +138,7 @@ impl UserAgent {
     }
 
     fn reliable(&self) -> bool {
-        self.config.transport == Transport::Tcp
+        self.config.transport.is_reliable()
     }
 
     fn via(&self, branch: &str) -> String {
@@ -146,11 +146,7 @@ impl UserAgent {
     }
 
     fn contact(&self, user: &str) -> String {
-        let t = if self.reliable() {
-            ";transport=tcp"
-        } else {
-            ""
-        };
+        let t = self.config.transport.uri_param();
         format!("<sip:{user}@{}{t}>", self.config.local_addr)
     }
 
@@ -175,11 +171,7 @@ impl UserAgent {
         };
         let call_id = format!("{}@voice-otp", self.token(12));
         let local_tag = self.token(8);
-        let transport_param = if self.reliable() {
-            ";transport=tcp"
-        } else {
-            ""
-        };
+        let transport_param = self.config.transport.uri_param();
         let domain = &self.config.from_domain;
         let from = if req.anonymous {
             format!("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag={local_tag}")
@@ -357,6 +349,19 @@ impl UserAgent {
     /// Tells the core the transport to `destination` failed (TCP connect refused, reset):
     /// every transaction towards it fails as if it had timed out.
     pub fn handle_transport_error(&mut self, _now: Instant, destination: SocketAddr) {
+        self.fail_transport(destination, FailReason::TransportError);
+    }
+
+    /// Tells the core the TLS connection to `destination` could not be set up (certificate
+    /// not trusted, handshake failed): calls not yet answered fail with `reason`, answered
+    /// ones end as after any transport error.
+    pub fn handle_tls_error(&mut self, _now: Instant, destination: SocketAddr, reason: String) {
+        self.fail_transport(destination, FailReason::Tls { reason });
+    }
+
+    /// Ends every call towards `destination`: `Failed { fail }` before the answer, `Ended`
+    /// with a transport error after it.
+    fn fail_transport(&mut self, destination: SocketAddr, fail: FailReason) {
         let keys: Vec<CallKey> = self
             .calls
             .values()
@@ -376,7 +381,7 @@ impl UserAgent {
             } else {
                 SipEvent::Failed {
                     key,
-                    reason: FailReason::TransportError,
+                    reason: fail.clone(),
                 }
             };
             self.emit_terminal(key, ended);

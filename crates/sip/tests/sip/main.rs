@@ -2,6 +2,7 @@
 
 mod common;
 mod sipp_support;
+mod tls_support;
 
 mod accept_from_drops_strangers;
 mod auth_retry;
@@ -44,4 +45,6 @@ mod timer_b_invite_timeout;
 mod timer_d_final_retransmission;
 mod timer_e_f_bye_retransmit;
 mod timer_k_bye_completed;
+mod tls_requests_carry_tls_and_reconnect;
+mod tls_untrusted_certificate_fails_calls;
 mod transport_error_ends_calls;

@@ -18,6 +18,7 @@ pub fn uas(scenario_name: &str, transport: Transport) -> SippBuilder {
     Sipp::uas(fixture(scenario_name)).transport(match transport {
         Transport::Tcp => sipp::Transport::Tcp,
         Transport::Udp => sipp::Transport::Udp,
+        Transport::Tls => panic!("the SIPp interop runs use UDP or TCP; TLS has its own tests"),
     })
 }
 

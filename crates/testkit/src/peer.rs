@@ -1,0 +1,98 @@
+//! One third-party program (Kamailio, baresip) running for a test: in its own process
+//! group under `timeout`, so that it and every child it forks die together, when the
+//! handle drops or, should the test process itself be killed, when its lifetime runs out.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+/// The longest a peer may live; a test that needs longer is broken anyway.
+pub(crate) const LIFETIME: Duration = Duration::from_secs(180);
+
+/// A running peer and its log file (stdout and stderr together).
+#[derive(Debug)]
+pub(crate) struct Peer {
+    name: &'static str,
+    child: Child,
+    log: PathBuf,
+    dumped: bool,
+}
+
+impl Peer {
+    /// Starts `program args...` in `dir`, logging to `<dir>/<name>.log`.
+    pub(crate) fn spawn(name: &'static str, program: &str, args: &[String], dir: &Path) -> Peer {
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("create the peer's log");
+        let err = out.try_clone().expect("clone the log handle");
+        let child = Command::new("timeout")
+            .args(["-s", "KILL", &format!("{}s", LIFETIME.as_secs()), program])
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            // Its own group, so dropping the handle can kill forked children too.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} runs (scripts/install-deps.sh): {e}"));
+        Peer {
+            name,
+            child,
+            log,
+            dumped: false,
+        }
+    }
+
+    /// Everything the peer logged so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits (bounded) until `ready()` holds; panics with the log if the peer exits first
+    /// or the time runs out.
+    pub(crate) async fn wait_until(&mut self, within: Duration, ready: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + within;
+        loop {
+            if ready(&self.log()) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.dump();
+                panic!("{} exited with {status} before it was ready", self.name);
+            }
+            if Instant::now() >= deadline {
+                self.dump();
+                panic!("{} not ready within {within:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Prints the log once (for a failing test).
+    pub(crate) fn dump(&mut self) {
+        if !self.dumped {
+            self.dumped = true;
+            eprintln!("---- {} log ----\n{}", self.name, self.log());
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.dump();
+        }
+        if let Some(pid) = self.child.id() {
+            // The whole group: Kamailio forks its workers.
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &format!("-{pid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.start_kill();
+    }
+}
