@@ -32,6 +32,7 @@ mod sdp_refused_media_address_fails_call;
 mod sigterm_ends_live_call_with_bye;
 mod sip_accept_from_drops_strangers;
 mod sip_tcp_garbled_stream_keeps_calls;
+mod sip_tls_untrusted_certificate_fails_call;
 mod stranger_rtp_gets_no_audio;
 mod three_callees_three_calls;
 mod tts_prompt_past_max_prompt_seconds_fails_the_call;
