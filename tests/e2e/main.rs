@@ -40,6 +40,7 @@ mod sigterm_ends_live_call_with_bye;
 mod sip_accept_from_drops_strangers;
 mod sip_driver_panic_fails_live_calls_and_exits;
 mod sip_tcp_garbled_stream_keeps_calls;
+mod sip_tls_untrusted_certificate_fails_call;
 mod srtp_call_is_encrypted_on_the_wire;
 mod stranger_rtp_gets_no_audio;
 mod tenants_are_isolated;
