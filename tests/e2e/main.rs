@@ -47,3 +47,4 @@ mod stranger_rtp_gets_no_audio;
 mod tenants_are_isolated;
 mod three_callees_three_calls;
 mod tts_prompt_past_max_prompt_seconds_fails_the_call;
+mod velocity_limits_answer_429;

@@ -153,6 +153,14 @@ max-backoff = "500ms"
 # The tests' receivers listen on loopback.
 allow-private-networks = true
 
+[guard]
+# Tests call the same numbers again and again; the limits have their own tests.
+callee-calls-per-10m = 1000000
+callee-calls-per-24h = 1000000
+calls-per-second = 1000000
+max-queued-calls = 1000000
+max-callees-per-request = 1000000
+
 [calls]
 replay-wait = "5s"
 {extra}

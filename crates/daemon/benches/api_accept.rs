@@ -61,6 +61,7 @@ fn bench(c: &mut Criterion) {
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
     config.http.tokens = vec!["bench-token-0123456".into()];
+    config.guard.limits = generous_limits();
     config.store.path = dir.path().join("bench.db");
     config.audio.dir = dir.path().join("audio");
     config.audio.defaults = dir.path().join("defaults");
@@ -179,6 +180,7 @@ fn live_call_memory(_c: &mut Criterion) {
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
     config.http.tokens = vec!["bench-token-0123456".into()];
+    config.guard.limits = generous_limits();
     config.store.path = dir.path().join("bench.db");
     config.audio.dir = dir.path().join("audio");
     config.audio.defaults = dir.path().join("defaults");
@@ -230,3 +232,14 @@ fn live_call_memory(_c: &mut Criterion) {
 
 criterion_group!(benches, bench, live_call_memory);
 criterion_main!(benches);
+
+/// The bench measures intake, not the velocity limits.
+fn generous_limits() -> voice_otp_daemon::config::VelocityLimits {
+    voice_otp_daemon::config::VelocityLimits {
+        callee_per_10m: u32::MAX,
+        callee_per_24h: u32::MAX,
+        calls_per_second: u32::MAX,
+        max_queued_calls: u32::MAX,
+        max_callees_per_request: u32::MAX,
+    }
+}

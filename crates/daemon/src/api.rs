@@ -43,6 +43,13 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// 404: no such call or file.
     NotFound,
+    /// 429: a velocity or volume limit of `[guard]` (named) would be broken.
+    TooManyRequests {
+        /// The `[guard]` key of the limit.
+        limit: &'static str,
+        /// Seconds until a request like it can pass (`Retry-After`).
+        retry_after: u64,
+    },
     /// 503: the daemon is shutting down.
     ShuttingDown,
     /// 500: something failed inside; details are in the log.
@@ -73,6 +80,16 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, vec![json!({"message": why})]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, vec![json!({"message": "not found"})]),
+            ApiError::TooManyRequests { limit, retry_after } => {
+                let body = json!({"success": false, "errors": [{
+                    "limit": limit,
+                    "message": format!("over the [guard] {limit} limit: nothing was dialled"),
+                }]});
+                let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+                return resp;
+            }
             ApiError::ShuttingDown => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 vec![json!({"message": "the daemon is shutting down"})],
@@ -270,6 +287,13 @@ async fn accept(
             check_callback_url(ins.callback_url.as_deref())?;
         }
         check_tenant_rules(&tenant, &ins, &audio)?;
+        let limits = tenant.guard.limits;
+        if ins.callees.len() > limits.max_callees_per_request as usize {
+            return Err(ApiError::TooManyRequests {
+                limit: "max-callees-per-request",
+                retry_after: 1,
+            });
+        }
         let specs: Vec<CallSpec> = ins
             .callees
             .iter()
@@ -289,10 +313,20 @@ async fn accept(
                 .map(|s| (s.call_id.clone(), s.callee.clone()))
                 .collect(),
         };
-        store.insert_instruction_blocking(record).map_err(|e| {
-            error!(error = %e, "could not record an instruction");
-            ApiError::Internal
-        })?;
+        match store.insert_instruction_blocking(record, limits) {
+            Ok(Ok(())) => {}
+            Ok(Err(hit)) => {
+                info!(limit = hit.limit, tenant = %tenant.name, "instruction refused by a limit");
+                return Err(ApiError::TooManyRequests {
+                    limit: hit.limit,
+                    retry_after: hit.retry_after,
+                });
+            }
+            Err(e) => {
+                error!(error = %e, "could not record an instruction");
+                return Err(ApiError::Internal);
+            }
+        }
         Ok::<_, ApiError>((ins, specs))
     })
     .await

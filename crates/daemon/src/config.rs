@@ -200,6 +200,37 @@ pub struct GuardConfig {
     pub denied_number_types: Vec<String>,
     /// `denied-prefixes`: E.164 prefixes (`+` and digits) refused. Default none.
     pub denied_prefixes: Vec<String>,
+    /// Velocity and volume limits (a request over one is a 429).
+    pub limits: VelocityLimits,
+}
+
+/// The velocity and volume limits of `[guard]` (and of a tenant). Counted from the calls
+/// in the store, so they hold across a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VelocityLimits {
+    /// `callee-calls-per-10m`: calls to one number (by any tenant) in 10 minutes. Default 3.
+    pub callee_per_10m: u32,
+    /// `callee-calls-per-24h`: calls to one number (by any tenant) in 24 hours. Default 10.
+    pub callee_per_24h: u32,
+    /// `calls-per-second`: a request is refused while the tenant's calls accepted in the
+    /// last second reach this. Default 50.
+    pub calls_per_second: u32,
+    /// `max-queued-calls`: the tenant's calls not yet ended, at most. Default 1000.
+    pub max_queued_calls: u32,
+    /// `max-callees-per-request`: callees of one request, at most. Default 100.
+    pub max_callees_per_request: u32,
+}
+
+impl Default for VelocityLimits {
+    fn default() -> Self {
+        VelocityLimits {
+            callee_per_10m: 3,
+            callee_per_24h: 10,
+            calls_per_second: 50,
+            max_queued_calls: 1000,
+            max_callees_per_request: 100,
+        }
+    }
 }
 
 /// The libphonenumber number types, as named in `[guard] denied-number-types`.
@@ -239,6 +270,7 @@ impl Default for GuardConfig {
             .map(str::to_owned)
             .to_vec(),
             denied_prefixes: Vec::new(),
+            limits: VelocityLimits::default(),
         }
     }
 }
@@ -485,6 +517,11 @@ const KEYS: &[(&str, &str)] = &[
     ("guard", "allowed-countries"),
     ("guard", "denied-number-types"),
     ("guard", "denied-prefixes"),
+    ("guard", "callee-calls-per-10m"),
+    ("guard", "callee-calls-per-24h"),
+    ("guard", "calls-per-second"),
+    ("guard", "max-queued-calls"),
+    ("guard", "max-callees-per-request"),
     ("log", "level"),
     ("log", "json"),
 ];
@@ -779,6 +816,25 @@ fn apply(c: &mut Config, section: &str, key: &str, raw: &Raw<'_>) -> Result<(), 
 
 /// Sets one key of `[guard]` (also used for a tenant's own policy).
 fn apply_guard(g: &mut GuardConfig, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
+    let limit = |raw: &Raw<'_>| {
+        raw.integer()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or("an integer from 1 to 1000000")
+    };
+    match key {
+        "callee-calls-per-10m" => g.limits.callee_per_10m = limit(raw)?,
+        "callee-calls-per-24h" => g.limits.callee_per_24h = limit(raw)?,
+        "calls-per-second" => g.limits.calls_per_second = limit(raw)?,
+        "max-queued-calls" => g.limits.max_queued_calls = limit(raw)?,
+        "max-callees-per-request" => g.limits.max_callees_per_request = limit(raw)?,
+        _ => apply_guard_list(g, key, raw)?,
+    }
+    Ok(())
+}
+
+/// The list keys of `[guard]`.
+fn apply_guard_list(g: &mut GuardConfig, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
     let list = raw.strings().ok_or("a list of strings")?;
     match key {
         "allowed-countries" => {

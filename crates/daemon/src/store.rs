@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::config::VelocityLimits;
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_from_name, kind_name};
 
@@ -70,6 +71,11 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE instructions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
     ALTER TABLE calls ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
     CREATE INDEX calls_tenant_started ON calls(tenant, started_ms);",
+    // 4: what the velocity limits count: calls per callee and per tenant by age, and the
+    // tenant's calls not yet ended.
+    "CREATE INDEX calls_callee_created ON calls(callee, created_ms);
+    CREATE INDEX calls_tenant_created ON calls(tenant, created_ms);
+    CREATE INDEX calls_tenant_open ON calls(tenant) WHERE result_code IS NULL;",
 ];
 
 /// The receiver of a callback URL: its authority (`host:port`, as written), the unit of the
@@ -181,18 +187,90 @@ impl Store {
     }
 
     /// Records an accepted instruction and its calls (all queued), on the calling thread:
-    /// the API does validation and this insert in one trip to the blocking pool.
+    /// the API does validation and this insert in one trip to the blocking pool. The
+    /// velocity limits are counted in the same transaction (one connection: no other
+    /// request counts in between); over one, nothing is written.
     pub(crate) fn insert_instruction_blocking(
         &self,
         ins: NewInstruction,
-    ) -> Result<(), StoreError> {
+        limits: VelocityLimits,
+    ) -> Result<Result<(), LimitHit>, StoreError> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        insert_instruction(&mut guard, ins)
+        insert_instruction(&mut guard, ins, limits)
     }
 }
 
-fn insert_instruction(c: &mut Connection, ins: NewInstruction) -> Result<(), StoreError> {
+/// A velocity limit a request would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LimitHit {
+    /// The `[guard]` key of the limit.
+    pub(crate) limit: &'static str,
+    /// Seconds until a request like it can pass.
+    pub(crate) retry_after: u64,
+}
+
+/// The first limit the instruction would break, counted from the stored calls.
+fn check_velocity(
+    tx: &Connection,
+    ins: &NewInstruction,
+    limits: VelocityLimits,
+) -> Result<Option<LimitHit>, StoreError> {
+    let now = ins.created_ms;
+    let n = ins.calls.len() as i64;
+    let hit = |limit, retry_after| Ok(Some(LimitHit { limit, retry_after }));
+    let open: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM calls WHERE tenant = ?1 AND result_code IS NULL",
+        [&ins.tenant],
+        |r| r.get(0),
+    )?;
+    if open + n > i64::from(limits.max_queued_calls) {
+        return hit("max-queued-calls", 5);
+    }
+    let last_second: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM calls WHERE tenant = ?1 AND created_ms > ?2",
+        params![ins.tenant, now - 1000],
+        |r| r.get(0),
+    )?;
+    if last_second >= i64::from(limits.calls_per_second) {
+        return hit("calls-per-second", 1);
+    }
+    let windows = [
+        ("callee-calls-per-10m", 600_000_i64, limits.callee_per_10m),
+        (
+            "callee-calls-per-24h",
+            86_400_000_i64,
+            limits.callee_per_24h,
+        ),
+    ];
+    let mut stmt = tx.prepare_cached(
+        "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = ?1 AND created_ms > ?2",
+    )?;
+    for (limit, window_ms, max) in windows {
+        for (_, callee) in &ins.calls {
+            let (count, oldest): (i64, Option<i64>) = stmt
+                .query_row(params![callee, now - window_ms], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            if count >= i64::from(max) {
+                // The oldest call in the window leaves it then.
+                let wait_ms = oldest.unwrap_or(now) + window_ms - now;
+                return hit(limit, u64::try_from(wait_ms / 1000 + 1).unwrap_or(1));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn insert_instruction(
+    c: &mut Connection,
+    ins: NewInstruction,
+    limits: VelocityLimits,
+) -> Result<Result<(), LimitHit>, StoreError> {
     let tx = c.transaction()?;
+    if let Some(hit) = check_velocity(&tx, &ins, limits)? {
+        // Dropping the transaction writes nothing.
+        return Ok(Err(hit));
+    }
     tx.execute(
         "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
                     voicemail_response, created_ms, tenant) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -229,7 +307,7 @@ fn insert_instruction(c: &mut Connection, ins: NewInstruction) -> Result<(), Sto
         }
     }
     tx.commit()?;
-    Ok(())
+    Ok(Ok(()))
 }
 
 impl Store {

@@ -22,6 +22,11 @@ const TENANT_KEYS: &[&str] = &[
     "allowed-countries",
     "denied-number-types",
     "denied-prefixes",
+    "callee-calls-per-10m",
+    "callee-calls-per-24h",
+    "calls-per-second",
+    "max-queued-calls",
+    "max-callees-per-request",
 ];
 
 /// One tenant: who it is, how it authenticates, what it may present and dial.
@@ -121,11 +126,7 @@ pub(super) fn parse(
             ),
         };
         let mut guard = base.clone();
-        for key in [
-            "allowed-countries",
-            "denied-number-types",
-            "denied-prefixes",
-        ] {
+        for key in TENANT_KEYS.iter().skip(3).copied() {
             if let Some(v) = table.get(key) {
                 apply_guard(&mut guard, key, &Raw::Toml(v))
                     .map_err(|expected| invalid(i, key, expected, v.to_string()))?;

@@ -17,6 +17,12 @@ fn defaults_refuse_premium_types_and_private_callbacks() {
         "premium-rate,shared-cost,uan,personal-number,pager,voicemail,unknown"
     );
     assert!(c.guard.denied_prefixes.is_empty());
+    let l = c.guard.limits;
+    assert_eq!(
+        (l.callee_per_10m, l.callee_per_24h, l.calls_per_second),
+        (3, 10, 50)
+    );
+    assert_eq!((l.max_queued_calls, l.max_callees_per_request), (1000, 100));
     assert!(!c.callbacks.allow_private_networks);
     assert_eq!(c.http.metrics_token, None);
     assert!(c.tenants.is_empty());
@@ -38,6 +44,7 @@ fn tenants_take_guard_as_their_base_and_override_it() {
         tokens = ["shop-token-0123456789"]
         callers = ["+3120", "+31851234567"]
         denied-number-types = ["premium-rate"]
+        callee-calls-per-10m = 1
         [[tenants]]
         name = "bank"
         tokens = ["bank-token-0123456789"]
@@ -58,6 +65,11 @@ fn tenants_take_guard_as_their_base_and_override_it() {
     );
     assert_eq!(shop.guard.denied_number_types, ["premium-rate"]);
     assert_eq!(shop.guard.denied_prefixes, ["+3197"]);
+    assert_eq!(shop.guard.limits.callee_per_10m, 1);
+    assert_eq!(
+        shop.guard.limits.callee_per_24h, 10,
+        "the rest from [guard]"
+    );
     assert!(shop.may_present("+31201234567"));
     assert!(shop.may_present("+31851234567"));
     assert!(!shop.may_present("+31101234567"));
@@ -88,6 +100,7 @@ fn bad_guard_and_tenant_values_name_the_key() {
             "[guard]\ndenied-prefixes = [\"44\"]",
             "[guard] denied-prefixes",
         ),
+        ("[guard]\ncalls-per-second = 0", "[guard] calls-per-second"),
         (
             "[callbacks]\nallow-private-networks = \"yes please\"",
             "[callbacks] allow-private-networks",
