@@ -86,9 +86,11 @@ impl Drop for Peer {
             self.dump();
         }
         if let Some(pid) = self.child.id() {
-            // The whole group: Kamailio forks its workers.
+            // The whole group: Kamailio forks its workers. The `--` matters: without it
+            // procps `kill` reads "-<pgid>" as options and signals the wrong group (for
+            // "-17": group 1, i.e. every process; as root in CI that ends the whole run).
             let _ = std::process::Command::new("kill")
-                .args(["-KILL", &format!("-{pid}")])
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
