@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use voice_otp_rtp::{Ssrc, parse_compound, parse_rtp};
 
+use crate::common::mutate::{Mutations, feed_mutations};
+
 #[path = "../../../../fuzz/harness/rtp_packet.rs"]
 mod harness;
 
@@ -25,23 +27,15 @@ fn corpus_and_mutations_never_panic() {
             Some("rtcp") => assert!(parse_compound(&data, Ssrc(0)).is_ok(), "{}", path.display()),
             _ => {}
         }
-        for cut in 0..=data.len() {
-            feed(&data[..cut]);
-        }
-        let mut seed = 0x9e37_79b9_u32;
-        for _ in 0..500 {
-            let mut m = data.clone();
-            for _ in 0..3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
-                let i = seed as usize % m.len().max(1);
-                if let Some(b) = m.get_mut(i) {
-                    *b ^= 1 << (seed % 8);
-                }
-            }
-            feed(&m);
-        }
+        let how = Mutations {
+            cut_step: 1,
+            seed: 0x9e37_79b9_u32,
+            rounds: 500,
+            flips: 3,
+        };
+        feed_mutations(&data, how, |input| {
+            feed(input);
+        });
     }
     assert!(files >= 5, "corpus missing: {}", dir.display());
 }

@@ -9,6 +9,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::common::mutate::{Mutations, feed_mutations};
+
 #[path = "../../../../fuzz/harness/rtp_receive.rs"]
 mod harness;
 
@@ -26,23 +28,15 @@ fn corpus_and_mutations_keep_the_receivers_promises() {
     for entry in std::fs::read_dir(dir()).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         files += 1;
-        for cut in (0..=data.len()).step_by(7) {
-            harness::run(&data[..cut]);
-        }
-        let mut seed = 0x2545_f491_u32;
-        for _ in 0..300 {
-            let mut m = data.clone();
-            for _ in 0..4 {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
-                let i = seed as usize % m.len().max(1);
-                if let Some(b) = m.get_mut(i) {
-                    *b ^= 1 << (seed % 8);
-                }
-            }
-            harness::run(&m);
-        }
+        let how = Mutations {
+            cut_step: 7,
+            seed: 0x2545_f491_u32,
+            rounds: 300,
+            flips: 4,
+        };
+        feed_mutations(&data, how, |input| {
+            harness::run(input);
+        });
     }
     assert!(files >= 4, "corpus missing: {}", dir().display());
 }

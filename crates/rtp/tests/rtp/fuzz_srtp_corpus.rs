@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::common::mutate::{Mutations, feed_mutations};
+
 #[path = "../../../../fuzz/harness/srtp.rs"]
 mod harness;
 
@@ -17,23 +19,15 @@ fn corpus_and_mutations_never_panic_and_round_trip() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         files += 1;
-        for cut in 0..=data.len() {
-            feed(&data[..cut]);
-        }
-        let mut seed = 0x2545_f491_u32;
-        for _ in 0..200 {
-            let mut m = data.clone();
-            for _ in 0..3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
-                let i = seed as usize % m.len().max(1);
-                if let Some(b) = m.get_mut(i) {
-                    *b ^= 1 << (seed % 8);
-                }
-            }
-            feed(&m);
-        }
+        let how = Mutations {
+            cut_step: 1,
+            seed: 0x2545_f491_u32,
+            rounds: 200,
+            flips: 3,
+        };
+        feed_mutations(&data, how, |input| {
+            feed(input);
+        });
     }
     assert!(files >= 4, "corpus missing: {}", dir.display());
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod engine;
+pub mod mutate;
 pub mod packets;
 
 use std::time::{Duration, Instant};
