@@ -6,10 +6,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::sipp::{FINISH, Sipp, fixture, runner};
+use crate::sipp::{FINISH, Sipp, bare_otp_spec, fixture, runner};
 use tokio::sync::watch;
-use voice_otp_call::{CallKind, CallSpec, OtpCode, ResultCode};
-use voice_otp_media::{CodeType, PromptSource, Voice};
+use voice_otp_call::{CallSpec, ResultCode};
+use voice_otp_media::{CodeType, PromptSource};
 
 const CODE: &str = "Q7Z4X9";
 
@@ -31,24 +31,9 @@ fn spec(code_type: CodeType) -> CallSpec {
     CallSpec {
         call_id: "5a0d3f8e-1c2b-4e7a-9f00-4b6c8d2e1a33".to_owned(),
         instruction_id: Some("log-check".to_owned()),
-        kind: CallKind::Otp,
-        callee: "+447700900123".to_owned(),
-        caller: "+31201234567".to_owned(),
-        anonymous: false,
-        ring_timeout: Duration::from_secs(20),
-        intro: None,
         code_prompt: Some(PromptSource::Tts("Your code is".to_owned())),
-        replay_prompt: None,
-        outro: None,
-        code: Some(OtpCode::new(CODE)),
         code_type,
-        voice: Voice::default(),
-        max_replays: 1,
-        auto_replay: false,
-        settings: voice_otp_call::CallSettings {
-            replay_wait: Duration::from_millis(500),
-            ..Default::default()
-        },
+        ..bare_otp_spec(CODE, Duration::from_millis(500))
     }
 }
 

@@ -4,33 +4,15 @@
 
 use std::time::Duration;
 
+use crate::sipp::bare_otp_spec;
 use tokio::sync::watch;
 use voice_otp_call::runner::{CallRunner, Stack};
-use voice_otp_call::{CallFlow, CallKind, CallSpec, OtpCode, ProgressFn};
-use voice_otp_media::{CodeType, Voice};
+use voice_otp_call::{CallFlow, CallSpec, ProgressFn};
 
 fn spec() -> CallSpec {
     CallSpec {
         call_id: "c0ffee00-0000-4000-8000-000000000000".to_owned(),
-        instruction_id: None,
-        kind: CallKind::Otp,
-        callee: "+447700900123".to_owned(),
-        caller: "+31201234567".to_owned(),
-        anonymous: false,
-        ring_timeout: Duration::from_secs(20),
-        intro: None,
-        code_prompt: None,
-        replay_prompt: None,
-        outro: None,
-        code: Some(OtpCode::new("12")),
-        code_type: CodeType::Default,
-        voice: Voice::default(),
-        max_replays: 1,
-        auto_replay: false,
-        settings: voice_otp_call::CallSettings {
-            replay_wait: Duration::from_secs(1),
-            ..Default::default()
-        },
+        ..bare_otp_spec("12", Duration::from_secs(1))
     }
 }
 

@@ -5,33 +5,14 @@
 
 use std::time::Duration;
 
-use crate::sipp::{FINISH, Sipp, fixture, runner};
+use crate::sipp::{FINISH, Sipp, bare_otp_spec, fixture, runner};
 use tokio::sync::watch;
-use voice_otp_call::{CallKind, CallSpec, OtpCode, ProgressFn, ResultCode};
-use voice_otp_media::{CodeType, Voice};
+use voice_otp_call::{CallKind, CallSpec, ProgressFn, ResultCode};
 
 fn spec() -> CallSpec {
     CallSpec {
         call_id: "0b7e55c2-5f0e-4d6a-9a43-5d1f0c2e7a10".to_owned(),
-        instruction_id: None,
-        kind: CallKind::Otp,
-        callee: "+447700900123".to_owned(),
-        caller: "+31201234567".to_owned(),
-        anonymous: false,
-        ring_timeout: Duration::from_secs(20),
-        intro: None,
-        code_prompt: None,
-        replay_prompt: None,
-        outro: None,
-        code: Some(OtpCode::new("12")),
-        code_type: CodeType::Default,
-        voice: Voice::default(),
-        max_replays: 1,
-        auto_replay: false,
-        settings: voice_otp_call::CallSettings {
-            replay_wait: Duration::from_secs(1),
-            ..Default::default()
-        },
+        ..bare_otp_spec("12", Duration::from_secs(1))
     }
 }
 

@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::sipp::{FINISH, Sipp, repo, runner};
+use crate::sipp::{FINISH, Sipp, bare_otp_spec, repo, runner};
 use tokio::net::UdpSocket;
 use tokio::sync::{oneshot, watch};
-use voice_otp_call::{CallKind, CallSpec, OtpCode, ResultCode};
+use voice_otp_call::{CallSpec, ResultCode};
 use voice_otp_media::{AudioRoot, CodeType, EspeakNg, G711Law, RenderConfig, Renderer, Voice};
 
 const CODE: &str = "12";
@@ -20,25 +20,7 @@ const WAIT_BEFORE_PRESS: Duration = Duration::from_millis(1_000);
 fn spec() -> CallSpec {
     CallSpec {
         call_id: "7d1e2f30-aaaa-4bbb-8ccc-0123456789ab".to_owned(),
-        instruction_id: None,
-        kind: CallKind::Otp,
-        callee: "+447700900123".to_owned(),
-        caller: "+31201234567".to_owned(),
-        anonymous: false,
-        ring_timeout: Duration::from_secs(20),
-        intro: None,
-        code_prompt: None,
-        replay_prompt: None,
-        outro: None,
-        code: Some(OtpCode::new(CODE)),
-        code_type: CodeType::Default,
-        voice: Voice::default(),
-        max_replays: 1,
-        auto_replay: false,
-        settings: voice_otp_call::CallSettings {
-            replay_wait: Duration::from_secs(3),
-            ..Default::default()
-        },
+        ..bare_otp_spec(CODE, Duration::from_secs(3))
     }
 }
 

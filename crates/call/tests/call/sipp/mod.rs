@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use voice_otp_call::runner::{CallRunner, Stack, StackConfig};
-use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
+use voice_otp_call::{CallKind, CallSettings, CallSpec, OtpCode};
+use voice_otp_media::{AudioRoot, CodeType, EspeakNg, RenderConfig, Renderer, Voice};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PortRange};
 use voice_otp_sip::{EndpointConfig, SipEndpoint};
 pub(crate) use voice_otp_testkit::repo_root as repo;
@@ -16,6 +17,34 @@ pub(crate) use voice_otp_testkit::sipp::{Sipp, fixture};
 
 /// How long a test waits for SIPp to exit once its call is over.
 pub(crate) const FINISH: Duration = Duration::from_secs(40);
+
+/// An OTP call to one callee that reads `code` with the shipped voice and no prompts, one
+/// replay after `replay_wait`, 20 s of ringing; a test sets its own `call_id` and whatever
+/// else it varies with struct update syntax.
+pub(crate) fn bare_otp_spec(code: &str, replay_wait: Duration) -> CallSpec {
+    CallSpec {
+        call_id: "00000000-0000-4000-8000-000000000000".to_owned(),
+        instruction_id: None,
+        kind: CallKind::Otp,
+        callee: "+447700900123".to_owned(),
+        caller: "+31201234567".to_owned(),
+        anonymous: false,
+        ring_timeout: Duration::from_secs(20),
+        intro: None,
+        code_prompt: None,
+        replay_prompt: None,
+        outro: None,
+        code: Some(OtpCode::new(code)),
+        code_type: CodeType::Default,
+        voice: Voice::default(),
+        max_replays: 1,
+        auto_replay: false,
+        settings: CallSettings {
+            replay_wait,
+            ..CallSettings::default()
+        },
+    }
+}
 
 /// A runner over a real SIP endpoint towards `sipp`, an RTP engine on loopback ports
 /// from `rtp_low` (64 pairs), and a renderer over the repository's shipped audio.
