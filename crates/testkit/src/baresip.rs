@@ -63,7 +63,7 @@ impl BaresipBuilder {
     /// Writes the configuration into `dir`, starts baresip and waits (bounded) until its
     /// SIP and control ports listen; the control connection is then held for the test.
     pub async fn start(self, dir: &Path) -> Baresip {
-        let sip = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_port()));
+        let sip = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_and_tcp_port()));
         let ctrl = SocketAddr::from((Ipv4Addr::LOCALHOST, free_tcp_port()));
         let records = dir.join("baresip-records");
         std::fs::create_dir_all(&records).expect("create the recording directory");
@@ -262,4 +262,15 @@ fn next_netstring(buf: &mut Vec<u8>) -> Option<String> {
     let data = String::from_utf8_lossy(&buf[colon + 1..end]).into_owned();
     buf.drain(..=end);
     Some(data)
+}
+
+/// A port free for both UDP and TCP: baresip listens for SIP on both at the same port, and a
+/// UDP-only check let it collide with a TCP listener of a test running beside it.
+fn free_udp_and_tcp_port() -> u16 {
+    loop {
+        let port = free_udp_port();
+        if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
 }
