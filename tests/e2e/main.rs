@@ -30,6 +30,7 @@ mod code_never_leaks_at_trace_level;
 mod destination_policy_refuses_callees;
 mod hostile_tts_prompts_are_refused;
 mod http_held_connections_do_not_lock_out_the_api;
+mod instruction_id_is_idempotent;
 mod kamailio_baresip_press_1_replays_code;
 mod metrics_token_closes_metrics;
 mod press_1_replays_code;

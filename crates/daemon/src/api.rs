@@ -21,7 +21,7 @@ use crate::calls::CallQueue;
 use crate::config::{DEFAULT_TENANT, TenantConfig};
 use crate::event::{FinishedEvent, parse_timestamp_ms, to_ms};
 use crate::request::{FieldError, Instruction, validate};
-use crate::store::{CdrFilter, NewInstruction};
+use crate::store::{CdrFilter, Inserted, NewInstruction};
 
 /// Largest accepted instruction body.
 pub(crate) const MAX_INSTRUCTION_BYTES: usize = 64 * 1024;
@@ -271,75 +271,93 @@ async fn accept(
     }
     let body = read_body(&headers, body, MAX_INSTRUCTION_BYTES).await?;
     // Validation touches the file system (prompt files, spelling sets) and the insert is
-    // SQLite: both in one trip to the blocking pool.
-    let audio = state.audio.clone();
-    let store = state.calls.store.clone();
-    let settings = state.call_settings;
-    let allow_private = state.allow_private_callbacks;
-    let (ins, specs) = tokio::task::spawn_blocking(move || {
-        let ins = validate(kind, &body, &audio, &tenant.guard);
+    // SQLite: both in one trip to the blocking pool. The calls are launched there too,
+    // right after they are stored: a blocking task runs to its end, so a client that
+    // disconnects (which drops this handler) cannot leave calls stored but never placed.
+    let response = tokio::task::spawn_blocking(move || {
+        let ins = validate(kind, &body, &state.audio, &tenant.guard);
         // The raw body holds the code too: wipe it when no one else shares its buffer.
         if let Ok(mut raw) = body.try_into_mut() {
             zeroize::Zeroize::zeroize(raw.as_mut());
         }
-        let ins = ins.map_err(ApiError::Invalid)?;
-        if !allow_private {
-            check_callback_url(ins.callback_url.as_deref())?;
-        }
-        check_tenant_rules(&tenant, &ins, &audio)?;
-        let limits = tenant.guard.limits;
-        if ins.callees.len() > limits.max_callees_per_request as usize {
-            return Err(ApiError::TooManyRequests {
-                limit: "max-callees-per-request",
-                retry_after: 1,
-            });
-        }
-        let specs: Vec<CallSpec> = ins
-            .callees
-            .iter()
-            .map(|callee| spec_for(&ins, callee, settings))
-            .collect();
-        let record = NewInstruction {
-            instruction_id: ins.instruction_id.clone(),
-            kind,
-            tenant: tenant.name.clone(),
-            caller: ins.caller.clone(),
-            anonymous: ins.anonymous,
-            callback_url: ins.callback_url.clone(),
-            voicemail_response: ins.voicemail_response,
-            created_ms: to_ms(SystemTime::now()),
-            calls: specs
-                .iter()
-                .map(|s| (s.call_id.clone(), s.callee.clone()))
-                .collect(),
-        };
-        match store.insert_instruction_blocking(record, limits) {
-            Ok(Ok(())) => {}
-            Ok(Err(hit)) => {
-                info!(limit = hit.limit, tenant = %tenant.name, "instruction refused by a limit");
-                return Err(ApiError::TooManyRequests {
-                    limit: hit.limit,
-                    retry_after: hit.retry_after,
-                });
-            }
-            Err(e) => {
-                error!(error = %e, "could not record an instruction");
-                return Err(ApiError::Internal);
-            }
-        }
-        Ok::<_, ApiError>((ins, specs))
+        record_and_launch(&state, &tenant, ins.map_err(ApiError::Invalid)?)
     })
     .await
     .map_err(|_| ApiError::Internal)??;
+    Ok(axum::Json(response).into_response())
+}
+
+/// The checks that need the tenant, then the instruction stored with its calls and the
+/// calls launched, unless a limit stops it or it repeats an earlier `instruction-id` of
+/// the tenant (then the first answer is returned and nothing is dialled). Returns the
+/// response body.
+fn record_and_launch(
+    state: &AppState,
+    tenant: &TenantConfig,
+    ins: Instruction,
+) -> Result<Value, ApiError> {
+    if !state.allow_private_callbacks {
+        check_callback_url(ins.callback_url.as_deref())?;
+    }
+    check_tenant_rules(tenant, &ins, &state.audio)?;
+    let limits = tenant.guard.limits;
+    if ins.callees.len() > limits.max_callees_per_request as usize {
+        return Err(ApiError::TooManyRequests {
+            limit: "max-callees-per-request",
+            retry_after: 1,
+        });
+    }
+    let specs: Vec<CallSpec> = ins
+        .callees
+        .iter()
+        .map(|callee| spec_for(&ins, callee, state.call_settings))
+        .collect();
+    let response = response_body(&ins, &specs);
+    let record = NewInstruction {
+        instruction_id: ins.instruction_id.clone(),
+        kind: ins.kind,
+        tenant: tenant.name.clone(),
+        caller: ins.caller.clone(),
+        anonymous: ins.anonymous,
+        callback_url: ins.callback_url.clone(),
+        voicemail_response: ins.voicemail_response,
+        created_ms: to_ms(SystemTime::now()),
+        calls: specs
+            .iter()
+            .map(|s| (s.call_id.clone(), s.callee.clone()))
+            .collect(),
+        response: response.to_string(),
+    };
+    match state
+        .calls
+        .store
+        .insert_instruction_blocking(record, limits)
+    {
+        Ok(Inserted::New) => {}
+        Ok(Inserted::Repeat(first)) => {
+            info!(tenant = %tenant.name, "instruction-id repeated: the first answer again, nothing dialled");
+            return serde_json::from_str(&first).map_err(|_| ApiError::Internal);
+        }
+        Ok(Inserted::Limited(hit)) => {
+            info!(limit = hit.limit, tenant = %tenant.name, "instruction refused by a limit");
+            return Err(ApiError::TooManyRequests {
+                limit: hit.limit,
+                retry_after: hit.retry_after,
+            });
+        }
+        Err(e) => {
+            error!(error = %e, "could not record an instruction");
+            return Err(ApiError::Internal);
+        }
+    }
     info!(
         instruction_id = ins.instruction_id.as_deref().unwrap_or(""),
         calls = specs.len(),
         skipped = ins.skipped.len(),
         "instruction accepted"
     );
-    let body = response_body(&ins, &specs);
     state.calls.launch(specs);
-    Ok(axum::Json(body).into_response())
+    Ok(response)
 }
 
 /// The answer to an accepted request: a `call-queued` event per call and a `call-skipped`

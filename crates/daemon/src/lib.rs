@@ -23,6 +23,7 @@ pub mod config;
 mod daemon;
 mod error;
 mod event;
+mod fault;
 mod guard;
 mod http;
 mod metrics;

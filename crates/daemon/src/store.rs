@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::config::VelocityLimits;
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_from_name, kind_name};
+use crate::fault;
 
 /// Schema migrations, applied in order; the index + 1 is the version they bring.
 const MIGRATIONS: &[&str] = &[
@@ -76,7 +77,20 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX calls_callee_created ON calls(callee, created_ms);
     CREATE INDEX calls_tenant_created ON calls(tenant, created_ms);
     CREATE INDEX calls_tenant_open ON calls(tenant) WHERE result_code IS NULL;",
+    // 5: the first answer to each instruction-id of a tenant, kept 24 h, so a repeated
+    // request gets it again instead of new calls.
+    "CREATE TABLE idempotency (
+        tenant TEXT NOT NULL,
+        instruction_id TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        PRIMARY KEY (tenant, instruction_id)
+    );
+    CREATE INDEX idempotency_created ON idempotency(created_ms);",
 ];
+
+/// How long a repeated `instruction-id` gets the first answer again.
+const IDEMPOTENCY_MS: i64 = 24 * 3600 * 1000;
 
 /// The receiver of a callback URL: its authority (`host:port`, as written), the unit of the
 /// per-receiver concurrency limit. The same rule as migration 2.
@@ -99,6 +113,20 @@ pub(crate) struct NewInstruction {
     pub(crate) created_ms: i64,
     /// (call id, callee)
     pub(crate) calls: Vec<(String, String)>,
+    /// The JSON answered to the client (call ids, never the code), kept for a repeated
+    /// `instruction-id`.
+    pub(crate) response: String,
+}
+
+/// What storing an instruction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// Stored with its calls: launch them.
+    New,
+    /// The tenant sent this `instruction-id` within 24 h: nothing stored; the first answer.
+    Repeat(String),
+    /// A velocity limit would be broken: nothing stored.
+    Limited(LimitHit),
 }
 
 /// A call as the store knows it.
@@ -188,13 +216,14 @@ impl Store {
 
     /// Records an accepted instruction and its calls (all queued), on the calling thread:
     /// the API does validation and this insert in one trip to the blocking pool. The
-    /// velocity limits are counted in the same transaction (one connection: no other
-    /// request counts in between); over one, nothing is written.
+    /// velocity limits are counted and a repeated `instruction-id` is looked up in the
+    /// same transaction (one connection: no other request counts in between); over a limit
+    /// or on a repeat, nothing is written.
     pub(crate) fn insert_instruction_blocking(
         &self,
         ins: NewInstruction,
         limits: VelocityLimits,
-    ) -> Result<Result<(), LimitHit>, StoreError> {
+    ) -> Result<Inserted, StoreError> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         insert_instruction(&mut guard, ins, limits)
     }
@@ -265,11 +294,36 @@ fn insert_instruction(
     c: &mut Connection,
     ins: NewInstruction,
     limits: VelocityLimits,
-) -> Result<Result<(), LimitHit>, StoreError> {
+) -> Result<Inserted, StoreError> {
     let tx = c.transaction()?;
+    if let Some(id) = &ins.instruction_id {
+        let first: Option<String> = tx
+            .query_row(
+                "SELECT response FROM idempotency
+                 WHERE tenant = ?1 AND instruction_id = ?2 AND created_ms > ?3",
+                params![ins.tenant, id, ins.created_ms - IDEMPOTENCY_MS],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(first) = first {
+            return Ok(Inserted::Repeat(first));
+        }
+    }
     if let Some(hit) = check_velocity(&tx, &ins, limits)? {
         // Dropping the transaction writes nothing.
-        return Ok(Err(hit));
+        return Ok(Inserted::Limited(hit));
+    }
+    if let Some(id) = &ins.instruction_id {
+        // Expired answers go as new ones come, so the table holds at most a day of them.
+        tx.execute(
+            "DELETE FROM idempotency WHERE created_ms <= ?1",
+            [ins.created_ms - IDEMPOTENCY_MS],
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO idempotency (tenant, instruction_id, created_ms, response)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![ins.tenant, id, ins.created_ms, ins.response],
+        )?;
     }
     tx.execute(
         "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
@@ -307,7 +361,8 @@ fn insert_instruction(
         }
     }
     tx.commit()?;
-    Ok(Ok(()))
+    fault::after_instruction_stored();
+    Ok(Inserted::New)
 }
 
 impl Store {
