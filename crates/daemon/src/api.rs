@@ -43,6 +43,10 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// 404: no such call or file.
     NotFound,
+    /// 404: no such route.
+    NoRoute,
+    /// 405: the route exists, the method does not (axum adds `Allow`).
+    MethodNotAllowed,
     /// 429: a velocity or volume limit of `[guard]` (named) would be broken.
     TooManyRequests {
         /// The `[guard]` key of the limit.
@@ -80,6 +84,14 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, vec![json!({"message": why})]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, vec![json!({"message": "not found"})]),
+            ApiError::NoRoute => (
+                StatusCode::NOT_FOUND,
+                vec![json!({"message": "no such endpoint"})],
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                vec![json!({"message": "method not allowed on this endpoint"})],
+            ),
             ApiError::TooManyRequests { limit, retry_after } => {
                 let body = json!({"success": false, "errors": [{
                     "limit": limit,
@@ -198,6 +210,9 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        // The same JSON error shape as every other error, not axum's empty 404/405.
+        .fallback(|| async { ApiError::NoRoute })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Method, path and status of every request at debug level; never headers (tokens)
         // or bodies (codes).
         .layer(

@@ -148,11 +148,18 @@ const GENDERS: &[&str] = &["Male", "Female"];
 const VOICEMAIL: &[&str] = &["Ignore", "Restart", "Stop"];
 const MAX_TTS_CHARS: usize = 750;
 
-/// A prompt and its type; both or neither.
+/// Index in [`PROMPT_TYPES`] of `File`.
+const FILE: usize = 0;
+/// Index in [`PROMPT_TYPES`] of `TTS`.
+const TTS: usize = 1;
+
+/// A prompt and its type. A type without a prompt is an error; a prompt without a type
+/// takes `default_type` (CM's documented default for that field, see docs/api-notes.md).
 fn prompt(
     obj: &Map<String, Value>,
     name: &str,
     type_name: &str,
+    default_type: usize,
     audio: &AudioFiles,
     errors: &mut Errors,
 ) -> Option<PromptSource> {
@@ -182,40 +189,48 @@ fn prompt(
             errors.add(name, format!("is required when {type_name} is given"));
             None
         }
-        (Some(_), None) => {
-            errors.add(type_name, format!("is required when {name} is given"));
-            None
-        }
-        (Some(text), Some(0)) => match audio.check_prompt_file(&text) {
+        (Some(text), None) => typed_prompt(text, default_type, name, audio, errors),
+        (Some(text), Some(i)) => typed_prompt(text, i, name, audio, errors),
+    }
+}
+
+/// A prompt whose type (an index in [`PROMPT_TYPES`]) is known.
+fn typed_prompt(
+    text: String,
+    kind: usize,
+    name: &str,
+    audio: &AudioFiles,
+    errors: &mut Errors,
+) -> Option<PromptSource> {
+    if kind == FILE {
+        return match audio.check_prompt_file(&text) {
             Ok(path) => Some(PromptSource::File(path)),
             Err(message) => {
                 errors.add(name, message);
                 None
             }
-        },
-        (Some(text), Some(i)) => {
-            if text.chars().count() > MAX_TTS_CHARS {
-                errors.add(name, format!("must be at most {MAX_TTS_CHARS} characters"));
-                return None;
-            }
-            // The daemon's own allow-list, before espeak-ng (which would read `<audio>`
-            // files and follow a DOCTYPE) ever sees the text.
-            let checked = if i == 1 {
-                voice_otp_media::check_tts_text(&text)
-            } else {
-                voice_otp_media::check_ssml(&text)
-            };
-            if let Err(reason) = checked {
-                errors.add(name, reason.to_string());
-                return None;
-            }
-            Some(if i == 1 {
-                PromptSource::Tts(text)
-            } else {
-                PromptSource::Ssml(text)
-            })
-        }
+        };
     }
+    if text.chars().count() > MAX_TTS_CHARS {
+        errors.add(name, format!("must be at most {MAX_TTS_CHARS} characters"));
+        return None;
+    }
+    // The daemon's own allow-list, before espeak-ng (which would read `<audio>` files and
+    // follow a DOCTYPE) ever sees the text.
+    let checked = if kind == TTS {
+        voice_otp_media::check_tts_text(&text)
+    } else {
+        voice_otp_media::check_ssml(&text)
+    };
+    if let Err(reason) = checked {
+        errors.add(name, reason.to_string());
+        return None;
+    }
+    Some(if kind == TTS {
+        PromptSource::Tts(text)
+    } else {
+        PromptSource::Ssml(text)
+    })
 }
 
 fn voice(obj: &Map<String, Value>, errors: &mut Errors) -> Voice {
@@ -451,6 +466,7 @@ fn validate_object(
         obj,
         "intro-prompt",
         "intro-prompt-type",
+        TTS,
         audio_ok,
         &mut errors,
     );
@@ -458,6 +474,7 @@ fn validate_object(
         obj,
         "replay-prompt",
         "replay-prompt-type",
+        TTS,
         audio_ok,
         &mut errors,
     );
@@ -465,6 +482,7 @@ fn validate_object(
         obj,
         "outro-prompt",
         "outro-prompt-type",
+        TTS,
         audio_ok,
         &mut errors,
     );
@@ -475,6 +493,7 @@ fn validate_object(
                 obj,
                 "code-prompt",
                 "code-prompt-type",
+                TTS,
                 audio_ok,
                 &mut errors,
             );
@@ -514,7 +533,7 @@ fn validate_object(
             (code_prompt, code, code_type)
         }
         CallKind::Notification => {
-            let p = prompt(obj, "prompt", "prompt-type", audio_ok, &mut errors);
+            let p = prompt(obj, "prompt", "prompt-type", FILE, audio_ok, &mut errors);
             if get(obj, "prompt").is_none() && get(obj, "prompt-type").is_none() {
                 errors.add("prompt", "is required");
             }

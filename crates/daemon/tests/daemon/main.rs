@@ -40,5 +40,6 @@ mod outbox_prunes_finished_deliveries;
 mod serve_bad_config_exits;
 mod serve_is_not_dumpable;
 mod shutdown_ends_live_calls;
+mod unknown_routes_answer_json;
 mod wiring_places_real_call;
 mod wiring_sip_bind_failure_is_one_line;

@@ -116,7 +116,8 @@ async fn each_broken_rule_is_a_400_naming_its_field() {
     ] {
         let t = format!("{p}-type");
         all.push((with(json!({ &t: "TTS" })), p.to_owned()));
-        all.push((with(json!({ p: "Hello" })), t.clone()));
+        // No type: TTS (what CM's SDK sends), with the TTS length rule.
+        all.push((with(json!({ p: long(751) })), p.to_owned()));
         all.push((with(json!({ p: "Hello", &t: "Video" })), t.clone()));
         all.push((with(json!({ p: "Hello", &t: 3 })), t.clone()));
         all.push((with(json!({ p: "", &t: "TTS" })), p.to_owned()));
@@ -284,5 +285,17 @@ async fn edge_values_are_accepted_and_reach_the_call_spec() {
     assert!(!spec.auto_replay && !spec.anonymous);
     assert_eq!(spec.voice, voice_otp_media::Voice::default());
     assert_eq!(spec.intro, None);
+
+    // A prompt without its type is read by TTS (see docs/api-notes.md).
+    let (status, resp) = d
+        .otp(&with(
+            json!({"intro-prompt": "Hello", "outro-prompt": "Bye"}),
+        ))
+        .await;
+    assert_eq!(status, 200, "{resp}");
+    d.wait_ended(resp["call-id"].as_str().unwrap()).await;
+    let spec = exec.specs().pop().unwrap();
+    assert_eq!(spec.intro, Some(PromptSource::Tts("Hello".into())));
+    assert_eq!(spec.outro, Some(PromptSource::Tts("Bye".into())));
     d.daemon.shutdown().await.unwrap();
 }
