@@ -45,6 +45,7 @@ mod sip_tcp_garbled_stream_keeps_calls;
 mod sip_tls_untrusted_certificate_fails_call;
 mod srtp_call_is_encrypted_on_the_wire;
 mod stranger_rtp_gets_no_audio;
+mod tenant_uploads_play_only_in_their_own_calls;
 mod tenants_are_isolated;
 mod three_callees_three_calls;
 mod tts_prompt_past_max_prompt_seconds_fails_the_call;

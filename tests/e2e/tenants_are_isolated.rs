@@ -1,10 +1,10 @@
 //! Tenants (issue 12, item 1) against the real daemon: `[http] tokens` is the `default`
 //! tenant and a `[[tenants]]` entry is another. Each sees only its own calls and CDRs, a
 //! `caller` outside a tenant's `callers` is a 400 naming `caller`, a tenant's own
-//! `allowed-countries` replaces `[guard]`'s, uploaded audio belongs to the default tenant
-//! (another tenant can neither write it, list it, read it nor play it), shipped prompts are
-//! read-only for everyone, and a short or placeholder token stops `voice-otp serve` at
-//! start.
+//! `allowed-countries` replaces `[guard]`'s, each tenant has its own audio store (another
+//! tenant can neither list, read nor play its uploads; what the calls then play is checked
+//! in `tenant_uploads_play_only_in_their_own_calls.rs`), shipped prompts are read-only for
+//! everyone, and a short or placeholder token stops `voice-otp serve` at start.
 
 use std::time::Duration;
 
@@ -193,19 +193,41 @@ async fn tenants_see_only_their_own_calls_cdrs_and_audio() {
         let (status, resp) = put_audio(&daemon, token, "/prompts/en-GB/intro.wav").await;
         assert_eq!(status, 403, "{resp}");
     }
-    // The default tenant's upload is invisible to the shop and cannot reach its calls.
+    // Each tenant has its own store: the default tenant's upload is invisible to the shop
+    // and cannot reach its calls; the shop's own upload is its own.
     let (status, resp) = put_audio(&daemon, TOKEN, "/prompts/bank-intro.wav").await;
     assert_eq!(status, 201, "{resp}");
     let (status, resp) = put_audio(&daemon, SHOP_TOKEN, "/prompts/shop-intro.wav").await;
-    assert_eq!(status, 403, "{resp}");
+    assert_eq!(status, 201, "{resp}");
     let (status, list) = get(&daemon, SHOP_TOKEN, "/v1/audio").await;
-    assert_eq!((status, list), (200, json!([])));
+    assert_eq!(status, 200);
+    let paths: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/prompts/shop-intro.wav"], "{list}");
+    let (_, list) = get(&daemon, TOKEN, "/v1/audio").await;
+    assert!(
+        !list.to_string().contains("shop-intro"),
+        "the shop's upload is not the default tenant's: {list}"
+    );
     assert_eq!(
         get(&daemon, SHOP_TOKEN, "/v1/audio/prompts/bank-intro.wav")
             .await
             .0,
         404
     );
+    assert_eq!(
+        get(&daemon, TOKEN, "/v1/audio/prompts/shop-intro.wav")
+            .await
+            .0,
+        404
+    );
+    // Spelling sets (Custom codes) stay the default tenant's.
+    let (status, resp) = put_audio(&daemon, SHOP_TOKEN, "/spelling/en-GB/a.wav").await;
+    assert_eq!(status, 403, "{resp}");
     let mut playing = body.clone();
     playing["intro-prompt"] = json!("/prompts/bank-intro.wav");
     playing["intro-prompt-type"] = json!("File");

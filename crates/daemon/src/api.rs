@@ -290,7 +290,8 @@ async fn accept(
     // right after they are stored: a blocking task runs to its end, so a client that
     // disconnects (which drops this handler) cannot leave calls stored but never placed.
     let response = tokio::task::spawn_blocking(move || {
-        let ins = validate(kind, &body, &state.audio, &tenant.guard);
+        let audio = state.audio.for_tenant(&tenant.name);
+        let ins = validate(kind, &body, &audio, &tenant.guard);
         // The raw body holds the code too: wipe it when no one else shares its buffer.
         if let Ok(mut raw) = body.try_into_mut() {
             zeroize::Zeroize::zeroize(raw.as_mut());
@@ -314,7 +315,7 @@ fn record_and_launch(
     if !state.allow_private_callbacks {
         check_callback_url(ins.callback_url.as_deref())?;
     }
-    check_tenant_rules(tenant, &ins, &state.audio)?;
+    check_tenant_rules(tenant, &ins)?;
     let limits = tenant.guard.limits;
     if ins.callees.len() > limits.max_callees_per_request as usize {
         return Err(ApiError::TooManyRequests {
@@ -409,13 +410,9 @@ fn response_body(ins: &Instruction, specs: &[CallSpec]) -> Value {
 }
 
 /// What a tenant may present and play: a `caller` among its `callers`; outside the
-/// `default` tenant only shipped File prompts and no Custom spelling, since uploads belong
-/// to the default tenant and must not reach another tenant's calls.
-fn check_tenant_rules(
-    tenant: &TenantConfig,
-    ins: &Instruction,
-    audio: &AudioFiles,
-) -> Result<(), ApiError> {
+/// `default` tenant no Custom spelling, since spelling sets are the default tenant's
+/// (File prompts resolve in the tenant's own store, see `audio.rs`).
+fn check_tenant_rules(tenant: &TenantConfig, ins: &Instruction) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     if !tenant.may_present(&ins.caller) {
         errors.push(FieldError {
@@ -423,35 +420,14 @@ fn check_tenant_rules(
             message: format!("is not among the caller IDs of tenant {}", tenant.name),
         });
     }
-    if tenant.name != DEFAULT_TENANT {
-        let prompt_field = match ins.kind {
-            CallKind::Otp => "code-prompt",
-            CallKind::Notification => "prompt",
-        };
-        let prompts = [
-            ("intro-prompt", &ins.intro),
-            (prompt_field, &ins.code_prompt),
-            ("replay-prompt", &ins.replay_prompt),
-            ("outro-prompt", &ins.outro),
-        ];
-        for (field, prompt) in prompts {
-            if let Some(voice_otp_media::PromptSource::File(path)) = prompt
-                && !audio.resolves_to_shipped(path)
-            {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    message:
-                        "must be a shipped prompt: uploaded audio belongs to the default tenant"
-                            .to_owned(),
-                });
-            }
-        }
-        if ins.code.is_some() && ins.code_type == voice_otp_media::CodeType::Custom {
-            errors.push(FieldError {
-                field: "code-type".to_owned(),
-                message: "Custom spelling sets belong to the default tenant".to_owned(),
-            });
-        }
+    if tenant.name != DEFAULT_TENANT
+        && ins.code.is_some()
+        && ins.code_type == voice_otp_media::CodeType::Custom
+    {
+        errors.push(FieldError {
+            field: "code-type".to_owned(),
+            message: "Custom spelling sets belong to the default tenant".to_owned(),
+        });
     }
     if errors.is_empty() {
         Ok(())
@@ -597,16 +573,24 @@ async fn get_cdrs(
 
 /// Uploads and deletions: the default tenant's, never over a shipped prompt (which every
 /// client's calls play).
-fn may_write_audio(state: &AppState, tenant: &TenantConfig, path: &str) -> Result<(), ApiError> {
-    if tenant.name != DEFAULT_TENANT {
-        return Err(ApiError::Forbidden(
-            "the audio store belongs to the default tenant ([http] tokens)",
-        ));
-    }
+/// The tenant's own store, if it may write `path` there: shipped prompts are read-only
+/// for everyone, and spelling sets (Custom codes) are the default tenant's.
+fn writable_store(
+    state: &AppState,
+    tenant: &TenantConfig,
+    path: &str,
+) -> Result<AudioFiles, ApiError> {
     if state.audio.is_shipped_prompt(path) {
         return Err(ApiError::Forbidden("shipped prompts are read-only"));
     }
-    Ok(())
+    if tenant.name != DEFAULT_TENANT
+        && crate::audio::normalise_path(path).is_ok_and(|(norm, _)| norm.starts_with("/spelling/"))
+    {
+        return Err(ApiError::Forbidden(
+            "Custom spelling sets belong to the default tenant ([http] tokens)",
+        ));
+    }
+    Ok(state.audio.for_tenant(&tenant.name))
 }
 
 fn audio_error(e: AudioError) -> ApiError {
@@ -627,7 +611,7 @@ async fn put_audio(
     body: Body,
 ) -> Result<Response, ApiError> {
     let tenant = state.authorise(&headers)?;
-    may_write_audio(&state, &tenant, &path)?;
+    let audio = writable_store(&state, &tenant, &path)?;
     match content_type(&headers).as_deref() {
         None
         | Some(
@@ -640,7 +624,6 @@ async fn put_audio(
         Some(_) => return Err(ApiError::UnsupportedMediaType("audio/wav")),
     }
     let body = read_body(&headers, body, MAX_UPLOAD_BYTES).await?;
-    let audio = state.audio.clone();
     let (norm, samples) = tokio::task::spawn_blocking(move || {
         audio.put(&path, &body).map_err(|e| match e {
             AudioError::BadWav(_) => invalid("body", e.to_string()),
@@ -666,10 +649,7 @@ async fn get_audio(
     Path(path): Path<String>,
 ) -> Result<Response, ApiError> {
     let tenant = state.authorise(&headers)?;
-    if tenant.name != DEFAULT_TENANT && !state.audio.resolves_to_shipped(&path) {
-        return Err(ApiError::NotFound);
-    }
-    let audio = state.audio.clone();
+    let audio = state.audio.for_tenant(&tenant.name);
     let bytes = tokio::task::spawn_blocking(move || audio.get(&path))
         .await
         .map_err(|_| ApiError::Internal)?
@@ -683,8 +663,7 @@ async fn delete_audio(
     Path(path): Path<String>,
 ) -> Result<Response, ApiError> {
     let tenant = state.authorise(&headers)?;
-    may_write_audio(&state, &tenant, &path)?;
-    let audio = state.audio.clone();
+    let audio = writable_store(&state, &tenant, &path)?;
     tokio::task::spawn_blocking(move || audio.delete(&path))
         .await
         .map_err(|_| ApiError::Internal)?
@@ -697,15 +676,10 @@ async fn list_audio(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tenant = state.authorise(&headers)?;
-    let audio = state.audio.clone();
-    let files = if tenant.name == DEFAULT_TENANT {
-        tokio::task::spawn_blocking(move || audio.list())
-            .await
-            .map_err(|_| ApiError::Internal)?
-    } else {
-        // Uploads belong to the default tenant.
-        Vec::new()
-    };
+    let audio = state.audio.for_tenant(&tenant.name);
+    let files = tokio::task::spawn_blocking(move || audio.list())
+        .await
+        .map_err(|_| ApiError::Internal)?;
     let body: Vec<Value> = files
         .into_iter()
         .map(|(path, bytes)| json!({"path": path, "bytes": bytes}))

@@ -1,6 +1,13 @@
 //! The audio store (the "voice audio manager"): uploaded WAVs under `[audio] dir`, with the
 //! shipped defaults under `[audio] defaults` beneath them for lookups.
 //!
+//! Each tenant has its own store: the `default` tenant's is `[audio] dir` itself, another
+//! tenant's is `[audio] dir/.tenants/<name>/`, which no API path can name (segments cannot
+//! start with a dot). A tenant's File prompt is handed to the call as a path that names
+//! exactly the file it resolved to at request time: `/.tenants/<name>/...` for its own
+//! upload, `/.shipped/...` for a shipped file, so no other tenant's upload can ever stand in
+//! for it, and the renderer's caches key the two apart.
+//!
 //! Paths are `/`-separated segments of `[a-z0-9._-]` that do not start with a dot, ending in
 //! `.wav` (a directory may also be a locale such as `en-GB`); anything else is refused before the file system is touched, so a request cannot
 //! reach outside the store.
@@ -33,6 +40,9 @@ pub(crate) enum AudioError {
 #[derive(Debug, Clone)]
 pub(crate) struct AudioFiles {
     user: PathBuf,
+    /// `/.tenants/<name>` for a tenant other than `default`: the store path of `user`
+    /// below the renderer's root.
+    namespace: Option<String>,
     defaults: PathBuf,
     recorded: Option<PathBuf>,
     letter_style: LetterStyle,
@@ -87,9 +97,24 @@ impl AudioFiles {
     pub(crate) fn new(user: PathBuf, defaults: PathBuf) -> Self {
         AudioFiles {
             user,
+            namespace: None,
             defaults,
             recorded: None,
             letter_style: LetterStyle::Name,
+        }
+    }
+
+    /// The store of tenant `name` (see the module docs); `default`'s is this one.
+    pub(crate) fn for_tenant(&self, name: &str) -> AudioFiles {
+        if name == crate::config::DEFAULT_TENANT {
+            return self.clone();
+        }
+        // Tenant names are 1 to 32 characters of [a-z0-9_-] (checked at start): one plain
+        // path segment.
+        AudioFiles {
+            user: self.user.join(".tenants").join(name),
+            namespace: Some(format!("/.tenants/{name}")),
+            ..self.clone()
         }
     }
 
@@ -121,9 +146,20 @@ impl AudioFiles {
     /// A `File` prompt: a valid path that exists (user store, then shipped defaults, as
     /// the renderer will look it up). Returns the normalised path.
     pub(crate) fn check_prompt_file(&self, path: &str) -> Result<String, String> {
-        let (norm, _) = normalise_path(path).map_err(|e| e.to_string())?;
+        let (norm, rel) = normalise_path(path).map_err(|e| e.to_string())?;
         self.root().check_prompt(&norm).map_err(|e| e.to_string())?;
-        Ok(norm)
+        let Some(namespace) = &self.namespace else {
+            return Ok(norm);
+        };
+        // Name the file it resolved to, below the renderer's root (see the module docs).
+        Ok(if self.user.join(&rel).is_file() {
+            format!("{namespace}{norm}")
+        } else {
+            format!(
+                "{}{norm}",
+                voice_otp_media::SHIPPED_PREFIX.trim_end_matches('/')
+            )
+        })
     }
 
     /// The spelling files a code needs, looked up exactly as the renderer will: Custom from
@@ -212,13 +248,6 @@ impl AudioFiles {
     pub(crate) fn is_shipped_prompt(&self, path: &str) -> bool {
         normalise_path(path).is_ok_and(|(norm, rel)| {
             !norm.starts_with("/spelling/") && self.defaults.join(rel).is_file()
-        })
-    }
-
-    /// Whether `path` resolves to a shipped file with no upload shadowing it.
-    pub(crate) fn resolves_to_shipped(&self, path: &str) -> bool {
-        normalise_path(path).is_ok_and(|(_, rel)| {
-            !self.user.join(&rel).exists() && self.defaults.join(rel).is_file()
         })
     }
 

@@ -2,8 +2,9 @@
 //!
 //! Paths in requests are *store paths* such as `/prompts/welcome.wav`: absolute, `/`
 //! separated, relative to the store. They are resolved against the user's directory first
-//! and the shipped `audio/` directory second. Error messages name store paths, never the
-//! directories on this machine.
+//! and the shipped `audio/` directory second; a path under [`SHIPPED_PREFIX`] resolves in
+//! the shipped directory only, so no upload can ever stand in for it. Error messages name
+//! store paths, never the directories on this machine.
 //!
 //! # Which spelling set reads a Default code
 //!
@@ -23,6 +24,11 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::{Gender, LetterStyle, MediaError};
+
+/// Store paths that start with this (`/.shipped/prompts/en-GB/intro.wav`) name a shipped
+/// file and nothing else. Upload paths cannot start with a dot, so only the daemon writes
+/// them: for clients whose File prompts must not depend on anyone else's uploads.
+pub const SHIPPED_PREFIX: &str = "/.shipped/";
 
 /// The language whose shipped spelling set is used when nothing closer exists.
 pub const FALLBACK_LANGUAGE: &str = "en-GB";
@@ -116,6 +122,15 @@ impl AudioRoot {
     /// Resolves a store path (`/prompts/welcome.wav`) to a file: the user's store first,
     /// then the defaults. For request validation of `File` prompts.
     pub fn resolve(&self, store_path: &str) -> Result<PathBuf, MediaError> {
+        if let Some(shipped) = store_path.strip_prefix(SHIPPED_PREFIX) {
+            let rel = relative_store_path(&format!("/{shipped}"))?;
+            let path = self.defaults.join(rel);
+            return if path.is_file() {
+                Ok(path)
+            } else {
+                Err(MediaError::PromptNotFound(store_path.to_owned()))
+            };
+        }
         let rel = relative_store_path(store_path)?;
         self.user
             .iter()

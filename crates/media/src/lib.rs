@@ -48,7 +48,7 @@ mod tts;
 mod voice;
 pub mod wav;
 
-pub use catalog::{AudioRoot, DefaultPrompt, FALLBACK_LANGUAGE};
+pub use catalog::{AudioRoot, DefaultPrompt, FALLBACK_LANGUAGE, SHIPPED_PREFIX};
 pub use code::OtpCode;
 pub use error::MediaError;
 pub use g711::G711Law;

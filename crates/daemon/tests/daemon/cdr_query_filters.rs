@@ -26,7 +26,8 @@ async fn cdrs_filter_and_order() {
     let d = TestDaemon::start(env.config(), exec).await;
     let mut ids = Vec::new();
     let mut started = Vec::new();
-    for (i, inst) in ["a", "b", "busy", "a"].iter().enumerate() {
+    // Distinct ids: a repeated instruction-id would get the first answer again.
+    for (i, inst) in ["a", "b", "busy", "a2"].iter().enumerate() {
         let mut body = otp_body();
         body["instruction-id"] = json!(inst);
         body["callee"] = json!(format!("+3161234567{i}"));
@@ -55,10 +56,9 @@ async fn cdrs_filter_and_order() {
     let rev: Vec<String> = ids.iter().rev().cloned().collect();
     assert_eq!(list("").await, rev);
     assert_eq!(list("?limit=2").await, rev[..2]);
-    assert_eq!(
-        list("?instruction-id=a").await,
-        [ids[3].clone(), ids[0].clone()]
-    );
+    // An exact match: "a2" is not "a".
+    assert_eq!(list("?instruction-id=a").await, [ids[0].clone()]);
+    assert_eq!(list("?instruction-id=a2").await, [ids[3].clone()]);
     assert_eq!(list(&format!("?since={}", started[1])).await, rev[..3]);
     assert_eq!(
         list(&format!("?until={}", started[1])).await,

@@ -226,3 +226,31 @@ fn a_gender_with_its_own_recording_gets_it() {
     assert_eq!(pick(Gender::Male), "recorded/en-US/male/a.wav");
     assert_eq!(pick(Gender::Female), "recorded/en-US/female/a.wav");
 }
+
+#[test]
+fn a_shipped_prefixed_path_reads_only_the_shipped_file() {
+    let (_d, root) = setup();
+    // The user's upload shadows the shipped welcome.wav for the plain path...
+    assert_eq!(
+        rel(&root, root.resolve("/prompts/welcome.wav").unwrap()),
+        "user/prompts/welcome.wav"
+    );
+    // ...never for the shipped-only one.
+    let shipped = format!("{}prompts/welcome.wav", voice_otp_media::SHIPPED_PREFIX);
+    assert_eq!(
+        rel(&root, root.resolve(&shipped).unwrap()),
+        "defaults/prompts/welcome.wav"
+    );
+    // An upload that exists only in the user store is not shipped.
+    let mine = format!("{}prompts/mine.wav", voice_otp_media::SHIPPED_PREFIX);
+    assert!(matches!(
+        root.resolve(&mine),
+        Err(MediaError::PromptNotFound(_))
+    ));
+    // And the prefix cannot climb out of the shipped directory.
+    let climb = format!(
+        "{}../user/prompts/mine.wav",
+        voice_otp_media::SHIPPED_PREFIX
+    );
+    assert!(root.resolve(&climb).is_err());
+}
