@@ -545,7 +545,24 @@ fn classify(h1: &[f32; 16], h2: &[f32; 16], energy: f32) -> Option<Digit> {
     if ac >= ar * REVERSE_TWIST || ac * NORMAL_TWIST <= ar {
         return None;
     }
-    // What is left in the other bins once the two tones are taken out.
+    if !other_bins_quiet(&c, &s, &fit, row, col, pr, pc) || !on_frequency(h1, h2, row, col) {
+        return None;
+    }
+    Some(Digit::from_row_col(row, col))
+}
+
+/// What is left in the other bins once the two fitted tones are taken out stays below
+/// [`RELATIVE_PEAK`] of the peak of its group (a third tone, or speech, fails).
+#[inline(always)]
+fn other_bins_quiet(
+    c: &[f32; 8],
+    s: &[f32; 8],
+    fit: &[f32; 4],
+    row: usize,
+    col: usize,
+    pr: f32,
+    pc: f32,
+) -> bool {
     let cross = &CROSS[row * 4 + col];
     for i in 0..4 {
         for k in [i, 4 + i] {
@@ -558,10 +575,17 @@ fn classify(h1: &[f32; 16], h2: &[f32; 16], energy: f32) -> Option<Digit> {
             let rs = s[k] - (y[0] * fit[0] + y[1] * fit[1] + y[2] * fit[2] + y[3] * fit[3]);
             let best = if k < 4 { pr } else { pc };
             if 2.0 * (rc * rc + rs * rs) * RELATIVE_PEAK > best {
-                return None;
+                return false;
             }
         }
     }
+    true
+}
+
+/// Both tones keep their nominal frequency: the phase each advances between the window's
+/// halves stays within [`COS_MAX_PHASE`] of the nominal advance.
+#[inline(always)]
+fn on_frequency(h1: &[f32; 16], h2: &[f32; 16], row: usize, col: usize) -> bool {
     // Each tone's amplitude in each half (least squares, so the other tone
     // does not leak in), as z = alpha - j beta for alpha cos + beta sin.
     let g = &HALF_GRAM_INV[row * 4 + col];
@@ -577,10 +601,10 @@ fn classify(h1: &[f32; 16], h2: &[f32; 16], energy: f32) -> Option<Digit> {
         let re = zr * cr + zi * sr;
         let im = zi * cr - zr * sr;
         if re < COS_MAX_PHASE[k] * (re * re + im * im).sqrt() {
-            return None;
+            return false;
         }
     }
-    Some(Digit::from_row_col(row, col))
+    true
 }
 
 fn mat4(m: &[[f32; 4]; 4], v: [f32; 4]) -> [f32; 4] {
