@@ -52,17 +52,7 @@ impl Daemon {
         metrics: Metrics,
     ) -> Result<Daemon, DaemonError> {
         config.check_tenants()?;
-        let store_path = config.store.path.clone();
-        let store = tokio::task::spawn_blocking(move || Store::open(&store_path))
-            .await
-            .map_err(|_| crate::error::StoreError::Task)??;
-        let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
-        if orphans > 0 {
-            warn!(
-                calls = orphans,
-                "calls left unfinished by the previous run were recorded as failed"
-            );
-        }
+        let store = open_store(&config).await?;
         std::fs::create_dir_all(&config.audio.dir).map_err(|source| DaemonError::AudioDir {
             path: config.audio.dir.display().to_string(),
             source,
@@ -104,36 +94,7 @@ impl Daemon {
         let (worker_stop, worker_stop_rx) = watch::channel(false);
         let worker = tokio::spawn(worker.run(worker_stop_rx));
 
-        let state = Arc::new(AppState {
-            calls: Arc::clone(&calls),
-            audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone())
-                .with_recorded(config.audio.recorded.clone())
-                .with_letter_style(config.audio.letter_style),
-            tenants: config
-                .all_tenants()
-                .into_iter()
-                .flat_map(|tenant| {
-                    let tenant = Arc::new(tenant);
-                    let digests: Vec<[u8; 32]> = tenant
-                        .tokens
-                        .iter()
-                        .map(|t| Sha256::digest(t.as_bytes()).into())
-                        .collect();
-                    digests.into_iter().map(move |d| (d, Arc::clone(&tenant)))
-                })
-                .collect(),
-            call_settings: CallSettings {
-                replay_wait: config.calls.replay_wait,
-                max_duration: config.calls.max_call_duration,
-                ..CallSettings::default()
-            },
-            allow_private_callbacks: config.callbacks.allow_private_networks,
-            metrics_token_digest: config
-                .http
-                .metrics_token
-                .as_ref()
-                .map(|t| Sha256::digest(t.as_bytes()).into()),
-        });
+        let state = Arc::new(app_state(&config, Arc::clone(&calls)));
         let listener = tokio::net::TcpListener::bind(config.http.listen)
             .await
             .map_err(|source| DaemonError::Bind {
@@ -191,6 +152,58 @@ impl Daemon {
         self.calls.store.checkpoint().await?;
         info!("shutdown complete");
         Ok(())
+    }
+}
+
+/// Opens (and migrates) the store off the runtime's threads, and records the calls a
+/// previous run left unfinished as failed, with their callbacks.
+async fn open_store(config: &Config) -> Result<Store, DaemonError> {
+    let store_path = config.store.path.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&store_path))
+        .await
+        .map_err(|_| crate::error::StoreError::Task)??;
+    let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
+    if orphans > 0 {
+        warn!(
+            calls = orphans,
+            "calls left unfinished by the previous run were recorded as failed"
+        );
+    }
+    Ok(store)
+}
+
+/// What the API handlers share: the queue, the audio store, the tenants by token digest
+/// and the per-call settings of `[calls]`.
+fn app_state(config: &Config, calls: Arc<CallQueue>) -> AppState {
+    AppState {
+        calls,
+        audio: AudioFiles::new(config.audio.dir.clone(), config.audio.defaults.clone())
+            .with_recorded(config.audio.recorded.clone())
+            .with_letter_style(config.audio.letter_style),
+        tenants: config
+            .all_tenants()
+            .into_iter()
+            .flat_map(|tenant| {
+                let tenant = Arc::new(tenant);
+                let digests: Vec<[u8; 32]> = tenant
+                    .tokens
+                    .iter()
+                    .map(|t| Sha256::digest(t.as_bytes()).into())
+                    .collect();
+                digests.into_iter().map(move |d| (d, Arc::clone(&tenant)))
+            })
+            .collect(),
+        call_settings: CallSettings {
+            replay_wait: config.calls.replay_wait,
+            max_duration: config.calls.max_call_duration,
+            ..CallSettings::default()
+        },
+        allow_private_callbacks: config.callbacks.allow_private_networks,
+        metrics_token_digest: config
+            .http
+            .metrics_token
+            .as_ref()
+            .map(|t| Sha256::digest(t.as_bytes()).into()),
     }
 }
 
