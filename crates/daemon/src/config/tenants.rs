@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{Config, GuardConfig, Raw, apply_guard};
+use super::keys::apply_guard;
+use super::{Config, GuardConfig, Raw};
 use crate::error::ConfigError;
 
 /// The token of `voice-otp.example.toml`: a daemon started with it would be open to anyone
