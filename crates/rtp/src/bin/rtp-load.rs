@@ -396,6 +396,62 @@ async fn run(args: Args) {
     config.pacer_priority = args.pacer_priority;
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
+    let (receivers, targets) = start_receivers(&args, &measuring, &stop);
+
+    let engine = MediaEngine::start(config).unwrap();
+    let t_open = Instant::now();
+    let streams = open_streams(&engine, &args, &targets).await;
+    let open_time = t_open.elapsed();
+    eprintln!(
+        "rtp-load: {} streams open in {:.2} s",
+        args.streams,
+        open_time.as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
+
+    let cpu0 = cpu_by_thread();
+    let pacing0 = engine.pacing_stats();
+    let snapshot0 = engine.pacing_snapshot();
+    let t0 = Instant::now();
+    measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs_f64(args.seconds)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu1 = cpu_by_thread();
+    let pacing = engine.pacing_stats();
+    let window = engine.pacing_snapshot().since(&snapshot0);
+    let scheduling = engine.pacer_scheduling();
+
+    eprintln!("rtp-load: measured {wall:.1} s, closing");
+    let engine_side = close_streams(streams).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let wire = join_receivers(receivers);
+    let cpu = |k: &str| cpu1.get(k).copied().unwrap_or(0.0) - cpu0.get(k).copied().unwrap_or(0.0);
+    print_setup(&args, scheduling, open_time, wall);
+    print_counts(&args, &engine_side, &wire);
+    print_timing(&wire.gaps, pacing, pacing0.lateness.samples, &window);
+    let engine_cpu = cpu("pacer") + cpu("tokio");
+    let per_k = |c: f64| c / wall / (args.streams as f64 / 1000.0) * 100.0;
+    println!("cpu_engine_percent={:.1}", engine_cpu / wall * 100.0);
+    println!("cpu_pacer_percent={:.1}", cpu("pacer") / wall * 100.0);
+    println!("cpu_tokio_percent={:.1}", cpu("tokio") / wall * 100.0);
+    println!("cpu_receiver_percent={:.1}", cpu("receiver") / wall * 100.0);
+    println!(
+        "cpu_engine_percent_per_1000_streams={:.1}",
+        per_k(engine_cpu)
+    );
+    if args.check {
+        check(&args, &engine_side, &wire, window.send_interval_error.p99);
+    }
+}
+
+/// The counting receivers (the far end), one thread each, and their addresses.
+fn start_receivers(
+    args: &Args,
+    measuring: &Arc<AtomicBool>,
+    stop: &Arc<AtomicBool>,
+) -> (Vec<thread::JoinHandle<Counts>>, Vec<SocketAddr>) {
     let mut receivers = Vec::new();
     let mut targets: Vec<SocketAddr> = Vec::new();
     for i in 0..args.receivers {
@@ -410,7 +466,7 @@ async fn run(args: Args) {
             .unwrap();
         let s: UdpSocket = s.into();
         targets.push(s.local_addr().unwrap());
-        let (m, st) = (Arc::clone(&measuring), Arc::clone(&stop));
+        let (m, st) = (Arc::clone(measuring), Arc::clone(stop));
         let poll = Duration::from_micros(args.rx_poll_us);
         let echo = match (args.echo, args.srtp) {
             (false, _) => Echo::Off,
@@ -427,16 +483,27 @@ async fn run(args: Args) {
                 .unwrap(),
         );
     }
+    (receivers, targets)
+}
 
-    let engine = MediaEngine::start(config).unwrap();
-    // One minute of A-law "audio" shared by every stream (zero-copy frames).
+type OpenStream = (
+    voice_otp_rtp::StreamHandle,
+    tokio::sync::mpsc::Receiver<voice_otp_rtp::StreamEvent>,
+);
+
+/// Opens `--streams` streams spread over the receivers, each playing the same minute of
+/// A-law "audio" (zero-copy frames).
+async fn open_streams(
+    engine: &MediaEngine,
+    args: &Args,
+    targets: &[SocketAddr],
+) -> Vec<OpenStream> {
     let audio = Bytes::from(
         (0..480_000u32)
             .map(|i| (i % 251) as u8)
             .collect::<Vec<u8>>(),
     );
     let mut streams = Vec::with_capacity(args.streams);
-    let t_open = Instant::now();
     for i in 0..args.streams {
         let local = engine.reserve().expect("ports for every stream");
         let (h, ev) = engine
@@ -463,66 +530,78 @@ async fn run(args: Args) {
         .unwrap();
         streams.push((h, ev));
     }
-    let open_time = t_open.elapsed();
-    eprintln!(
-        "rtp-load: {} streams open in {:.2} s",
-        args.streams,
-        open_time.as_secs_f64()
-    );
-    tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
+    streams
+}
 
-    let cpu0 = cpu_by_thread();
-    let pacing0 = engine.pacing_stats();
-    let snapshot0 = engine.pacing_snapshot();
-    let t0 = Instant::now();
-    measuring.store(true, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_secs_f64(args.seconds)).await;
-    measuring.store(false, Ordering::Relaxed);
-    let wall = t0.elapsed().as_secs_f64();
-    let cpu1 = cpu_by_thread();
-    let pacing = engine.pacing_stats();
-    let window = engine.pacing_snapshot().since(&snapshot0);
-    let scheduling = engine.pacer_scheduling();
+/// What the engine's streams counted, summed at close.
+#[derive(Default)]
+struct EngineSide {
+    sent: u64,
+    send_errors: u64,
+    /// Of the echoed packets (`--echo`).
+    received: u64,
+    lost: i64,
+    rejected: u64,
+    jitter_max: Duration,
+}
 
-    eprintln!("rtp-load: measured {wall:.1} s, closing");
-    let mut sent = 0;
-    let mut send_errors = 0;
-    // What the engine's receivers counted of the echoed packets (`--echo`).
-    let (mut engine_received, mut engine_lost, mut engine_rejected) = (0u64, 0i64, 0u64);
-    let mut jitter_max = Duration::ZERO;
+async fn close_streams(streams: Vec<OpenStream>) -> EngineSide {
+    let mut e = EngineSide::default();
     for (h, _ev) in streams {
         let st = h.close().await;
-        sent += st.sent.packets;
-        send_errors += st.send_errors;
-        engine_received += st.received.packets;
-        engine_lost += st.received.lost;
-        engine_rejected +=
+        e.sent += st.sent.packets;
+        e.send_errors += st.send_errors;
+        e.received += st.received.packets;
+        e.lost += st.received.lost;
+        e.rejected +=
             st.received.rejected_source + st.received.rejected_payload_type + st.received.malformed;
-        jitter_max = jitter_max.max(st.received.jitter);
+        e.jitter_max = e.jitter_max.max(st.received.jitter);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut gaps = vec![0u64; BUCKETS];
-    let mut received = 0;
-    let mut lost: i64 = 0;
-    let mut seen_streams = 0;
-    let (mut echoed, mut echo_dropped) = (0u64, 0u64);
+    e
+}
+
+/// What the receivers counted on the wire, merged.
+struct WireSide {
+    received: u64,
+    /// Sequence gaps over every stream.
+    seq_gaps: i64,
+    streams_seen: usize,
+    echoed: u64,
+    echo_dropped: u64,
+    gaps: Vec<u64>,
+}
+
+fn join_receivers(receivers: Vec<thread::JoinHandle<Counts>>) -> WireSide {
+    let mut w = WireSide {
+        received: 0,
+        seq_gaps: 0,
+        streams_seen: 0,
+        echoed: 0,
+        echo_dropped: 0,
+        gaps: vec![0u64; BUCKETS],
+    };
     for r in receivers {
         let c = r.join().unwrap();
-        received += c.packets;
-        echoed += c.echoed;
-        echo_dropped += c.echo_dropped;
+        w.received += c.packets;
+        w.echoed += c.echoed;
+        w.echo_dropped += c.echo_dropped;
         for s in c.streams.values() {
-            lost += (s.extended - s.first + 1) - s.received as i64;
+            w.seq_gaps += (s.extended - s.first + 1) - s.received as i64;
         }
-        seen_streams += c.streams.len();
-        for (g, x) in gaps.iter_mut().zip(c.gaps) {
+        w.streams_seen += c.streams.len();
+        for (g, x) in w.gaps.iter_mut().zip(c.gaps) {
             *g += x;
         }
     }
-    let cpu = |k: &str| cpu1.get(k).copied().unwrap_or(0.0) - cpu0.get(k).copied().unwrap_or(0.0);
-    let engine_cpu = cpu("pacer") + cpu("tokio");
-    let per_k = |c: f64| c / wall / (args.streams as f64 / 1000.0) * 100.0;
+    w
+}
+
+fn print_setup(
+    args: &Args,
+    scheduling: voice_otp_rtp::PacerScheduling,
+    open_time: Duration,
+    wall: f64,
+) {
     println!("streams={}", args.streams);
     println!("workers={}", args.workers);
     println!("rx_poll_us={}", args.rx_poll_us);
@@ -538,38 +617,46 @@ async fn run(args: Args) {
     println!("pacer_demotions={}", scheduling.demotions);
     println!("open_seconds={:.3}", open_time.as_secs_f64());
     println!("measured_seconds={wall:.3}");
-    println!("streams_seen={seen_streams}");
-    println!("packets_sent={sent}");
-    println!("packets_received={received}");
-    println!("packets_lost={}", sent as i64 - received as i64);
-    println!("seq_gaps={lost}");
-    println!("send_errors={send_errors}");
+}
+
+fn print_counts(args: &Args, e: &EngineSide, w: &WireSide) {
+    println!("streams_seen={}", w.streams_seen);
+    println!("packets_sent={}", e.sent);
+    println!("packets_received={}", w.received);
+    println!("packets_lost={}", e.sent as i64 - w.received as i64);
+    println!("seq_gaps={}", w.seq_gaps);
+    println!("send_errors={}", e.send_errors);
     println!("echo={}", args.echo);
     println!("srtp={}", args.srtp);
-    println!("echo_sent={echoed}");
-    println!("echo_dropped={echo_dropped}");
-    println!("engine_received={engine_received}");
-    println!("engine_receive_lost={engine_lost}");
-    println!("engine_receive_rejected={engine_rejected}");
-    println!("engine_receive_jitter_max_us={}", jitter_max.as_micros());
+    println!("echo_sent={}", w.echoed);
+    println!("echo_dropped={}", w.echo_dropped);
+    println!("engine_received={}", e.received);
+    println!("engine_receive_lost={}", e.lost);
+    println!("engine_receive_rejected={}", e.rejected);
+    println!("engine_receive_jitter_max_us={}", e.jitter_max.as_micros());
+}
+
+fn print_timing(
+    gaps: &[u64],
+    pacing: voice_otp_rtp::PacingStats,
+    fired_before: u64,
+    window: &voice_otp_rtp::PacingStats,
+) {
     println!("interarrival_samples={}", gaps.iter().sum::<u64>());
     println!(
         "interarrival_error_p50_us={}",
-        percentile(&gaps, 0.5).as_micros()
+        percentile(gaps, 0.5).as_micros()
     );
     println!(
         "interarrival_error_p99_us={}",
-        percentile(&gaps, 0.99).as_micros()
+        percentile(gaps, 0.99).as_micros()
     );
     println!(
         "interarrival_error_p999_us={}",
-        percentile(&gaps, 0.999).as_micros()
+        percentile(gaps, 0.999).as_micros()
     );
     // Percentiles are since engine start (warm-up included); counts are for the window.
-    println!(
-        "pacer_fired={}",
-        pacing.lateness.samples - pacing0.lateness.samples
-    );
+    println!("pacer_fired={}", pacing.lateness.samples - fired_before);
     println!("pacer_lateness_p50_us={}", pacing.lateness.p50.as_micros());
     println!("pacer_lateness_p99_us={}", pacing.lateness.p99.as_micros());
     println!("pacer_lateness_max_us={}", pacing.lateness.max.as_micros());
@@ -588,28 +675,23 @@ async fn run(args: Args) {
         "window_pacer_lateness_p99_us={}",
         window.lateness.p99.as_micros()
     );
-    println!("cpu_engine_percent={:.1}", engine_cpu / wall * 100.0);
-    println!("cpu_pacer_percent={:.1}", cpu("pacer") / wall * 100.0);
-    println!("cpu_tokio_percent={:.1}", cpu("tokio") / wall * 100.0);
-    println!("cpu_receiver_percent={:.1}", cpu("receiver") / wall * 100.0);
-    println!(
-        "cpu_engine_percent_per_1000_streams={:.1}",
-        per_k(engine_cpu)
-    );
-    if args.check {
-        // Nothing lost, and the p99 send-interval error within --max-p99-ms (default: the
-        // issue's 2 ms target) over the measured window, i.e. with every stream running.
-        let packets_lost = sent as i64 - received as i64;
-        let p99 = w.p99;
-        let met = packets_lost == 0 && lost == 0 && send_errors == 0 && p99 <= args.max_p99;
-        println!("target_met={met}");
-        if !met {
-            eprintln!(
-                "rtp-load: target not met: lost {packets_lost}, sequence gaps {lost}, send errors {send_errors}, window p99 send-interval error {} us (target <= {} us)",
-                p99.as_micros(),
-                args.max_p99.as_micros()
-            );
-            std::process::exit(1);
-        }
+}
+
+/// `--check`: nothing lost, and the p99 send-interval error within --max-p99-ms (default:
+/// the 2 ms target) over the measured window, i.e. with every stream running.
+/// Exits 1 otherwise.
+fn check(args: &Args, e: &EngineSide, w: &WireSide, p99: Duration) {
+    let packets_lost = e.sent as i64 - w.received as i64;
+    let met = packets_lost == 0 && w.seq_gaps == 0 && e.send_errors == 0 && p99 <= args.max_p99;
+    println!("target_met={met}");
+    if !met {
+        eprintln!(
+            "rtp-load: target not met: lost {packets_lost}, sequence gaps {}, send errors {}, window p99 send-interval error {} us (target <= {} us)",
+            w.seq_gaps,
+            e.send_errors,
+            p99.as_micros(),
+            args.max_p99.as_micros()
+        );
+        std::process::exit(1);
     }
 }
