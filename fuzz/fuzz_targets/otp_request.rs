@@ -1,5 +1,5 @@
 #![no_main]
-//! The OTP/Notification request validator (JSON from any client) must answer every input
+//! The OTP/Notification/Request DTMF request validator (JSON from any client) must answer every input
 //! with a result, never a panic.
 
 use voice_otp_call::CallKind;
@@ -11,10 +11,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         defaults: "../audio".into(),
         ..voice_otp_daemon::config::Config::default().audio
     };
-    let kind = if data.first().is_some_and(|b| b & 1 == 1) {
-        CallKind::Notification
-    } else {
-        CallKind::Otp
+    let kind = match data.first().map(|b| b % 3) {
+        Some(1) => CallKind::Notification,
+        Some(2) => CallKind::Dtmf,
+        _ => CallKind::Otp,
     };
     let _ = voice_otp_daemon::check_instruction_body(kind, data, &audio);
 });

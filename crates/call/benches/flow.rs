@@ -23,6 +23,8 @@ fn config() -> FlowConfig {
         prompt_gap: Duration::ZERO,
         max_duration: Duration::from_secs(600),
         ending_timeout: Duration::from_secs(32),
+        collect: None,
+        invalid_prompt: false,
     }
 }
 

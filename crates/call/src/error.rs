@@ -10,6 +10,9 @@ pub enum Error {
     /// The call has neither a code nor a code prompt, so a reading would be empty.
     #[error("the call has nothing to read: no code and no code prompt")]
     NothingToRead,
+    /// A Request DTMF `regex` does not compile, or compiles too large.
+    #[error("the digit pattern is not a valid regular expression of bounded size")]
+    Pattern,
     /// A prompt could not be rendered.
     #[error("a prompt could not be rendered: {0}")]
     RenderPrompt(#[source] voice_otp_media::MediaError),

@@ -18,8 +18,8 @@ pub use flow::{
     Action, CallFlow, DialFailure, EndCause, FlowConfig, FlowEnd, Play, PlayId, Segment,
 };
 pub use spec::{
-    CallExecutor, CallKind, CallOutcome, CallSettings, CallSpec, DEFAULT_REPLAY_WAIT, LiveState,
-    OtpCode, ProgressFn, ResultCode,
+    CallExecutor, CallKind, CallOutcome, CallSettings, CallSpec, CollectRules, CollectedInput,
+    DEFAULT_REPLAY_WAIT, DigitPattern, InputStatus, LiveState, OtpCode, ProgressFn, ResultCode,
 };
 /// A key and the keys of a call, as the DTMF crate types them (re-exported for the daemon).
 pub use voice_otp_dtmf::{Digit, Keys};

@@ -14,6 +14,132 @@ pub enum CallKind {
     Otp,
     /// `POST /voiceapi/v2/Notification`: plays a prompt, no code.
     Notification,
+    /// `POST /voiceapi/v2/DTMF` (CM's Request DTMF app): plays a prompt and collects keys.
+    Dtmf,
+}
+
+/// How a Request DTMF call collects keys (CM's `min-digits`, `max-digits`,
+/// `max-attempts`, `timeout`, `terminators` and `regex`), validated by the daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectRules {
+    /// An entry shorter than this is invalid (at least 1).
+    pub min_digits: u8,
+    /// The entry ends by itself when it has this many keys.
+    pub max_digits: u8,
+    /// Attempts (input prompt + entry) before giving up, at least 1.
+    pub max_attempts: u8,
+    /// How long to wait for the first key after the prompt and for each next key.
+    pub timeout: Duration,
+    /// Keys that end the entry; they are not part of it.
+    pub terminators: Keys,
+    /// The whole entry must match this, when given.
+    pub pattern: Option<DigitPattern>,
+}
+
+/// A client's `regex` for a Request DTMF entry, compiled once by the daemon and matched
+/// against the whole entry. Rust's `regex` runs in time linear in the input, and the
+/// compiled size is bounded, so a hostile pattern costs neither CPU nor memory.
+#[derive(Debug, Clone)]
+pub struct DigitPattern {
+    source: String,
+    regex: regex::Regex,
+}
+
+/// The most memory a compiled pattern may take.
+const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+impl DigitPattern {
+    /// Compiles `source` anchored at both ends (`^(?:source)$`).
+    pub fn new(source: &str) -> Result<Self, crate::Error> {
+        let regex = regex::RegexBuilder::new(&format!("^(?:{source})$"))
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .dfa_size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+            .map_err(|_| crate::Error::Pattern)?;
+        Ok(DigitPattern {
+            source: source.to_owned(),
+            regex,
+        })
+    }
+
+    /// The pattern as the client gave it.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the whole of `entry` matches.
+    pub fn is_match(&self, entry: &str) -> bool {
+        self.regex.is_match(entry)
+    }
+}
+
+/// Two patterns are equal when their sources are.
+impl PartialEq for DigitPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for DigitPattern {}
+
+/// How the digit collection of a Request DTMF call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputStatus {
+    /// An entry met every rule.
+    Valid,
+    /// The last attempt's entry was too short or did not match the pattern.
+    Invalid,
+    /// The last attempt timed out (or was terminated) with no key at all.
+    NoInput,
+    /// The call ended (hang-up, maximum duration, shutdown) before an entry was judged.
+    Incomplete,
+}
+
+impl InputStatus {
+    /// The name sent in the finished event (`valid`, `invalid`, `no-input`, `incomplete`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputStatus::Valid => "valid",
+            InputStatus::Invalid => "invalid",
+            InputStatus::NoInput => "no-input",
+            InputStatus::Incomplete => "incomplete",
+        }
+    }
+
+    /// Inverse of [`InputStatus::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            InputStatus::Valid,
+            InputStatus::Invalid,
+            InputStatus::NoInput,
+            InputStatus::Incomplete,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+/// What a Request DTMF call collected. The keys may be a PIN: they go to the finished
+/// event and the CDR only, never to a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CollectedInput {
+    /// The keys of the last attempt (terminator excluded).
+    pub digits: Keys,
+    /// How collection ended.
+    pub status: InputStatus,
+    /// Attempts started.
+    pub attempts: u8,
+}
+
+/// Redacts the keys, so a `{:?}` of an outcome cannot put a PIN in a log.
+impl std::fmt::Debug for CollectedInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectedInput")
+            .field("digits", &format_args!("<{} keys>", self.digits.len()))
+            .field("status", &self.status)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
 }
 
 /// The one-time password to read: defined beside the renderer that reads it; redacted in
@@ -50,6 +176,11 @@ pub struct CallSpec {
     pub code: Option<OtpCode>,
     /// How the characters are spoken.
     pub code_type: CodeType,
+    /// Request DTMF calls: how keys are collected after `code_prompt` (the `prompt`);
+    /// `outro` is then CM's `valid-prompt`, played only after a valid entry.
+    pub collect: Option<CollectRules>,
+    /// Request DTMF calls: CM's `invalid-prompt`, played after each failed attempt.
+    pub invalid_prompt: Option<PromptSource>,
     /// TTS voice, language of the spelling set, and volume.
     pub voice: Voice,
     /// How many extra readings the callee may ask for (0 to 3).
@@ -154,6 +285,8 @@ pub struct CallOutcome {
     pub replays: u32,
     /// Every key the callee pressed, in order (printed as `0-9*#A-D`).
     pub dtmf: Keys,
+    /// What a Request DTMF call collected; `None` for other apps and unanswered calls.
+    pub input: Option<CollectedInput>,
     /// The SIP status that ended the call (200 for a normal hang-up), if any.
     pub sip_code: Option<u16>,
     /// Its reason phrase.
@@ -178,6 +311,7 @@ impl CallOutcome {
             code_read_count: 0,
             replays: 0,
             dtmf: Keys::new(),
+            input: None,
             sip_code: None,
             sip_reason: Some(why.to_owned()),
         }

@@ -34,6 +34,7 @@ impl CallExecutor for Stamp {
                 code_read_count: 1,
                 replays: 0,
                 dtmf: voice_otp_call::Keys::new(),
+                input: None,
                 sip_code: Some(200),
                 sip_reason: Some("OK".into()),
             }
@@ -151,6 +152,7 @@ impl CallExecutor for Hold {
                 code_read_count: 1,
                 replays: 0,
                 dtmf: voice_otp_call::Keys::new(),
+                input: None,
                 sip_code: Some(200),
                 sip_reason: Some("OK".into()),
             }

@@ -201,6 +201,15 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/voiceapi/v2/OTP", post(post_otp))
         .route("/voiceapi/v2/Notification", post(post_notification))
+        // CM's Request DTMF app: the same path as OTP and Notification.
+        .route(
+            "/voiceapi/v2/DTMF",
+            post(
+                |State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body| {
+                    accept(state, CallKind::Dtmf, headers, body)
+                },
+            ),
+        )
         .route("/v1/calls/{call_id}", get(get_call))
         .route("/v1/cdrs", get(get_cdrs))
         .route("/v1/audio", get(list_audio))
@@ -459,6 +468,8 @@ fn spec_for(ins: &Instruction, callee: &str, settings: CallSettings) -> CallSpec
         outro: ins.outro.clone(),
         code: ins.code.clone(),
         code_type: ins.code_type,
+        collect: ins.collect.clone(),
+        invalid_prompt: ins.invalid_prompt.clone(),
         voice: ins.voice.clone(),
         max_replays: ins.max_replays,
         auto_replay: ins.auto_replay,

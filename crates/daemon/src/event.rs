@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use voice_otp_call::{CallKind, CallOutcome, ResultCode};
+use voice_otp_call::{CallKind, CallOutcome, InputStatus, ResultCode};
 
 /// Milliseconds since the Unix epoch (how the store keeps instants).
 pub(crate) fn to_ms(t: SystemTime) -> i64 {
@@ -36,21 +36,36 @@ pub(crate) fn parse_timestamp_ms(text: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-/// `otp` or `notification` as stored.
+/// `otp`, `notification` or `dtmf` as stored.
 pub(crate) fn kind_name(kind: CallKind) -> &'static str {
     match kind {
         CallKind::Otp => "otp",
         CallKind::Notification => "notification",
+        CallKind::Dtmf => "dtmf",
     }
 }
 
 /// Inverse of [`kind_name`].
 pub(crate) fn kind_from_name(name: &str) -> CallKind {
-    if name == "notification" {
-        CallKind::Notification
-    } else {
-        CallKind::Otp
+    match name {
+        "notification" => CallKind::Notification,
+        "dtmf" => CallKind::Dtmf,
+        _ => CallKind::Otp,
     }
+}
+
+/// What a Request DTMF call collected, as the finished event carries it (flattened into
+/// it; absent for OTP and Notification calls).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputFields {
+    /// The keys of the last attempt, terminator excluded (the valid entry when
+    /// `input-status` is `valid`). May be a PIN: never logged.
+    pub digits: String,
+    /// `valid`, `invalid`, `no-input` or `incomplete`.
+    #[serde(rename = "input-status")]
+    pub status: &'static str,
+    /// Attempts started (0 when the call was not answered).
+    pub attempts: u8,
 }
 
 /// `result` of the finished event.
@@ -71,7 +86,7 @@ pub struct EventResult {
 /// The finished event: the callback body and the CDR, field for field as spec section 3.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FinishedEvent {
-    /// `otp-finished` or `notification-finished`.
+    /// `otp-finished`, `notification-finished` or `dtmf-finished`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Our call id.
@@ -102,6 +117,9 @@ pub struct FinishedEvent {
     pub replays: u32,
     /// Keys pressed.
     pub dtmf: String,
+    /// Request DTMF calls: `digits`, `input-status` and `attempts`.
+    #[serde(flatten)]
+    pub input: Option<InputFields>,
     /// How it ended.
     pub result: EventResult,
 }
@@ -132,6 +150,7 @@ impl FinishedEvent {
             kind: match id.kind {
                 CallKind::Otp => "otp-finished",
                 CallKind::Notification => "notification-finished",
+                CallKind::Dtmf => "dtmf-finished",
             },
             call_id: id.call_id.clone(),
             instruction_id: id.instruction_id.clone(),
@@ -144,6 +163,14 @@ impl FinishedEvent {
             code_read_count: o.code_read_count,
             replays: o.replays,
             dtmf: o.dtmf.clone(),
+            input: (id.kind == CallKind::Dtmf).then(|| {
+                let input = o.input.as_ref();
+                InputFields {
+                    digits: input.map(|i| i.digits.clone()).unwrap_or_default(),
+                    status: input.map_or(InputStatus::Incomplete, |i| i.status).as_str(),
+                    attempts: input.map_or(0, |i| i.attempts),
+                }
+            }),
             result: EventResult {
                 code: result.code(),
                 description: result.description(),
@@ -164,8 +191,18 @@ pub(crate) struct StoredOutcome {
     pub(crate) code_read_count: u32,
     pub(crate) replays: u32,
     pub(crate) dtmf: String,
+    /// Request DTMF calls that were answered.
+    pub(crate) input: Option<StoredInput>,
     pub(crate) sip_code: Option<u16>,
     pub(crate) sip_reason: Option<String>,
+}
+
+/// A [`voice_otp_call::CollectedInput`] in the store's units.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StoredInput {
+    pub(crate) digits: String,
+    pub(crate) status: InputStatus,
+    pub(crate) attempts: u8,
 }
 
 impl From<&CallOutcome> for StoredOutcome {
@@ -179,6 +216,11 @@ impl From<&CallOutcome> for StoredOutcome {
             replays: o.replays,
             // Typed keys from the call: printing them is the only conversion.
             dtmf: o.dtmf.to_string(),
+            input: o.input.as_ref().map(|i| StoredInput {
+                digits: i.digits.to_string(),
+                status: i.status,
+                attempts: i.attempts,
+            }),
             sip_code: o.sip_code,
             sip_reason: o.sip_reason.clone(),
         }

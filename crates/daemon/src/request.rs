@@ -1,4 +1,5 @@
-//! Validation of `POST /voiceapi/v2/OTP` and `/Notification` bodies (spec section 2).
+//! Validation of `POST /voiceapi/v2/OTP`, `/Notification` and `/DTMF` bodies (spec
+//! section 2; the Request DTMF fields follow CM's .NET SDK, see docs/api-notes.md).
 //!
 //! The body is read as a JSON tree and checked field by field so that one response can name
 //! every offending field. `null` counts as absent: CM.com's .NET SDK sends
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use voice_otp_call::{CallKind, OtpCode};
+use voice_otp_call::{CallKind, CollectRules, DigitPattern, Keys, OtpCode};
 use voice_otp_media::{CodeType, Gender, LetterStyle, PromptSource, Voice};
 use zeroize::Zeroize;
 
@@ -44,7 +45,12 @@ pub(crate) struct Instruction {
     pub(crate) intro: Option<PromptSource>,
     pub(crate) code_prompt: Option<PromptSource>,
     pub(crate) replay_prompt: Option<PromptSource>,
+    /// For Request DTMF: the `valid-prompt`.
     pub(crate) outro: Option<PromptSource>,
+    /// Request DTMF: how keys are collected.
+    pub(crate) collect: Option<CollectRules>,
+    /// Request DTMF: the `invalid-prompt`.
+    pub(crate) invalid_prompt: Option<PromptSource>,
     pub(crate) code: Option<OtpCode>,
     pub(crate) code_type: CodeType,
     pub(crate) voice: Voice,
@@ -429,9 +435,12 @@ fn validate_object(
         }
     };
 
-    // `timeout` is the older name; the current one wins when both are given.
+    // `timeout` is the older name; the current one wins when both are given. In a
+    // Request DTMF body `timeout` is CM's key timeout instead, never the ring timeout.
     let ring = if get(obj, "max-ringing-timeout").is_some() {
         opt_int(obj, "max-ringing-timeout", 10..=60, &mut errors)
+    } else if kind == CallKind::Dtmf {
+        None
     } else {
         opt_int(obj, "timeout", 10..=60, &mut errors)
     };
@@ -462,30 +471,38 @@ fn validate_object(
     };
 
     let audio_ok = audio;
-    let intro = prompt(
-        obj,
-        "intro-prompt",
-        "intro-prompt-type",
-        TTS,
-        audio_ok,
-        &mut errors,
-    );
-    let replay_prompt = prompt(
-        obj,
-        "replay-prompt",
-        "replay-prompt-type",
-        TTS,
-        audio_ok,
-        &mut errors,
-    );
-    let outro = prompt(
-        obj,
-        "outro-prompt",
-        "outro-prompt-type",
-        TTS,
-        audio_ok,
-        &mut errors,
-    );
+    // Request DTMF has none of these: its fields are read by `dtmf_fields`.
+    let (intro, replay_prompt, outro) = if kind == CallKind::Dtmf {
+        (None, None, None)
+    } else {
+        (
+            prompt(
+                obj,
+                "intro-prompt",
+                "intro-prompt-type",
+                TTS,
+                audio_ok,
+                &mut errors,
+            ),
+            prompt(
+                obj,
+                "replay-prompt",
+                "replay-prompt-type",
+                TTS,
+                audio_ok,
+                &mut errors,
+            ),
+            prompt(
+                obj,
+                "outro-prompt",
+                "outro-prompt-type",
+                TTS,
+                audio_ok,
+                &mut errors,
+            ),
+        )
+    };
+    let mut dtmf = None;
 
     let (code_prompt, code, code_type) = match kind {
         CallKind::Otp => {
@@ -532,18 +549,32 @@ fn validate_object(
             }
             (code_prompt, code, code_type)
         }
-        CallKind::Notification => {
-            let p = prompt(obj, "prompt", "prompt-type", FILE, audio_ok, &mut errors);
-            if get(obj, "prompt").is_none() && get(obj, "prompt-type").is_none() {
-                errors.add("prompt", "is required");
-            }
+        CallKind::Notification => (
+            required_prompt(obj, FILE, audio_ok, &mut errors),
+            None,
+            CodeType::Default,
+        ),
+        CallKind::Dtmf => {
+            let fields = dtmf_fields(obj, audio_ok, &mut errors);
+            let p = required_prompt(obj, TTS, audio_ok, &mut errors);
+            dtmf = Some(fields);
             (p, None, CodeType::Default)
         }
     };
+    let (outro, collect, invalid_prompt) = match dtmf {
+        Some(d) => (d.valid_prompt, d.rules, d.invalid_prompt),
+        None => (outro, None, None),
+    };
 
-    let uses_tts = [&intro, &code_prompt, &replay_prompt, &outro]
-        .iter()
-        .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
+    let uses_tts = [
+        &intro,
+        &code_prompt,
+        &replay_prompt,
+        &outro,
+        &invalid_prompt,
+    ]
+    .iter()
+    .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
         || (code.is_some() && code_type == CodeType::Tts);
     if uses_tts && let Err((field, message)) = audio.check_voice(&voice) {
         errors.add(field, message);
@@ -563,6 +594,8 @@ fn validate_object(
         code_prompt,
         replay_prompt,
         outro,
+        collect,
+        invalid_prompt,
         code,
         code_type,
         voice,
@@ -573,4 +606,106 @@ fn validate_object(
         callees,
         skipped,
     })
+}
+
+/// The `prompt` (and `prompt-type`, default `default_type`) of a Notification or Request
+/// DTMF body: required.
+fn required_prompt(
+    obj: &Map<String, Value>,
+    default_type: usize,
+    audio: &AudioFiles,
+    errors: &mut Errors,
+) -> Option<PromptSource> {
+    let p = prompt(obj, "prompt", "prompt-type", default_type, audio, errors);
+    if get(obj, "prompt").is_none() && get(obj, "prompt-type").is_none() {
+        errors.add("prompt", "is required");
+    }
+    p
+}
+
+/// Bounds of the Request DTMF numbers. CM documents none; every one is bounded so one
+/// request cannot hold a call (and a channel) for long: at most 5 attempts of up to 32
+/// keys, 60 s each, and `[calls] max-call-duration` ends the call in any case.
+const MAX_DIGITS: i64 = 32;
+const MAX_ATTEMPTS: i64 = 5;
+const DIGIT_TIMEOUT_MS: std::ops::RangeInclusive<i64> = 1_000..=60_000;
+/// The longest `regex` accepted, in characters.
+const MAX_PATTERN_CHARS: usize = 256;
+
+/// The Request DTMF fields besides `prompt`.
+struct DtmfFields {
+    valid_prompt: Option<PromptSource>,
+    invalid_prompt: Option<PromptSource>,
+    /// `None` when a field was wrong (the errors say which).
+    rules: Option<CollectRules>,
+}
+
+/// Reads `valid-prompt`, `invalid-prompt`, `min-digits`, `max-digits`, `max-attempts`,
+/// `timeout` (ms), `terminators` and `regex`, with the defaults of docs/api-notes.md.
+fn dtmf_fields(obj: &Map<String, Value>, audio: &AudioFiles, errors: &mut Errors) -> DtmfFields {
+    let before = errors.0.len();
+    // The SDK's defaults for the three prompt types of this app are TTS.
+    let valid_prompt = prompt(obj, "valid-prompt", "valid-prompt-type", TTS, audio, errors);
+    let invalid_prompt = prompt(
+        obj,
+        "invalid-prompt",
+        "invalid-prompt-type",
+        TTS,
+        audio,
+        errors,
+    );
+    let min_digits = opt_int(obj, "min-digits", 1..=MAX_DIGITS, errors).unwrap_or(1);
+    let max_digits = opt_int(obj, "max-digits", 1..=MAX_DIGITS, errors).unwrap_or(MAX_DIGITS);
+    if min_digits > max_digits {
+        errors.add("min-digits", "must not be more than max-digits");
+    }
+    let max_attempts = opt_int(obj, "max-attempts", 1..=MAX_ATTEMPTS, errors).unwrap_or(3);
+    let timeout = opt_int(obj, "timeout", DIGIT_TIMEOUT_MS, errors).unwrap_or(5_000);
+    let terminators = match get(obj, "terminators") {
+        None => "#".parse::<Keys>().ok(),
+        Some(Value::String(s)) if s.chars().count() <= 16 => {
+            let keys = s.parse::<Keys>().ok();
+            if keys.is_none() {
+                errors.add("terminators", "must be keys from 0-9, *, # and A-D");
+            }
+            keys
+        }
+        Some(_) => {
+            errors.add("terminators", "must be a string of at most 16 keys");
+            None
+        }
+    };
+    let pattern = match get(obj, "regex") {
+        None => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) if s.chars().count() <= MAX_PATTERN_CHARS => {
+            match DigitPattern::new(s) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errors.add("regex", e.to_string());
+                    None
+                }
+            }
+        }
+        Some(_) => {
+            errors.add(
+                "regex",
+                format!("must be a string of at most {MAX_PATTERN_CHARS} characters"),
+            );
+            None
+        }
+    };
+    let rules = (errors.0.len() == before).then(|| CollectRules {
+        min_digits: min_digits as u8,
+        max_digits: max_digits as u8,
+        max_attempts: max_attempts as u8,
+        timeout: Duration::from_millis(timeout as u64),
+        terminators: terminators.unwrap_or_default(),
+        pattern,
+    });
+    DtmfFields {
+        valid_prompt,
+        invalid_prompt,
+        rules,
+    }
 }

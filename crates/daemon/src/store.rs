@@ -8,10 +8,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
+use voice_otp_call::InputStatus;
 
 use crate::config::VelocityLimits;
 use crate::error::StoreError;
-use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_from_name, kind_name};
+use crate::event::{
+    CallIdentity, FinishedEvent, StoredInput, StoredOutcome, kind_from_name, kind_name,
+};
 use crate::fault;
 
 /// Schema migrations, applied in order; the index + 1 is the version they bring.
@@ -87,6 +90,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, instruction_id)
     );
     CREATE INDEX idempotency_created ON idempotency(created_ms);",
+    // 6: what a Request DTMF call collected (NULL for other calls and unanswered ones).
+    "ALTER TABLE calls ADD COLUMN input_digits TEXT;
+    ALTER TABLE calls ADD COLUMN input_status TEXT;
+    ALTER TABLE calls ADD COLUMN input_attempts INTEGER;",
 ];
 
 /// How long a repeated `instruction-id` gets the first answer again.
@@ -410,6 +417,7 @@ impl Store {
                         code_read_count: 0,
                         replays: 0,
                         dtmf: String::new(),
+                        input: None,
                         sip_code: None,
                         sip_reason: Some("daemon restarted before the call ended".to_owned()),
                     };
@@ -644,7 +652,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 const CALL_COLUMNS: &str =
     "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
     result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
-    sip_reason";
+    sip_reason, input_digits, input_status, input_attempts";
 
 fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<String>)> {
     let kind: String = r.get(2)?;
@@ -668,6 +676,7 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<St
             dtmf: r.get(13)?,
             sip_code: r.get(14)?,
             sip_reason: r.get(15)?,
+            input: row_input(r)?,
         }),
         None => None,
     };
@@ -679,6 +688,23 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<St
         },
         url,
     ))
+}
+
+/// The collected input of a row, if it has one.
+fn row_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredInput>> {
+    let digits: Option<String> = r.get(16)?;
+    let status: Option<String> = r.get(17)?;
+    let attempts: Option<u8> = r.get(18)?;
+    Ok(
+        match (digits, status.as_deref().and_then(InputStatus::parse)) {
+            (Some(digits), Some(status)) => Some(StoredInput {
+                digits,
+                status,
+                attempts: attempts.unwrap_or(0),
+            }),
+            _ => None,
+        },
+    )
 }
 
 fn load_call(
@@ -702,7 +728,8 @@ fn write_outcome(
 ) -> Result<FinishedEvent, StoreError> {
     tx.execute(
         "UPDATE calls SET result_code = ?2, started_ms = ?3, answered_ms = ?4, ended_ms = ?5,
-            code_read_count = ?6, replays = ?7, dtmf = ?8, sip_code = ?9, sip_reason = ?10
+            code_read_count = ?6, replays = ?7, dtmf = ?8, sip_code = ?9, sip_reason = ?10,
+            input_digits = ?11, input_status = ?12, input_attempts = ?13
          WHERE call_id = ?1",
         params![
             identity.call_id,
@@ -714,7 +741,10 @@ fn write_outcome(
             o.replays,
             o.dtmf,
             o.sip_code,
-            o.sip_reason
+            o.sip_reason,
+            o.input.as_ref().map(|i| i.digits.as_str()),
+            o.input.as_ref().map(|i| i.status.as_str()),
+            o.input.as_ref().map(|i| i.attempts)
         ],
     )?;
     let event = FinishedEvent::from_parts(identity, o);

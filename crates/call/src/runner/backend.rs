@@ -27,6 +27,8 @@ pub struct Rendered<A> {
     pub replay_prompt: Option<A>,
     /// Once before hanging up.
     pub outro: Option<A>,
+    /// Request DTMF: after an attempt whose entry was not valid.
+    pub invalid_prompt: Option<A>,
 }
 
 impl<A> Rendered<A> {
@@ -38,6 +40,7 @@ impl<A> Rendered<A> {
             Segment::Code => self.code.as_ref(),
             Segment::ReplayPrompt => self.replay_prompt.as_ref(),
             Segment::Outro => self.outro.as_ref(),
+            Segment::InvalidPrompt => self.invalid_prompt.as_ref(),
         }
     }
 }

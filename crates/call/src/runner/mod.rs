@@ -191,6 +191,7 @@ impl Clock {
             code_read_count: end.code_read_count,
             replays: end.replays,
             dtmf: end.dtmf,
+            input: end.input,
             sip_code: end.sip_code,
             sip_reason: end.sip_reason,
         }

@@ -258,6 +258,7 @@ impl Backend for Stack {
                 code,
                 replay_prompt: prompt(&spec.replay_prompt)?,
                 outro: prompt(&spec.outro)?,
+                invalid_prompt: prompt(&spec.invalid_prompt)?,
             })
         })
         .await

@@ -19,6 +19,8 @@ fn no_code_and_no_prompt_is_refused() {
         prompt_gap: std::time::Duration::ZERO,
         max_duration: std::time::Duration::from_secs(600),
         ending_timeout: std::time::Duration::from_secs(32),
+        collect: None,
+        invalid_prompt: false,
     };
     assert!(matches!(
         CallFlow::new(config, Instant::now()),

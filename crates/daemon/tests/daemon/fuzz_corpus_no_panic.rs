@@ -60,7 +60,7 @@ fn request_validator_never_panics() {
     let mut accepted = 0;
     for input in corpus("otp_request") {
         for v in variants(&input) {
-            for kind in [CallKind::Otp, CallKind::Notification] {
+            for kind in [CallKind::Otp, CallKind::Notification, CallKind::Dtmf] {
                 if check_instruction_body(kind, &v, &audio).is_ok() {
                     accepted += 1;
                 }

@@ -27,6 +27,7 @@ mod demo_rejects_bad_keys;
 mod deploy_unit_allows_realtime_pacers;
 mod dotnet_sdk_body;
 mod dtmf_command;
+mod dtmf_request_rules;
 mod fuzz_corpus_no_panic;
 mod healthz_readiness;
 mod healthz_reports_trunk_keepalive;

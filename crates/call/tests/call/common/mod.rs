@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use voice_otp_call::{
-    Action, CallFlow, CallKind, DialFailure, FlowConfig, FlowEnd, LiveState, Play, Segment,
+    Action, CallFlow, CallKind, CollectRules, DialFailure, FlowConfig, FlowEnd, LiveState, Play,
+    Segment,
 };
 
 /// Something the far end (or the daemon) does at a scripted moment.
@@ -30,6 +31,7 @@ pub(crate) fn segment_length(segment: Segment) -> Duration {
         Segment::Code => 3_000,
         Segment::ReplayPrompt => 2_000,
         Segment::Outro => 1_000,
+        Segment::InvalidPrompt => 1_500,
     })
 }
 
@@ -49,6 +51,37 @@ pub(crate) fn otp_config() -> FlowConfig {
         prompt_gap: Duration::ZERO,
         max_duration: Duration::from_secs(600),
         ending_timeout: Duration::from_secs(32),
+        collect: None,
+        invalid_prompt: false,
+    }
+}
+
+/// A Request DTMF call: input prompt (1 s), valid prompt as outro (1 s), invalid prompt
+/// (1.5 s); 4 to 6 digits, `#` ends the entry, 3 attempts, 5 s per key.
+pub(crate) fn dtmf_config() -> FlowConfig {
+    FlowConfig {
+        kind: CallKind::Dtmf,
+        intro: false,
+        code: false,
+        replay_prompt: false,
+        max_replays: 0,
+        collect: Some(CollectRules {
+            min_digits: 4,
+            max_digits: 6,
+            max_attempts: 3,
+            timeout: Duration::from_secs(5),
+            terminators: "#".parse().expect("keys"),
+            pattern: None,
+        }),
+        invalid_prompt: true,
+        ..otp_config()
+    }
+}
+
+/// Schedules each key of `keys` on `sim`, the first at `first_ms`, then every `step_ms`.
+pub(crate) fn press(sim: &mut Sim, keys: &str, first_ms: u64, step_ms: u64) {
+    for (i, key) in keys.chars().enumerate() {
+        sim.at(ms(first_ms + step_ms * i as u64), Event::Dtmf(key));
     }
 }
 
@@ -88,6 +121,13 @@ impl Sim {
             bye_reply: Some(ms(20)),
             stall_playback: false,
         }
+    }
+
+    /// A flow whose call is answered 1 s after the INVITE.
+    pub(crate) fn answered(config: FlowConfig) -> Self {
+        let mut sim = Sim::new(config);
+        sim.at(ms(1_000), Event::Answer);
+        sim
     }
 
     /// Schedules `event` at `at` after the INVITE.

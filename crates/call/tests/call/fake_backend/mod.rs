@@ -258,6 +258,10 @@ impl Backend for FakeBackend {
                 .as_ref()
                 .map(|_| audio("replay-prompt", 2_000)),
             outro: spec.outro.as_ref().map(|_| audio("outro", 1_000)),
+            invalid_prompt: spec
+                .invalid_prompt
+                .as_ref()
+                .map(|_| audio("invalid-prompt", 1_500)),
         })
     }
 
@@ -422,6 +426,8 @@ pub(crate) fn otp_spec() -> CallSpec {
         outro: Some(PromptSource::Tts("Goodbye".to_owned())),
         code: Some(OtpCode::new("482913")),
         code_type: CodeType::Default,
+        collect: None,
+        invalid_prompt: None,
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,

@@ -36,6 +36,8 @@ pub(crate) fn bare_otp_spec(code: &str, replay_wait: Duration) -> CallSpec {
         outro: None,
         code: Some(OtpCode::new(code)),
         code_type: CodeType::Default,
+        collect: None,
+        invalid_prompt: None,
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,

@@ -23,6 +23,8 @@ pub struct Script {
     pub readings: u32,
     pub replays: u32,
     pub dtmf: &'static str,
+    /// What a Request DTMF call collected.
+    pub input: Option<voice_otp_call::CollectedInput>,
     /// Stay live this long (or until shutdown, whichever first).
     pub hold: Duration,
     /// Ring this long before answering (reported through `progress`).
@@ -38,6 +40,7 @@ impl Default for Script {
             readings: 2,
             replays: 1,
             dtmf: "1",
+            input: None,
             hold: Duration::ZERO,
             answer_after: Duration::ZERO,
         }
@@ -120,6 +123,7 @@ impl CallExecutor for ScriptedExecutor {
                 code_read_count: script.readings,
                 replays: script.replays,
                 dtmf: script.dtmf.parse().expect("a script presses DTMF keys"),
+                input: script.input,
                 sip_code: script.sip.map(|s| s.0),
                 sip_reason: script.sip.map(|s| s.1.to_owned()),
             }

@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 use voice_otp_dtmf::{Digit, Keys};
 
 use crate::error::Error;
-use crate::spec::{CallKind, CallSpec, LiveState, ResultCode};
+use crate::spec::{CallKind, CallSpec, CollectRules, CollectedInput, LiveState, ResultCode};
+
+mod collect;
+
+use collect::{Collector, Step};
 
 /// The longest an answered call may last before the flow hangs up on its own.
 pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(600);
@@ -25,14 +29,18 @@ pub const DEFAULT_ENDING_TIMEOUT: Duration = Duration::from_secs(32);
 pub enum Segment {
     /// The intro prompt, once on answer.
     Intro,
-    /// The code prompt before each reading (for Notification: the prompt itself).
+    /// The code prompt before each reading (for Notification: the prompt itself; for
+    /// Request DTMF: the input prompt of each attempt).
     CodePrompt,
     /// The code, character by character.
     Code,
     /// "Press 1 to hear the code again", after a reading while replays remain.
     ReplayPrompt,
-    /// The outro prompt, once before hanging up.
+    /// The outro prompt, once before hanging up (Request DTMF: the valid prompt, only
+    /// after a valid entry).
     Outro,
+    /// Request DTMF: after an attempt whose entry was not valid.
+    InvalidPrompt,
 }
 
 /// Identifies one `Play` action, so a late "playback finished" of audio that was already
@@ -90,6 +98,8 @@ pub struct FlowEnd {
     pub replays: u32,
     /// Every key pressed after answer, in order.
     pub dtmf: Keys,
+    /// Request DTMF calls that were answered: what was collected.
+    pub input: Option<CollectedInput>,
     /// The SIP status that ended the call, if any.
     pub sip_code: Option<u16>,
     /// Its reason phrase.
@@ -230,6 +240,11 @@ pub struct FlowConfig {
     pub max_duration: Duration,
     /// Give up waiting for a CANCEL or BYE to complete after this long.
     pub ending_timeout: Duration,
+    /// Request DTMF: collect keys (the code prompt is the input prompt, the outro the
+    /// valid prompt) instead of reading a code. `None` for OTP and Notification.
+    pub collect: Option<CollectRules>,
+    /// Request DTMF: an invalid prompt exists.
+    pub invalid_prompt: bool,
 }
 
 /// The one place a call's shape and timers are put together.
@@ -250,6 +265,8 @@ impl From<&CallSpec> for FlowConfig {
             prompt_gap: settings.prompt_gap,
             max_duration: settings.max_duration,
             ending_timeout: settings.ending_timeout,
+            collect: spec.collect.clone(),
+            invalid_prompt: spec.invalid_prompt.is_some(),
         }
     }
 }
@@ -264,6 +281,8 @@ enum Phase {
     Waiting {
         until: Instant,
     },
+    /// Request DTMF: the collector has the call (prompt, keys, invalid prompt).
+    Collecting,
     /// Silence before `next` starts on its own.
     Gap {
         until: Instant,
@@ -318,6 +337,8 @@ enum State {
 ///     prompt_gap: Duration::ZERO,
 ///     max_duration: Duration::from_secs(600),
 ///     ending_timeout: Duration::from_secs(32),
+///     collect: None,
+///     invalid_prompt: false,
 /// };
 /// let start = Instant::now();
 /// let mut flow = CallFlow::new(config, start).unwrap();
@@ -360,6 +381,8 @@ pub struct CallFlow {
     readings_started: u32,
     code_read_count: u32,
     dtmf: Keys,
+    /// Request DTMF calls: the digit collection.
+    collector: Option<Box<Collector>>,
     /// Decided when the ending starts; sent with `Finished`.
     result: ResultCode,
     cause: EndCause,
@@ -376,7 +399,13 @@ impl CallFlow {
         }
         let mut actions = VecDeque::new();
         actions.push_back(Action::Progress(LiveState::Dialling));
+        // Boxed: only Request DTMF calls pay for the collector's state.
+        let collector = config
+            .collect
+            .clone()
+            .map(|rules| Box::new(Collector::new(rules, config.invalid_prompt)));
         Ok(CallFlow {
+            collector,
             ring_deadline: now + config.ring_timeout,
             config,
             state: State::Dialling { ringing: false },
@@ -409,6 +438,11 @@ impl CallFlow {
                 let guard = self.max_duration_deadline();
                 Some(match phase {
                     Phase::Waiting { until } | Phase::Gap { until, .. } => until.min(guard),
+                    Phase::Collecting => self
+                        .collector
+                        .as_ref()
+                        .and_then(|c| c.deadline())
+                        .map_or(guard, |until| until.min(guard)),
                     _ => guard,
                 })
             }
@@ -565,16 +599,25 @@ impl CallFlow {
             Phase::Code => self.reading_done(now),
             Phase::ReplayPrompt => self.start_wait(now),
             Phase::Outro => self.hangup(now, EndCause::Completed),
+            Phase::Collecting => {
+                if let Some(step) = self.collector.as_mut().map(|c| c.playback_finished(now)) {
+                    self.collect_step(now, step);
+                }
+            }
             Phase::Waiting { .. } | Phase::Gap { .. } => {}
         }
     }
 
     /// The callee pressed a key (merged from every source: each press comes once).
-    pub fn handle_dtmf(&mut self, _now: Instant, digit: Digit) {
-        let State::Answered(_) = self.state else {
+    pub fn handle_dtmf(&mut self, now: Instant, digit: Digit) {
+        let State::Answered(phase) = self.state else {
             return;
         };
         self.dtmf.push(digit);
+        if phase == Phase::Collecting {
+            self.collect_digit(now, digit);
+            return;
+        }
         if digit != Digit::D1 || self.readings_started == 0 || self.replays_left() == 0 {
             return;
         }
@@ -603,6 +646,11 @@ impl CallFlow {
                     match phase {
                         Phase::Waiting { until } if now >= until => self.outro_or_hangup(now),
                         Phase::Gap { until, next } if now >= until => self.go(now, next),
+                        Phase::Collecting => {
+                            if let Some(step) = self.collector.as_mut().map(|c| c.timeout(now)) {
+                                self.collect_step(now, step);
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -646,6 +694,12 @@ impl CallFlow {
     }
 
     fn start_reading(&mut self) {
+        if let Some(segment) = self.collector.as_mut().map(|c| c.start()) {
+            // Request DTMF: what follows the intro is the first attempt, not a reading.
+            self.state = State::Answered(Phase::Collecting);
+            self.play(segment);
+            return;
+        }
         self.readings_started += 1;
         if self.config.code_prompt {
             self.state = State::Answered(Phase::CodePrompt);
@@ -697,6 +751,33 @@ impl CallFlow {
                 self.play(Segment::ReplayPrompt);
             }
             Next::Outro => self.outro_or_hangup(now),
+        }
+    }
+
+    /// A key during collection: it stops the input prompt (barge-in) and goes to the
+    /// collector.
+    fn collect_digit(&mut self, now: Instant, digit: Digit) {
+        let Some(collector) = self.collector.as_mut() else {
+            return;
+        };
+        if collector.prompting() && self.playing.take().is_some() {
+            self.actions.push_back(Action::StopPlayback);
+        }
+        let step = collector.digit(now, digit);
+        self.collect_step(now, step);
+    }
+
+    /// Carries out what the collector asked for. A valid entry gets the valid prompt
+    /// (the outro) before the hang-up; any other ending hangs up at once, the invalid
+    /// prompt having already played.
+    fn collect_step(&mut self, now: Instant, step: Step) {
+        match step {
+            Step::Wait => {}
+            Step::Play(segment) => self.play(segment),
+            Step::Done(input) if input.status == crate::InputStatus::Valid => {
+                self.after_gap(now, Next::Outro);
+            }
+            Step::Done(_) => self.hangup(now, EndCause::Completed),
         }
     }
 
@@ -762,6 +843,11 @@ impl CallFlow {
             code_read_count: self.code_read_count,
             replays: self.readings_started.saturating_sub(1),
             dtmf: std::mem::take(&mut self.dtmf),
+            input: self
+                .collector
+                .as_ref()
+                .filter(|_| self.answered.is_some())
+                .map(|c| c.outcome()),
             sip_code: self.sip_code,
             sip_reason: self.sip_reason.take(),
         }));
