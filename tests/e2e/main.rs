@@ -29,6 +29,7 @@ mod callee_hangs_up_mid_code;
 mod code_never_leaks_at_trace_level;
 mod destination_policy_refuses_callees;
 mod dtmf_app_collects_digits;
+mod dtmf_app_refuses_unbounded_numbers;
 mod hostile_tts_prompts_are_refused;
 mod http_held_connections_do_not_lock_out_the_api;
 mod instruction_id_is_idempotent;

@@ -164,3 +164,45 @@ async fn the_finished_event_carries_the_collected_digits() {
     assert!(ended.get("input-status").is_none(), "{ended}");
     d.daemon.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn another_tenant_cannot_play_uploads_as_valid_or_invalid_prompt() {
+    let env = Env::new();
+    // An upload of the default tenant, in the user store.
+    let uploads = env.path().join("audio").join("prompts");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::write(
+        uploads.join("bank.wav"),
+        voice_otp_media::wav::encode_wav(&[0i16; 400]),
+    )
+    .unwrap();
+    let mut config = env.config();
+    let shop_token = "shop-token-0123456789";
+    config.tenants.push(voice_otp_daemon::config::TenantConfig {
+        name: "shop".to_owned(),
+        tokens: vec![shop_token.to_owned()],
+        callers: None,
+        guard: config.guard.clone(),
+    });
+    let exec = ScriptedExecutor::finished();
+    let d = TestDaemon::start(config, exec.clone()).await;
+    for field in ["valid-prompt", "invalid-prompt"] {
+        let body = dtmf_body(json!({field: "/prompts/bank.wav", format!("{field}-type"): "File"}));
+        let resp = d
+            .client
+            .post(d.url("/voiceapi/v2/DTMF"))
+            .header("x-cm-producttoken", shop_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{field}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(fields_of(&v), [format!("\"{field}\"")], "{v}");
+        // The default tenant owns the upload and may play it.
+        let (status, v) = d.post("/voiceapi/v2/DTMF", &body).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    assert_eq!(exec.specs().len(), 2, "only the default tenant's calls");
+    d.daemon.shutdown().await.unwrap();
+}
