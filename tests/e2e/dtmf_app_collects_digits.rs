@@ -7,36 +7,22 @@
 //! - The phone presses nothing: each attempt times out, the prompt plays again, and after
 //!   `max-attempts` the daemon hangs up; the event says `no-input` after 2 attempts.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
-use voice_otp_phone::{Phone, PhoneConfig};
+use voice_otp_phone::PhoneReport;
 use voice_otp_suite::e2e::*;
+use voice_otp_suite::phone::{PhoneCall, phone_trunk};
 
 /// Runs one Request DTMF call to a phone that presses `press`; returns the finished
 /// event, the delivery, the phone's report and the daemon (so its logs can be read).
 async fn dtmf_call(
     press: &str,
     extra: Value,
-) -> (
-    Value,
-    Received,
-    voice_otp_phone::PhoneReport,
-    Daemon,
-    tempfile::TempDir,
-) {
+) -> (Value, Received, PhoneReport, Daemon, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let phone = Phone::bind(PhoneConfig {
-        press: press.to_owned(),
-        invite_within: Duration::from_secs(30),
-        max_call: Duration::from_secs(90),
-        ..PhoneConfig::default()
-    })
-    .await
-    .unwrap();
+    let phone = phone_trunk(press).await;
     let daemon = Daemon::start(DaemonConfig::new(dir.path(), phone.sip_addr().unwrap())).await;
     let receiver = Receiver::start(&[]).await;
-    let phone_call = tokio::spawn(phone.run());
+    let call = PhoneCall::start(phone);
 
     let mut body = json!({
         "callee": "+31612345678",
@@ -55,14 +41,8 @@ async fn dtmf_call(
     }
     let (status, text, _) = daemon.post("/voiceapi/v2/DTMF", &body).await;
     assert_eq!(status, 200, "{text}");
-
-    let got = receiver.wait_for(1, Duration::from_secs(90)).await;
-    let report = tokio::time::timeout(Duration::from_secs(30), phone_call)
-        .await
-        .expect("the phone ends with the call")
-        .unwrap()
-        .expect("the phone took the call");
-    (got[0].json(), got[0].clone(), report, daemon, dir)
+    let (got, report) = call.finish(&receiver).await;
+    (got.json(), got, report, daemon, dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

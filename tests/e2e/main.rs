@@ -36,6 +36,7 @@ mod instruction_id_is_idempotent;
 mod kamailio_baresip_press_1_replays_code;
 mod metrics_token_closes_metrics;
 mod press_1_replays_code;
+mod require_keypress_reads_after_the_key;
 mod ring_timeout_cancels;
 mod say_reads_an_imported_human_set_in_order;
 mod say_reads_code_characters_in_order;

@@ -3,11 +3,13 @@
 //!
 //! - [`e2e`]: the harness: the real `voice-otp serve` process, SIPp as the trunk, signed
 //!   callbacks checked, every process killed on drop and every wait bounded.
+//! - [`phone`]: the built-in phone as the trunk, pressing keys.
 //! - [`callback_receiver`]: a real HTTP callback receiver (also included by path by the
 //!   daemon crate's tests, which cannot depend on this package).
 
 pub mod callback_receiver;
 pub mod e2e;
+pub mod phone;
 
 use std::path::PathBuf;
 

@@ -10,6 +10,7 @@
 
 mod error;
 pub mod flow;
+mod keypress;
 pub mod runner;
 mod spec;
 
@@ -17,9 +18,11 @@ pub use error::Error;
 pub use flow::{
     Action, CallFlow, DialFailure, EndCause, FlowConfig, FlowEnd, Play, PlayId, Segment,
 };
+pub use keypress::keypress_prompt;
 pub use spec::{
     CallExecutor, CallKind, CallOutcome, CallSettings, CallSpec, CollectRules, CollectedInput,
-    DEFAULT_REPLAY_WAIT, DigitPattern, InputStatus, LiveState, OtpCode, ProgressFn, ResultCode,
+    DEFAULT_REPLAY_WAIT, DigitPattern, InputStatus, KeypressCheck, LiveState, OtpCode, ProgressFn,
+    ResultCode,
 };
 /// A key and the keys of a call, as the DTMF crate types them (re-exported for the daemon).
 pub use voice_otp_dtmf::{Digit, Keys};

@@ -119,6 +119,39 @@ impl InputStatus {
     }
 }
 
+/// How the `require-keypress` check of an OTP call went (the `keypress-check` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeypressCheck {
+    /// The callee pressed the key; the code was read.
+    Passed,
+    /// No key, or the wrong key, twice (or the call ended first): the code was not read.
+    Failed,
+    /// The call had no check.
+    NotRequired,
+}
+
+impl KeypressCheck {
+    /// The name sent in the finished event (`passed`, `failed`, `not-required`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeypressCheck::Passed => "passed",
+            KeypressCheck::Failed => "failed",
+            KeypressCheck::NotRequired => "not-required",
+        }
+    }
+
+    /// Inverse of [`KeypressCheck::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            KeypressCheck::Passed,
+            KeypressCheck::Failed,
+            KeypressCheck::NotRequired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
 /// What a Request DTMF call collected. The keys may be a PIN: they go to the finished
 /// event and the CDR only, never to a log line.
 #[derive(Clone, PartialEq, Eq)]
@@ -181,6 +214,10 @@ pub struct CallSpec {
     pub collect: Option<CollectRules>,
     /// Request DTMF calls: CM's `invalid-prompt`, played after each failed attempt.
     pub invalid_prompt: Option<PromptSource>,
+    /// `require-keypress` (OTP calls): the key the callee must press before the code is
+    /// read, 2 to 9, drawn by the daemon from a CSPRNG. The call says "press N to hear
+    /// your code" in its language first.
+    pub keypress: Option<voice_otp_dtmf::Digit>,
     /// TTS voice, language of the spelling set, and volume.
     pub voice: Voice,
     /// How many extra readings the callee may ask for (0 to 3).
@@ -206,6 +243,9 @@ pub struct CallSettings {
     /// Silence between segments that follow each other on their own: the renderer's
     /// `prompt_gap`, so calls sound like `voice-otp say`.
     pub prompt_gap: Duration,
+    /// `require-keypress` for OTP requests that do not say (`[calls] require-keypress`);
+    /// the digit itself travels in [`CallSpec::keypress`].
+    pub require_keypress: bool,
 }
 
 /// How long to wait for a key after the replay prompt unless configured.
@@ -218,6 +258,7 @@ impl Default for CallSettings {
             max_duration: DEFAULT_MAX_DURATION,
             ending_timeout: DEFAULT_ENDING_TIMEOUT,
             prompt_gap: voice_otp_media::DEFAULT_PROMPT_GAP,
+            require_keypress: false,
         }
     }
 }
@@ -287,6 +328,8 @@ pub struct CallOutcome {
     pub dtmf: Keys,
     /// What a Request DTMF call collected; `None` for other apps and unanswered calls.
     pub input: Option<CollectedInput>,
+    /// How the `require-keypress` check went.
+    pub keypress_check: KeypressCheck,
     /// The SIP status that ended the call (200 for a normal hang-up), if any.
     pub sip_code: Option<u16>,
     /// Its reason phrase.
@@ -312,6 +355,7 @@ impl CallOutcome {
             replays: 0,
             dtmf: Keys::new(),
             input: None,
+            keypress_check: KeypressCheck::NotRequired,
             sip_code: None,
             sip_reason: Some(why.to_owned()),
         }

@@ -35,6 +35,7 @@ impl CallExecutor for Stamp {
                 replays: 0,
                 dtmf: voice_otp_call::Keys::new(),
                 input: None,
+                keypress_check: voice_otp_call::KeypressCheck::NotRequired,
                 sip_code: Some(200),
                 sip_reason: Some("OK".into()),
             }
@@ -153,6 +154,7 @@ impl CallExecutor for Hold {
                 replays: 0,
                 dtmf: voice_otp_call::Keys::new(),
                 input: None,
+                keypress_check: voice_otp_call::KeypressCheck::NotRequired,
                 sip_code: Some(200),
                 sip_reason: Some("OK".into()),
             }

@@ -470,6 +470,7 @@ fn spec_for(ins: &Instruction, callee: &str, settings: CallSettings) -> CallSpec
         code_type: ins.code_type,
         collect: ins.collect.clone(),
         invalid_prompt: ins.invalid_prompt.clone(),
+        keypress: crate::request::keypress_for(ins, &settings),
         voice: ins.voice.clone(),
         max_replays: ins.max_replays,
         auto_replay: ins.auto_replay,

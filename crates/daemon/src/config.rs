@@ -186,6 +186,9 @@ pub struct CallsConfig {
     pub max_call_duration: Duration,
     /// `opus`: offer Opus in SDP besides PCMA/PCMU.
     pub opus: bool,
+    /// `require-keypress`: OTP calls say "press N to hear your code" and read the code only
+    /// after that key, unless the request says otherwise (default false).
+    pub require_keypress: bool,
 }
 
 /// `[guard]`: where calls may go (issue 12). A refused callee is a 400 naming it and the
@@ -372,6 +375,7 @@ impl Default for Config {
                 replay_wait: voice_otp_call::DEFAULT_REPLAY_WAIT,
                 max_call_duration: voice_otp_call::flow::DEFAULT_MAX_DURATION,
                 opus: false,
+                require_keypress: false,
             },
             log: LogConfig {
                 level: "info".to_owned(),
@@ -515,6 +519,7 @@ const KEYS: &[(&str, &str)] = &[
     ("calls", "replay-wait"),
     ("calls", "max-call-duration"),
     ("calls", "opus"),
+    ("calls", "require-keypress"),
     ("guard", "allowed-countries"),
     ("guard", "denied-number-types"),
     ("guard", "denied-prefixes"),

@@ -196,6 +196,7 @@ fn app_state(config: &Config, calls: Arc<CallQueue>) -> AppState {
         call_settings: CallSettings {
             replay_wait: config.calls.replay_wait,
             max_duration: config.calls.max_call_duration,
+            require_keypress: config.calls.require_keypress,
             ..CallSettings::default()
         },
         allow_private_callbacks: config.callbacks.allow_private_networks,

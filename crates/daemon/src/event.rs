@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use voice_otp_call::{CallKind, CallOutcome, InputStatus, ResultCode};
+use voice_otp_call::{CallKind, CallOutcome, InputStatus, KeypressCheck, ResultCode};
 
 /// Milliseconds since the Unix epoch (how the store keeps instants).
 pub(crate) fn to_ms(t: SystemTime) -> i64 {
@@ -120,6 +120,9 @@ pub struct FinishedEvent {
     /// Request DTMF calls: `digits`, `input-status` and `attempts`.
     #[serde(flatten)]
     pub input: Option<InputFields>,
+    /// OTP calls: `passed`, `failed` or `not-required` (the `require-keypress` check).
+    #[serde(rename = "keypress-check", skip_serializing_if = "Option::is_none")]
+    pub keypress_check: Option<&'static str>,
     /// How it ended.
     pub result: EventResult,
 }
@@ -171,6 +174,7 @@ impl FinishedEvent {
                     attempts: input.map_or(0, |i| i.attempts),
                 }
             }),
+            keypress_check: (id.kind == CallKind::Otp).then(|| o.keypress_check.as_str()),
             result: EventResult {
                 code: result.code(),
                 description: result.description(),
@@ -193,6 +197,7 @@ pub(crate) struct StoredOutcome {
     pub(crate) dtmf: String,
     /// Request DTMF calls that were answered.
     pub(crate) input: Option<StoredInput>,
+    pub(crate) keypress_check: KeypressCheck,
     pub(crate) sip_code: Option<u16>,
     pub(crate) sip_reason: Option<String>,
 }
@@ -221,6 +226,7 @@ impl From<&CallOutcome> for StoredOutcome {
                 status: i.status,
                 attempts: i.attempts,
             }),
+            keypress_check: o.keypress_check,
             sip_code: o.sip_code,
             sip_reason: o.sip_reason.clone(),
         }

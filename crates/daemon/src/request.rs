@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use voice_otp_call::{CallKind, CollectRules, DigitPattern, Keys, OtpCode};
+use voice_otp_call::{CallKind, CallSettings, CollectRules, Digit, DigitPattern, Keys, OtpCode};
 use voice_otp_media::{CodeType, Gender, LetterStyle, PromptSource, Voice};
 use zeroize::Zeroize;
 
@@ -51,6 +51,8 @@ pub(crate) struct Instruction {
     pub(crate) collect: Option<CollectRules>,
     /// Request DTMF: the `invalid-prompt`.
     pub(crate) invalid_prompt: Option<PromptSource>,
+    /// OTP: `require-keypress` as the request gave it (`None`: the configured default).
+    pub(crate) require_keypress: Option<bool>,
     pub(crate) code: Option<OtpCode>,
     pub(crate) code_type: CodeType,
     pub(crate) voice: Voice,
@@ -459,6 +461,11 @@ fn validate_object(
     };
     let max_replays = opt_int(obj, "max-replays", 0..=3, &mut errors).unwrap_or(0) as u8;
     let auto_replay = opt_bool(obj, "auto-replay", &mut errors);
+    // A voice-otp extension of OTP calls; other apps ignore it like any unknown field.
+    let require_keypress = match get(obj, "require-keypress") {
+        Some(_) if kind == CallKind::Otp => Some(opt_bool(obj, "require-keypress", &mut errors)),
+        _ => None,
+    };
     let voicemail_response = match get(obj, "voicemail-response") {
         None => None,
         Some(v) => match parse_enum(v, VOICEMAIL) {
@@ -575,7 +582,8 @@ fn validate_object(
     ]
     .iter()
     .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
-        || (code.is_some() && code_type == CodeType::Tts);
+        || (code.is_some() && code_type == CodeType::Tts)
+        || require_keypress == Some(true);
     if uses_tts && let Err((field, message)) = audio.check_voice(&voice) {
         errors.add(field, message);
     }
@@ -596,6 +604,7 @@ fn validate_object(
         outro,
         collect,
         invalid_prompt,
+        require_keypress,
         code,
         code_type,
         voice,
@@ -708,4 +717,40 @@ fn dtmf_fields(obj: &Map<String, Value>, audio: &AudioFiles, errors: &mut Errors
         invalid_prompt,
         rules,
     }
+}
+
+/// The key an OTP call asks for before its reading, when `require-keypress` applies: the
+/// request's field, else `[calls] require-keypress`.
+pub(crate) fn keypress_for(ins: &Instruction, settings: &CallSettings) -> Option<Digit> {
+    let required =
+        ins.kind == CallKind::Otp && ins.require_keypress.unwrap_or(settings.require_keypress);
+    required.then(keypress_digit)
+}
+
+/// A key from 2 to 9, drawn from the thread's CSPRNG (ChaCha, seeded from the OS): 1 is the
+/// replay key and 0 a key some voicemail systems send on their own.
+fn keypress_digit() -> Digit {
+    use rand::Rng;
+    if let Some(forced) = debug_keypress_digit() {
+        return forced;
+    }
+    // Event codes 0-9 are the keys 0-9 (RFC 4733), so 2..=9 is always a key.
+    Digit::from_event_code(rand::rng().random_range(2..=9)).unwrap_or(Digit::D9)
+}
+
+/// Debug builds only: `VOICE_OTP_DEBUG_KEYPRESS_DIGIT` (2 to 9) fixes the key, so the
+/// end-to-end suite's phone knows what to press. Release builds never read the variable.
+#[cfg(debug_assertions)]
+fn debug_keypress_digit() -> Option<Digit> {
+    std::env::var("VOICE_OTP_DEBUG_KEYPRESS_DIGIT")
+        .ok()
+        .and_then(|v| v.chars().next())
+        .filter(|c| ('2'..='9').contains(c))
+        .and_then(Digit::from_char)
+}
+
+/// Release builds: the key is always random.
+#[cfg(not(debug_assertions))]
+fn debug_keypress_digit() -> Option<Digit> {
+    None
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use voice_otp_call::InputStatus;
+use voice_otp_call::{InputStatus, KeypressCheck};
 
 use crate::config::VelocityLimits;
 use crate::error::StoreError;
@@ -90,10 +90,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, instruction_id)
     );
     CREATE INDEX idempotency_created ON idempotency(created_ms);",
-    // 6: what a Request DTMF call collected (NULL for other calls and unanswered ones).
+    // 6: what a Request DTMF call collected (NULL for other calls and unanswered ones), and
+    // how an OTP call's `require-keypress` check went (NULL before it existed: not required).
     "ALTER TABLE calls ADD COLUMN input_digits TEXT;
     ALTER TABLE calls ADD COLUMN input_status TEXT;
-    ALTER TABLE calls ADD COLUMN input_attempts INTEGER;",
+    ALTER TABLE calls ADD COLUMN input_attempts INTEGER;
+    ALTER TABLE calls ADD COLUMN keypress_check TEXT;",
 ];
 
 /// How long a repeated `instruction-id` gets the first answer again.
@@ -418,6 +420,7 @@ impl Store {
                         replays: 0,
                         dtmf: String::new(),
                         input: None,
+                        keypress_check: KeypressCheck::NotRequired,
                         sip_code: None,
                         sip_reason: Some("daemon restarted before the call ended".to_owned()),
                     };
@@ -652,7 +655,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 const CALL_COLUMNS: &str =
     "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
     result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
-    sip_reason, input_digits, input_status, input_attempts";
+    sip_reason, input_digits, input_status, input_attempts, keypress_check";
 
 fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<String>)> {
     let kind: String = r.get(2)?;
@@ -677,6 +680,11 @@ fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<St
             sip_code: r.get(14)?,
             sip_reason: r.get(15)?,
             input: row_input(r)?,
+            keypress_check: r
+                .get::<_, Option<String>>(19)?
+                .as_deref()
+                .and_then(KeypressCheck::parse)
+                .unwrap_or(KeypressCheck::NotRequired),
         }),
         None => None,
     };
@@ -729,7 +737,7 @@ fn write_outcome(
     tx.execute(
         "UPDATE calls SET result_code = ?2, started_ms = ?3, answered_ms = ?4, ended_ms = ?5,
             code_read_count = ?6, replays = ?7, dtmf = ?8, sip_code = ?9, sip_reason = ?10,
-            input_digits = ?11, input_status = ?12, input_attempts = ?13
+            input_digits = ?11, input_status = ?12, input_attempts = ?13, keypress_check = ?14
          WHERE call_id = ?1",
         params![
             identity.call_id,
@@ -744,7 +752,8 @@ fn write_outcome(
             o.sip_reason,
             o.input.as_ref().map(|i| i.digits.as_str()),
             o.input.as_ref().map(|i| i.status.as_str()),
-            o.input.as_ref().map(|i| i.attempts)
+            o.input.as_ref().map(|i| i.attempts),
+            o.keypress_check.as_str()
         ],
     )?;
     let event = FinishedEvent::from_parts(identity, o);

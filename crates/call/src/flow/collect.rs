@@ -1,4 +1,5 @@
-//! Digit collection (CM's Request DTMF app): prompt, listen, validate, retry.
+//! Digit collection (CM's Request DTMF app, and the `require-keypress` check before an OTP
+//! reading): prompt, listen, validate, retry.
 //!
 //! A [`Collector`] is the part of a [`CallFlow`](super::CallFlow) that runs while an answered
 //! call asks for digits. It does no IO and reads no clock: the flow feeds it the `now` of
@@ -44,8 +45,10 @@ enum Stage {
 #[derive(Debug)]
 pub(crate) struct Collector {
     rules: CollectRules,
-    /// An invalid prompt exists.
-    invalid_prompt: bool,
+    /// Played at the start of each attempt.
+    prompt: Segment,
+    /// Played after a failed attempt, if there is one.
+    invalid_prompt: Option<Segment>,
     stage: Stage,
     /// Attempts started so far (1-based once started).
     attempts: u8,
@@ -57,9 +60,14 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub(crate) fn new(rules: CollectRules, invalid_prompt: bool) -> Self {
+    pub(crate) fn new(
+        rules: CollectRules,
+        prompt: Segment,
+        invalid_prompt: Option<Segment>,
+    ) -> Self {
         Collector {
             rules,
+            prompt,
             invalid_prompt,
             stage: Stage::Over,
             attempts: 0,
@@ -73,7 +81,12 @@ impl Collector {
     pub(crate) fn start(&mut self) -> Segment {
         self.attempts = 0;
         self.next_attempt();
-        Segment::CodePrompt
+        self.prompt
+    }
+
+    /// Whether the first attempt has started.
+    pub(crate) fn started(&self) -> bool {
+        self.attempts > 0
     }
 
     /// When the flow must call [`Collector::timeout`], if the collector is listening.
@@ -150,7 +163,7 @@ impl Collector {
         self.attempts += 1;
         self.entry = Keys::new();
         self.stage = Stage::Prompt;
-        Step::Play(Segment::CodePrompt)
+        Step::Play(self.prompt)
     }
 
     /// The entry of this attempt is complete: accept it, or retry, or give up.
@@ -160,9 +173,9 @@ impl Collector {
             return self.finish(status);
         }
         self.last = Some(status);
-        if self.invalid_prompt {
+        if let Some(segment) = self.invalid_prompt {
             self.stage = Stage::Invalid;
-            Step::Play(Segment::InvalidPrompt)
+            Step::Play(segment)
         } else if self.attempts >= self.rules.max_attempts {
             self.finish(status)
         } else {

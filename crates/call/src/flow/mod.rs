@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use voice_otp_dtmf::{Digit, Keys};
 
 use crate::error::Error;
-use crate::spec::{CallKind, CallSpec, CollectRules, CollectedInput, LiveState, ResultCode};
+use crate::spec::{
+    CallKind, CallSpec, CollectRules, CollectedInput, DigitPattern, InputStatus, KeypressCheck,
+    LiveState, ResultCode,
+};
 
 mod collect;
 
@@ -41,6 +44,8 @@ pub enum Segment {
     Outro,
     /// Request DTMF: after an attempt whose entry was not valid.
     InvalidPrompt,
+    /// `require-keypress`: "press N to hear your code", before the first reading.
+    KeypressPrompt,
 }
 
 /// Identifies one `Play` action, so a late "playback finished" of audio that was already
@@ -100,6 +105,8 @@ pub struct FlowEnd {
     pub dtmf: Keys,
     /// Request DTMF calls that were answered: what was collected.
     pub input: Option<CollectedInput>,
+    /// Whether the `require-keypress` check let the code be read.
+    pub keypress_check: KeypressCheck,
     /// The SIP status that ended the call, if any.
     pub sip_code: Option<u16>,
     /// Its reason phrase.
@@ -245,6 +252,10 @@ pub struct FlowConfig {
     pub collect: Option<CollectRules>,
     /// Request DTMF: an invalid prompt exists.
     pub invalid_prompt: bool,
+    /// `require-keypress`: the key (2-9, chosen by the daemon) the callee must press after
+    /// "press N to hear your code" before the first reading. Two tries, each waiting
+    /// `replay_wait`; then the call hangs up unread. Ignored when `collect` is set.
+    pub keypress: Option<Digit>,
 }
 
 /// The one place a call's shape and timers are put together.
@@ -267,6 +278,7 @@ impl From<&CallSpec> for FlowConfig {
             ending_timeout: settings.ending_timeout,
             collect: spec.collect.clone(),
             invalid_prompt: spec.invalid_prompt.is_some(),
+            keypress: spec.keypress,
         }
     }
 }
@@ -339,6 +351,7 @@ enum State {
 ///     ending_timeout: Duration::from_secs(32),
 ///     collect: None,
 ///     invalid_prompt: false,
+///     keypress: None,
 /// };
 /// let start = Instant::now();
 /// let mut flow = CallFlow::new(config, start).unwrap();
@@ -381,8 +394,10 @@ pub struct CallFlow {
     readings_started: u32,
     code_read_count: u32,
     dtmf: Keys,
-    /// Request DTMF calls: the digit collection.
+    /// Request DTMF calls, and OTP calls with a keypress check: the digit collection.
     collector: Option<Box<Collector>>,
+    /// The keypress check was passed.
+    keypress_passed: bool,
     /// Decided when the ending starts; sent with `Finished`.
     result: ResultCode,
     cause: EndCause,
@@ -399,13 +414,10 @@ impl CallFlow {
         }
         let mut actions = VecDeque::new();
         actions.push_back(Action::Progress(LiveState::Dialling));
-        // Boxed: only Request DTMF calls pay for the collector's state.
-        let collector = config
-            .collect
-            .clone()
-            .map(|rules| Box::new(Collector::new(rules, config.invalid_prompt)));
+        let collector = collector_of(&config)?;
         Ok(CallFlow {
             collector,
+            keypress_passed: false,
             ring_deadline: now + config.ring_timeout,
             config,
             state: State::Dialling { ringing: false },
@@ -694,8 +706,10 @@ impl CallFlow {
     }
 
     fn start_reading(&mut self) {
-        if let Some(segment) = self.collector.as_mut().map(|c| c.start()) {
-            // Request DTMF: what follows the intro is the first attempt, not a reading.
+        if let Some(collector) = self.collector.as_mut().filter(|c| !c.started()) {
+            // Request DTMF, or the keypress check: what follows the intro is the first
+            // attempt, not a reading.
+            let segment = collector.start();
             self.state = State::Answered(Phase::Collecting);
             self.play(segment);
             return;
@@ -767,15 +781,21 @@ impl CallFlow {
         self.collect_step(now, step);
     }
 
-    /// Carries out what the collector asked for. A valid entry gets the valid prompt
-    /// (the outro) before the hang-up; any other ending hangs up at once, the invalid
-    /// prompt having already played.
+    /// Carries out what the collector asked for. Request DTMF: a valid entry gets the
+    /// valid prompt (the outro) before the hang-up. Keypress check: the right key starts
+    /// the first reading. Any other ending hangs up at once, unread, the invalid prompt
+    /// (if any) having already played.
     fn collect_step(&mut self, now: Instant, step: Step) {
         match step {
             Step::Wait => {}
             Step::Play(segment) => self.play(segment),
-            Step::Done(input) if input.status == crate::InputStatus::Valid => {
-                self.after_gap(now, Next::Outro);
+            Step::Done(input) if input.status == InputStatus::Valid => {
+                if self.config.collect.is_some() {
+                    self.after_gap(now, Next::Outro);
+                } else {
+                    self.keypress_passed = true;
+                    self.after_gap(now, Next::Reading);
+                }
             }
             Step::Done(_) => self.hangup(now, EndCause::Completed),
         }
@@ -846,12 +866,44 @@ impl CallFlow {
             input: self
                 .collector
                 .as_ref()
-                .filter(|_| self.answered.is_some())
+                .filter(|_| self.answered.is_some() && self.config.collect.is_some())
                 .map(|c| c.outcome()),
+            keypress_check: match (self.config.keypress, self.keypress_passed) {
+                _ if self.config.collect.is_some() => KeypressCheck::NotRequired,
+                (None, _) => KeypressCheck::NotRequired,
+                (Some(_), true) => KeypressCheck::Passed,
+                (Some(_), false) => KeypressCheck::Failed,
+            },
             sip_code: self.sip_code,
             sip_reason: self.sip_reason.take(),
         }));
     }
+}
+
+/// The collector of a call, if it has one: Request DTMF's rules, or the keypress check (one
+/// key, the daemon's digit, two tries of `replay_wait` each, no invalid prompt). Boxed, so
+/// that other calls do not pay for its state.
+fn collector_of(config: &FlowConfig) -> Result<Option<Box<Collector>>, Error> {
+    let collector = match (&config.collect, config.keypress) {
+        (Some(rules), _) => Collector::new(
+            rules.clone(),
+            Segment::CodePrompt,
+            config.invalid_prompt.then_some(Segment::InvalidPrompt),
+        ),
+        (None, Some(digit)) => {
+            let rules = CollectRules {
+                min_digits: 1,
+                max_digits: 1,
+                max_attempts: 2,
+                timeout: config.replay_wait,
+                terminators: Keys::new(),
+                pattern: Some(DigitPattern::new(&regex::escape(&digit.to_string()))?),
+            };
+            Collector::new(rules, Segment::KeypressPrompt, None)
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Box::new(collector)))
 }
 
 /// The RFC 3261 reason phrase of the codes the flow reports on its own.

@@ -29,6 +29,8 @@ pub struct Rendered<A> {
     pub outro: Option<A>,
     /// Request DTMF: after an attempt whose entry was not valid.
     pub invalid_prompt: Option<A>,
+    /// `require-keypress`: "press N to hear your code".
+    pub keypress_prompt: Option<A>,
 }
 
 impl<A> Rendered<A> {
@@ -41,6 +43,7 @@ impl<A> Rendered<A> {
             Segment::ReplayPrompt => self.replay_prompt.as_ref(),
             Segment::Outro => self.outro.as_ref(),
             Segment::InvalidPrompt => self.invalid_prompt.as_ref(),
+            Segment::KeypressPrompt => self.keypress_prompt.as_ref(),
         }
     }
 }

@@ -192,6 +192,7 @@ impl Clock {
             replays: end.replays,
             dtmf: end.dtmf,
             input: end.input,
+            keypress_check: end.keypress_check,
             sip_code: end.sip_code,
             sip_reason: end.sip_reason,
         }

@@ -259,6 +259,14 @@ impl Backend for Stack {
                 replay_prompt: prompt(&spec.replay_prompt)?,
                 outro: prompt(&spec.outro)?,
                 invalid_prompt: prompt(&spec.invalid_prompt)?,
+                keypress_prompt: spec
+                    .keypress
+                    .map(|digit| {
+                        let (source, voice) = crate::keypress_prompt(digit, &spec.voice);
+                        renderer.render_prompt(&source, &voice)
+                    })
+                    .transpose()
+                    .map_err(Error::RenderPrompt)?,
             })
         })
         .await

@@ -14,6 +14,7 @@ mod dtmf_retries_then_gives_up;
 mod early_media_is_not_played_into;
 mod fake_backend;
 mod intro_then_reading_then_outro;
+mod keypress_check_before_reading;
 mod max_duration_guard;
 mod media_error_hangs_up;
 mod memory_per_call_is_bounded;

@@ -21,6 +21,7 @@ fn no_code_and_no_prompt_is_refused() {
         ending_timeout: std::time::Duration::from_secs(32),
         collect: None,
         invalid_prompt: false,
+        keypress: None,
     };
     assert!(matches!(
         CallFlow::new(config, Instant::now()),

@@ -21,6 +21,7 @@ fn config() -> FlowConfig {
         ending_timeout: Duration::from_secs(32),
         collect: None,
         invalid_prompt: false,
+        keypress: None,
     }
 }
 

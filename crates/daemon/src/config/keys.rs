@@ -243,6 +243,7 @@ fn calls(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
             c.calls.max_call_duration = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
         "opus" => c.calls.opus = raw.boolean().ok_or(BOOL)?,
+        "require-keypress" => c.calls.require_keypress = raw.boolean().ok_or(BOOL)?,
         _ => return Err("a known key"),
     }
     Ok(())

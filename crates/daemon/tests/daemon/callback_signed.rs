@@ -82,6 +82,8 @@ async fn finished_event_is_signed_and_complete() {
         "code-read-count",
         "replays",
         "dtmf",
+        // Issue 15 item 5: every OTP event says how the `require-keypress` check went.
+        "keypress-check",
         "result",
     ];
     let mut keys_sorted = keys.clone();

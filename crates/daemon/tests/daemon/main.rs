@@ -38,6 +38,7 @@ mod metrics_text;
 mod notification_request_rules;
 mod otp_request_rules;
 mod outbox_prunes_finished_deliveries;
+mod require_keypress_rules;
 mod serve_bad_config_exits;
 mod serve_is_not_dumpable;
 mod shutdown_ends_live_calls;

@@ -32,6 +32,7 @@ pub(crate) fn segment_length(segment: Segment) -> Duration {
         Segment::ReplayPrompt => 2_000,
         Segment::Outro => 1_000,
         Segment::InvalidPrompt => 1_500,
+        Segment::KeypressPrompt => 2_000,
     })
 }
 
@@ -53,6 +54,7 @@ pub(crate) fn otp_config() -> FlowConfig {
         ending_timeout: Duration::from_secs(32),
         collect: None,
         invalid_prompt: false,
+        keypress: None,
     }
 }
 

@@ -262,6 +262,7 @@ impl Backend for FakeBackend {
                 .invalid_prompt
                 .as_ref()
                 .map(|_| audio("invalid-prompt", 1_500)),
+            keypress_prompt: spec.keypress.map(|_| audio("keypress-prompt", 2_000)),
         })
     }
 
@@ -428,6 +429,7 @@ pub(crate) fn otp_spec() -> CallSpec {
         code_type: CodeType::Default,
         collect: None,
         invalid_prompt: None,
+        keypress: None,
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,

@@ -38,6 +38,7 @@ pub(crate) fn bare_otp_spec(code: &str, replay_wait: Duration) -> CallSpec {
         code_type: CodeType::Default,
         collect: None,
         invalid_prompt: None,
+        keypress: None,
         voice: Voice::default(),
         max_replays: 1,
         auto_replay: false,

@@ -25,6 +25,8 @@ pub struct Script {
     pub dtmf: &'static str,
     /// What a Request DTMF call collected.
     pub input: Option<voice_otp_call::CollectedInput>,
+    /// How the keypress check went.
+    pub keypress_check: voice_otp_call::KeypressCheck,
     /// Stay live this long (or until shutdown, whichever first).
     pub hold: Duration,
     /// Ring this long before answering (reported through `progress`).
@@ -41,6 +43,7 @@ impl Default for Script {
             replays: 1,
             dtmf: "1",
             input: None,
+            keypress_check: voice_otp_call::KeypressCheck::NotRequired,
             hold: Duration::ZERO,
             answer_after: Duration::ZERO,
         }
@@ -124,6 +127,7 @@ impl CallExecutor for ScriptedExecutor {
                 replays: script.replays,
                 dtmf: script.dtmf.parse().expect("a script presses DTMF keys"),
                 input: script.input,
+                keypress_check: script.keypress_check,
                 sip_code: script.sip.map(|s| s.0),
                 sip_reason: script.sip.map(|s| s.1.to_owned()),
             }
