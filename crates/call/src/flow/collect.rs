@@ -14,8 +14,9 @@ use std::time::Instant;
 
 use voice_otp_dtmf::{Digit, Keys};
 
-use super::Segment;
-use crate::spec::{CollectRules, CollectedInput, InputStatus};
+use super::{Action, CallFlow, EndCause, FlowConfig, Next, Segment};
+use crate::error::Error;
+use crate::spec::{CollectRules, CollectedInput, DigitPattern, InputStatus};
 
 /// What the flow must do after feeding the collector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,4 +211,66 @@ impl Collector {
         self.result = Some(input.clone());
         Step::Done(input)
     }
+}
+
+/// The flow's side of collection.
+impl CallFlow {
+    /// A key during collection: it stops the input prompt (barge-in) and goes to the
+    /// collector.
+    pub(super) fn collect_digit(&mut self, now: Instant, digit: Digit) {
+        let Some(collector) = self.collector.as_mut() else {
+            return;
+        };
+        if collector.prompting() && self.playing.take().is_some() {
+            self.actions.push_back(Action::StopPlayback);
+        }
+        let step = collector.digit(now, digit);
+        self.collect_step(now, step);
+    }
+
+    /// Carries out what the collector asked for. Request DTMF: a valid entry gets the
+    /// valid prompt (the outro) before the hang-up. Keypress check: the right key starts
+    /// the first reading. Any other ending hangs up at once, unread, the invalid prompt
+    /// (if any) having already played.
+    pub(super) fn collect_step(&mut self, now: Instant, step: Step) {
+        match step {
+            Step::Wait => {}
+            Step::Play(segment) => self.play(segment),
+            Step::Done(input) if input.status == InputStatus::Valid => {
+                if self.config.collect.is_some() {
+                    self.after_gap(now, Next::Outro);
+                } else {
+                    self.keypress_passed = true;
+                    self.after_gap(now, Next::Reading);
+                }
+            }
+            Step::Done(_) => self.hangup(now, EndCause::Completed),
+        }
+    }
+}
+
+/// The collector of a call, if it has one: Request DTMF's rules, or the keypress check (one
+/// key, the daemon's digit, two tries of `replay_wait` each, no invalid prompt). Boxed, so
+/// that other calls do not pay for its state.
+pub(super) fn collector_of(config: &FlowConfig) -> Result<Option<Box<Collector>>, Error> {
+    let collector = match (&config.collect, config.keypress) {
+        (Some(rules), _) => Collector::new(
+            rules.clone(),
+            Segment::CodePrompt,
+            config.invalid_prompt.then_some(Segment::InvalidPrompt),
+        ),
+        (None, Some(digit)) => {
+            let rules = CollectRules {
+                min_digits: 1,
+                max_digits: 1,
+                max_attempts: 2,
+                timeout: config.replay_wait,
+                terminators: Keys::new(),
+                pattern: Some(DigitPattern::new(&regex::escape(&digit.to_string()))?),
+            };
+            Collector::new(rules, Segment::KeypressPrompt, None)
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Box::new(collector)))
 }

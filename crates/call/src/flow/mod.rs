@@ -12,13 +12,12 @@ use voice_otp_dtmf::{Digit, Keys};
 
 use crate::error::Error;
 use crate::spec::{
-    CallKind, CallSpec, CollectRules, CollectedInput, DigitPattern, InputStatus, KeypressCheck,
-    LiveState, ResultCode,
+    CallKind, CallSpec, CollectRules, CollectedInput, KeypressCheck, LiveState, ResultCode,
 };
 
 mod collect;
 
-use collect::{Collector, Step};
+use collect::{Collector, collector_of};
 
 /// The longest an answered call may last before the flow hangs up on its own.
 pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(600);
@@ -768,39 +767,6 @@ impl CallFlow {
         }
     }
 
-    /// A key during collection: it stops the input prompt (barge-in) and goes to the
-    /// collector.
-    fn collect_digit(&mut self, now: Instant, digit: Digit) {
-        let Some(collector) = self.collector.as_mut() else {
-            return;
-        };
-        if collector.prompting() && self.playing.take().is_some() {
-            self.actions.push_back(Action::StopPlayback);
-        }
-        let step = collector.digit(now, digit);
-        self.collect_step(now, step);
-    }
-
-    /// Carries out what the collector asked for. Request DTMF: a valid entry gets the
-    /// valid prompt (the outro) before the hang-up. Keypress check: the right key starts
-    /// the first reading. Any other ending hangs up at once, unread, the invalid prompt
-    /// (if any) having already played.
-    fn collect_step(&mut self, now: Instant, step: Step) {
-        match step {
-            Step::Wait => {}
-            Step::Play(segment) => self.play(segment),
-            Step::Done(input) if input.status == InputStatus::Valid => {
-                if self.config.collect.is_some() {
-                    self.after_gap(now, Next::Outro);
-                } else {
-                    self.keypress_passed = true;
-                    self.after_gap(now, Next::Reading);
-                }
-            }
-            Step::Done(_) => self.hangup(now, EndCause::Completed),
-        }
-    }
-
     fn start_wait(&mut self, now: Instant) {
         self.state = State::Answered(Phase::Waiting {
             until: now + self.config.replay_wait,
@@ -878,32 +844,6 @@ impl CallFlow {
             sip_reason: self.sip_reason.take(),
         }));
     }
-}
-
-/// The collector of a call, if it has one: Request DTMF's rules, or the keypress check (one
-/// key, the daemon's digit, two tries of `replay_wait` each, no invalid prompt). Boxed, so
-/// that other calls do not pay for its state.
-fn collector_of(config: &FlowConfig) -> Result<Option<Box<Collector>>, Error> {
-    let collector = match (&config.collect, config.keypress) {
-        (Some(rules), _) => Collector::new(
-            rules.clone(),
-            Segment::CodePrompt,
-            config.invalid_prompt.then_some(Segment::InvalidPrompt),
-        ),
-        (None, Some(digit)) => {
-            let rules = CollectRules {
-                min_digits: 1,
-                max_digits: 1,
-                max_attempts: 2,
-                timeout: config.replay_wait,
-                terminators: Keys::new(),
-                pattern: Some(DigitPattern::new(&regex::escape(&digit.to_string()))?),
-            };
-            Collector::new(rules, Segment::KeypressPrompt, None)
-        }
-        (None, None) => return Ok(None),
-    };
-    Ok(Some(Box::new(collector)))
 }
 
 /// The RFC 3261 reason phrase of the codes the flow reports on its own.
