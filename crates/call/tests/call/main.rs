@@ -28,6 +28,7 @@ mod prompt_gap_separates_segments;
 mod remote_hangup_mid_code;
 mod replay_wait_expires_to_outro;
 mod ring_timeout_cancels;
+mod runner_collects_dtmf_digits;
 mod runner_dtmf_sources_merge;
 mod runner_failures_end_cleanly;
 mod runner_observer_hears_answers_and_presses;
