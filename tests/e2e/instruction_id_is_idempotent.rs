@@ -68,7 +68,6 @@ async fn a_repeated_instruction_id_gets_the_first_answer_and_dials_nothing() {
     assert_eq!(stored_calls(&config), 2);
     drop(daemon);
 
-    let mut config = config;
     config.http_port = free_tcp_port();
     let restarted = Daemon::start(config.clone()).await;
     let (status, after) = post(&restarted, TOKEN, &again).await;
