@@ -16,21 +16,10 @@ const SHOP_HZ: f64 = 1500.0;
 
 /// One second of a sine at `hz`, as an 8 kHz 16-bit WAV.
 fn tone(hz: f64) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::new(&mut out, spec).unwrap();
-    for i in 0..8000 {
+    wav_8k((0..8000).map(|i| {
         let t = f64::from(i) / 8000.0;
-        w.write_sample((12_000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16)
-            .unwrap();
-    }
-    w.finalize().unwrap();
-    out.into_inner()
+        (12_000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16
+    }))
 }
 
 /// Goertzel magnitude of `hz` over all of `samples` (8 kHz): a narrow bin, so a tone of

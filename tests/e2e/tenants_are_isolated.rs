@@ -72,19 +72,7 @@ async fn get(daemon: &Daemon, token: &str, path: &str) -> (u16, Value) {
 }
 
 fn wav() -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::new(&mut out, spec).unwrap();
-    for i in 0..1600 {
-        w.write_sample(((i % 40) as i16 - 20) * 500).unwrap();
-    }
-    w.finalize().unwrap();
-    out.into_inner()
+    wav_8k((0..1600).map(|i| ((i % 40) as i16 - 20) * 500))
 }
 
 async fn put_audio(daemon: &Daemon, token: &str, path: &str) -> (u16, Value) {

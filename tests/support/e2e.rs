@@ -403,3 +403,20 @@ pub fn otp_body(code: &str, callback: &str) -> Value {
         "callback-url": callback,
     })
 }
+
+/// An 8 kHz mono 16-bit WAV file of `samples`, as an upload body.
+pub fn wav_8k(samples: impl IntoIterator<Item = i16>) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::new(&mut out, spec).unwrap();
+    for x in samples {
+        w.write_sample(x).unwrap();
+    }
+    w.finalize().unwrap();
+    out.into_inner()
+}
