@@ -335,7 +335,7 @@ fn record_and_launch(
     let specs: Vec<CallSpec> = ins
         .callees
         .iter()
-        .map(|callee| spec_for(&ins, callee, state.call_settings))
+        .map(|callee| ins.call_spec(callee, state.call_settings))
         .collect();
     let response = response_body(&ins, &specs);
     let record = NewInstruction {
@@ -451,31 +451,6 @@ fn check_callback_url(url: Option<&str>) -> Result<(), ApiError> {
         return Ok(());
     };
     crate::guard::check_callback_host(&url).map_err(|message| invalid("callback-url", message))
-}
-
-fn spec_for(ins: &Instruction, callee: &str, settings: CallSettings) -> CallSpec {
-    CallSpec {
-        call_id: uuid::Uuid::new_v4().to_string(),
-        instruction_id: ins.instruction_id.clone(),
-        kind: ins.kind,
-        callee: callee.to_owned(),
-        caller: ins.caller.clone(),
-        anonymous: ins.anonymous,
-        ring_timeout: ins.ring_timeout,
-        intro: ins.intro.clone(),
-        code_prompt: ins.code_prompt.clone(),
-        replay_prompt: ins.replay_prompt.clone(),
-        outro: ins.outro.clone(),
-        code: ins.code.clone(),
-        code_type: ins.code_type,
-        collect: ins.collect.clone(),
-        invalid_prompt: ins.invalid_prompt.clone(),
-        keypress: crate::request::keypress_for(ins, &settings),
-        voice: ins.voice.clone(),
-        max_replays: ins.max_replays,
-        auto_replay: ins.auto_replay,
-        settings,
-    }
 }
 
 /// The finished event plus `"state":"ended"`.

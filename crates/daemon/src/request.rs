@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use voice_otp_call::{CallKind, CallSettings, CollectRules, Digit, DigitPattern, Keys, OtpCode};
+use voice_otp_call::{
+    CallKind, CallSettings, CallSpec, CollectRules, Digit, DigitPattern, Keys, OtpCode,
+};
 use voice_otp_media::{CodeType, Gender, LetterStyle, PromptSource, Voice};
 use zeroize::Zeroize;
 
@@ -64,6 +66,35 @@ pub(crate) struct Instruction {
     pub(crate) skipped: Vec<SkippedCallee>,
     /// Only `callee` was given: the response is one object, not an array.
     pub(crate) single: bool,
+}
+
+impl Instruction {
+    /// The call to `callee` (one of [`Instruction::callees`]), with a fresh call id and,
+    /// under `require-keypress`, its freshly drawn key.
+    pub(crate) fn call_spec(&self, callee: &str, settings: CallSettings) -> CallSpec {
+        CallSpec {
+            call_id: uuid::Uuid::new_v4().to_string(),
+            instruction_id: self.instruction_id.clone(),
+            kind: self.kind,
+            callee: callee.to_owned(),
+            caller: self.caller.clone(),
+            anonymous: self.anonymous,
+            ring_timeout: self.ring_timeout,
+            intro: self.intro.clone(),
+            code_prompt: self.code_prompt.clone(),
+            replay_prompt: self.replay_prompt.clone(),
+            outro: self.outro.clone(),
+            code: self.code.clone(),
+            code_type: self.code_type,
+            collect: self.collect.clone(),
+            invalid_prompt: self.invalid_prompt.clone(),
+            keypress: keypress_for(self, &settings),
+            voice: self.voice.clone(),
+            max_replays: self.max_replays,
+            auto_replay: self.auto_replay,
+            settings,
+        }
+    }
 }
 
 /// Collects field errors while the request is walked.
@@ -328,8 +359,69 @@ fn validate_object(
     guard: &GuardConfig,
 ) -> Result<Instruction, Vec<FieldError>> {
     let mut errors = Errors::default();
+    let instruction_id = instruction_id(obj, &mut errors);
+    let callees = callees(obj, guard, &mut errors);
+    let caller = caller(obj, &mut errors);
+    let anonymous = opt_bool(obj, "anonymous", &mut errors);
+    let callback_url = callback_url(obj, &mut errors);
+    let ring_timeout = ring_timeout(kind, obj, &mut errors);
+    let voice = voice_with_letter_style(obj, audio, &mut errors);
+    let max_replays = opt_int(obj, "max-replays", 0..=3, &mut errors).unwrap_or(0) as u8;
+    let auto_replay = opt_bool(obj, "auto-replay", &mut errors);
+    // A voice-otp extension of OTP calls; other apps ignore it like any unknown field.
+    let require_keypress = match get(obj, "require-keypress") {
+        Some(_) if kind == CallKind::Otp => Some(opt_bool(obj, "require-keypress", &mut errors)),
+        _ => None,
+    };
+    let voicemail_response = voicemail_response(obj, &mut errors);
+    let prompts = app_prompts(kind, obj, audio, &voice, &mut errors);
 
-    let instruction_id = match get(obj, "instruction-id") {
+    let uses_tts = [
+        &prompts.intro,
+        &prompts.code_prompt,
+        &prompts.replay_prompt,
+        &prompts.outro,
+        &prompts.invalid_prompt,
+    ]
+    .iter()
+    .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
+        || (prompts.code.is_some() && prompts.code_type == CodeType::Tts)
+        || require_keypress == Some(true);
+    if uses_tts && let Err((field, message)) = audio.check_voice(&voice) {
+        errors.add(field, message);
+    }
+
+    if !errors.0.is_empty() {
+        return Err(errors.0);
+    }
+    Ok(Instruction {
+        kind,
+        instruction_id,
+        caller,
+        anonymous,
+        callback_url,
+        ring_timeout,
+        intro: prompts.intro,
+        code_prompt: prompts.code_prompt,
+        replay_prompt: prompts.replay_prompt,
+        outro: prompts.outro,
+        collect: prompts.collect,
+        invalid_prompt: prompts.invalid_prompt,
+        require_keypress,
+        code: prompts.code,
+        code_type: prompts.code_type,
+        voice,
+        max_replays,
+        auto_replay,
+        voicemail_response,
+        single: callees.single,
+        callees: callees.valid,
+        skipped: callees.skipped,
+    })
+}
+
+fn instruction_id(obj: &Map<String, Value>, errors: &mut Errors) -> Option<String> {
+    match get(obj, "instruction-id") {
         None => None,
         Some(Value::String(s)) if s.chars().count() <= 64 => Some(s.clone()),
         Some(Value::String(_)) => {
@@ -340,9 +432,21 @@ fn validate_object(
             errors.add("instruction-id", "must be a string");
             None
         }
-    };
+    }
+}
 
-    let disable_validation = opt_bool(obj, "disable-callees-validation", &mut errors);
+/// `callee` and `callees`, checked against the numbering plan and the destination policy.
+struct Callees {
+    /// Valid, deduplicated, in request order.
+    valid: Vec<String>,
+    /// Refused under `disable-callees-validation`.
+    skipped: Vec<SkippedCallee>,
+    /// Only `callee` was given.
+    single: bool,
+}
+
+fn callees(obj: &Map<String, Value>, guard: &GuardConfig, errors: &mut Errors) -> Callees {
+    let disable_validation = opt_bool(obj, "disable-callees-validation", errors);
     let mut callees = Vec::new();
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
@@ -371,13 +475,13 @@ fn validate_object(
     let callee = get(obj, "callee");
     let many = get(obj, "callees");
     if let Some(v) = callee {
-        consider("callee".to_owned(), v, &mut errors);
+        consider("callee".to_owned(), v, errors);
     }
     match many {
         None => {}
         Some(Value::Array(items)) => {
             for (i, v) in items.iter().enumerate() {
-                consider(format!("callees[{i}]"), v, &mut errors);
+                consider(format!("callees[{i}]"), v, errors);
             }
         }
         Some(_) => errors.add("callees", "must be an array of strings"),
@@ -393,8 +497,15 @@ fn validate_object(
             "no valid number to dial",
         );
     }
+    Callees {
+        valid: callees,
+        skipped,
+        single: many.is_none(),
+    }
+}
 
-    let caller = match get(obj, "caller") {
+fn caller(obj: &Map<String, Value>, errors: &mut Errors) -> String {
+    match get(obj, "caller") {
         None => {
             errors.add("caller", "is required");
             String::new()
@@ -412,10 +523,11 @@ fn validate_object(
             errors.add("caller", "must be a string");
             String::new()
         }
-    };
-    let anonymous = opt_bool(obj, "anonymous", &mut errors);
+    }
+}
 
-    let callback_url = match get(obj, "callback-url") {
+fn callback_url(obj: &Map<String, Value>, errors: &mut Errors) -> Option<String> {
+    match get(obj, "callback-url") {
         None => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => match reqwest::Url::parse(s.trim()) {
@@ -435,20 +547,29 @@ fn validate_object(
             errors.add("callback-url", "must be a string");
             None
         }
-    };
+    }
+}
 
+fn ring_timeout(kind: CallKind, obj: &Map<String, Value>, errors: &mut Errors) -> Duration {
     // `timeout` is the older name; the current one wins when both are given. In a
     // Request DTMF body `timeout` is CM's key timeout instead, never the ring timeout.
     let ring = if get(obj, "max-ringing-timeout").is_some() {
-        opt_int(obj, "max-ringing-timeout", 10..=60, &mut errors)
+        opt_int(obj, "max-ringing-timeout", 10..=60, errors)
     } else if kind == CallKind::Dtmf {
         None
     } else {
-        opt_int(obj, "timeout", 10..=60, &mut errors)
+        opt_int(obj, "timeout", 10..=60, errors)
     };
-    let ring_timeout = Duration::from_secs(ring.unwrap_or(60) as u64);
+    Duration::from_secs(ring.unwrap_or(60) as u64)
+}
 
-    let mut voice = voice(obj, &mut errors);
+/// `voice`, with the `letter-style` extension (default `[audio] letter-style`).
+fn voice_with_letter_style(
+    obj: &Map<String, Value>,
+    audio: &AudioFiles,
+    errors: &mut Errors,
+) -> Voice {
+    let mut voice = voice(obj, errors);
     voice.letter_style = match get(obj, "letter-style") {
         None => audio.letter_style(),
         Some(v) => match v.as_str().and_then(LetterStyle::parse) {
@@ -459,14 +580,11 @@ fn validate_object(
             }
         },
     };
-    let max_replays = opt_int(obj, "max-replays", 0..=3, &mut errors).unwrap_or(0) as u8;
-    let auto_replay = opt_bool(obj, "auto-replay", &mut errors);
-    // A voice-otp extension of OTP calls; other apps ignore it like any unknown field.
-    let require_keypress = match get(obj, "require-keypress") {
-        Some(_) if kind == CallKind::Otp => Some(opt_bool(obj, "require-keypress", &mut errors)),
-        _ => None,
-    };
-    let voicemail_response = match get(obj, "voicemail-response") {
+    voice
+}
+
+fn voicemail_response(obj: &Map<String, Value>, errors: &mut Errors) -> Option<&'static str> {
+    match get(obj, "voicemail-response") {
         None => None,
         Some(v) => match parse_enum(v, VOICEMAIL) {
             Some(i) => Some(VOICEMAIL[i]),
@@ -475,146 +593,110 @@ fn validate_object(
                 None
             }
         },
-    };
+    }
+}
 
-    let audio_ok = audio;
+/// What an app plays (and, for OTP, the code; for Request DTMF, how keys are collected).
+struct AppPrompts {
+    intro: Option<PromptSource>,
+    /// OTP: `code-prompt`; Notification and Request DTMF: `prompt`.
+    code_prompt: Option<PromptSource>,
+    replay_prompt: Option<PromptSource>,
+    /// Request DTMF: the `valid-prompt`.
+    outro: Option<PromptSource>,
+    collect: Option<CollectRules>,
+    invalid_prompt: Option<PromptSource>,
+    code: Option<OtpCode>,
+    code_type: CodeType,
+}
+
+fn app_prompts(
+    kind: CallKind,
+    obj: &Map<String, Value>,
+    audio: &AudioFiles,
+    voice: &Voice,
+    errors: &mut Errors,
+) -> AppPrompts {
+    let mut p = AppPrompts {
+        intro: None,
+        code_prompt: None,
+        replay_prompt: None,
+        outro: None,
+        collect: None,
+        invalid_prompt: None,
+        code: None,
+        code_type: CodeType::Default,
+    };
     // Request DTMF has none of these: its fields are read by `dtmf_fields`.
-    let (intro, replay_prompt, outro) = if kind == CallKind::Dtmf {
-        (None, None, None)
-    } else {
-        (
-            prompt(
-                obj,
-                "intro-prompt",
-                "intro-prompt-type",
-                TTS,
-                audio_ok,
-                &mut errors,
-            ),
-            prompt(
-                obj,
-                "replay-prompt",
-                "replay-prompt-type",
-                TTS,
-                audio_ok,
-                &mut errors,
-            ),
-            prompt(
-                obj,
-                "outro-prompt",
-                "outro-prompt-type",
-                TTS,
-                audio_ok,
-                &mut errors,
-            ),
-        )
-    };
-    let mut dtmf = None;
-
-    let (code_prompt, code, code_type) = match kind {
+    if kind != CallKind::Dtmf {
+        p.intro = prompt(obj, "intro-prompt", "intro-prompt-type", TTS, audio, errors);
+        p.replay_prompt = prompt(
+            obj,
+            "replay-prompt",
+            "replay-prompt-type",
+            TTS,
+            audio,
+            errors,
+        );
+        p.outro = prompt(obj, "outro-prompt", "outro-prompt-type", TTS, audio, errors);
+    }
+    match kind {
         CallKind::Otp => {
-            let code_prompt = prompt(
-                obj,
-                "code-prompt",
-                "code-prompt-type",
-                TTS,
-                audio_ok,
-                &mut errors,
-            );
-            let code_type = match get(obj, "code-type") {
-                None => CodeType::Default,
-                Some(v) => match parse_enum(v, CODE_TYPES) {
-                    Some(0) => CodeType::Default,
-                    Some(1) => CodeType::Tts,
-                    Some(_) => CodeType::Custom,
-                    None => {
-                        errors.add("code-type", enum_message(CODE_TYPES));
-                        CodeType::Default
-                    }
-                },
-            };
-            let code = match get(obj, "code") {
-                None => {
-                    errors.add("code", "is required");
-                    None
-                }
-                Some(Value::String(s))
-                    if (1..=64).contains(&s.len())
-                        && s.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-                {
-                    Some(OtpCode::new(s.as_str()))
-                }
-                Some(_) => {
-                    errors.add("code", "must be 1 to 64 characters of [0-9A-Za-z]");
-                    None
-                }
-            };
-            if let Some(code) = &code
-                && let Err(message) = audio.check_code(code.expose(), code_type, &voice)
-            {
-                errors.add("code-type", message);
-            }
-            (code_prompt, code, code_type)
+            p.code_prompt = prompt(obj, "code-prompt", "code-prompt-type", TTS, audio, errors);
+            (p.code, p.code_type) = otp_code(obj, audio, voice, errors);
         }
-        CallKind::Notification => (
-            required_prompt(obj, FILE, audio_ok, &mut errors),
-            None,
-            CodeType::Default,
-        ),
+        CallKind::Notification => p.code_prompt = required_prompt(obj, FILE, audio, errors),
         CallKind::Dtmf => {
-            let fields = dtmf_fields(obj, audio_ok, &mut errors);
-            let p = required_prompt(obj, TTS, audio_ok, &mut errors);
-            dtmf = Some(fields);
-            (p, None, CodeType::Default)
+            let fields = dtmf_fields(obj, audio, errors);
+            p.code_prompt = required_prompt(obj, TTS, audio, errors);
+            p.outro = fields.valid_prompt;
+            p.collect = fields.rules;
+            p.invalid_prompt = fields.invalid_prompt;
+        }
+    }
+    p
+}
+
+/// `code` and `code-type`, with the spelling files the code needs checked.
+fn otp_code(
+    obj: &Map<String, Value>,
+    audio: &AudioFiles,
+    voice: &Voice,
+    errors: &mut Errors,
+) -> (Option<OtpCode>, CodeType) {
+    let code_type = match get(obj, "code-type") {
+        None => CodeType::Default,
+        Some(v) => match parse_enum(v, CODE_TYPES) {
+            Some(0) => CodeType::Default,
+            Some(1) => CodeType::Tts,
+            Some(_) => CodeType::Custom,
+            None => {
+                errors.add("code-type", enum_message(CODE_TYPES));
+                CodeType::Default
+            }
+        },
+    };
+    let code = match get(obj, "code") {
+        None => {
+            errors.add("code", "is required");
+            None
+        }
+        Some(Value::String(s))
+            if (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            Some(OtpCode::new(s.as_str()))
+        }
+        Some(_) => {
+            errors.add("code", "must be 1 to 64 characters of [0-9A-Za-z]");
+            None
         }
     };
-    let (outro, collect, invalid_prompt) = match dtmf {
-        Some(d) => (d.valid_prompt, d.rules, d.invalid_prompt),
-        None => (outro, None, None),
-    };
-
-    let uses_tts = [
-        &intro,
-        &code_prompt,
-        &replay_prompt,
-        &outro,
-        &invalid_prompt,
-    ]
-    .iter()
-    .any(|p| matches!(p, Some(PromptSource::Tts(_) | PromptSource::Ssml(_))))
-        || (code.is_some() && code_type == CodeType::Tts)
-        || require_keypress == Some(true);
-    if uses_tts && let Err((field, message)) = audio.check_voice(&voice) {
-        errors.add(field, message);
+    if let Some(code) = &code
+        && let Err(message) = audio.check_code(code.expose(), code_type, voice)
+    {
+        errors.add("code-type", message);
     }
-
-    if !errors.0.is_empty() {
-        return Err(errors.0);
-    }
-    Ok(Instruction {
-        kind,
-        instruction_id,
-        caller,
-        anonymous,
-        callback_url,
-        ring_timeout,
-        intro,
-        code_prompt,
-        replay_prompt,
-        outro,
-        collect,
-        invalid_prompt,
-        require_keypress,
-        code,
-        code_type,
-        voice,
-        max_replays,
-        auto_replay,
-        voicemail_response,
-        single: many.is_none(),
-        callees,
-        skipped,
-    })
+    (code, code_type)
 }
 
 /// The `prompt` (and `prompt-type`, default `default_type`) of a Notification or Request
@@ -721,7 +803,7 @@ fn dtmf_fields(obj: &Map<String, Value>, audio: &AudioFiles, errors: &mut Errors
 
 /// The key an OTP call asks for before its reading, when `require-keypress` applies: the
 /// request's field, else `[calls] require-keypress`.
-pub(crate) fn keypress_for(ins: &Instruction, settings: &CallSettings) -> Option<Digit> {
+fn keypress_for(ins: &Instruction, settings: &CallSettings) -> Option<Digit> {
     let required =
         ins.kind == CallKind::Otp && ins.require_keypress.unwrap_or(settings.require_keypress);
     required.then(keypress_digit)
