@@ -572,35 +572,7 @@ impl Config {
                 })?,
             None => toml::Table::new(),
         };
-        for (section, value) in &table {
-            if section == "tenants" {
-                // An array of tables, parsed after the sections (its policy starts from
-                // `[guard]`).
-                continue;
-            }
-            let Some(inner) = value.as_table() else {
-                return Err(ConfigError::UnknownKey {
-                    key: section.clone(),
-                });
-            };
-            for key in inner.keys() {
-                if !KEYS.iter().any(|(s, k)| s == section && k == key) {
-                    return Err(ConfigError::UnknownKey {
-                        key: format!("[{section}] {key}"),
-                    });
-                }
-            }
-        }
-        // A variable naming a known section but no key of it is a typo; other
-        // `VOICE_OTP_*` names (used by scripts and test harnesses) are not ours to judge.
-        for name in env.keys() {
-            let in_section = KEYS
-                .iter()
-                .any(|(s, _)| name.starts_with(&format!("VOICE_OTP_{}_", s.to_ascii_uppercase())));
-            if in_section && !KEYS.iter().any(|(s, k)| env_var_name(s, k) == *name) {
-                return Err(ConfigError::UnknownKey { key: name.clone() });
-            }
-        }
+        refuse_unknown_keys(&table, env)?;
 
         let mut config = Config::default();
         for (section, key) in KEYS {
@@ -625,33 +597,78 @@ impl Config {
                 }
             })?;
         }
-        if config.sip.tls_cert.is_some() != config.sip.tls_key.is_some() {
-            return Err(ConfigError::Invalid {
-                key: "[sip] tls-cert".to_owned(),
-                expected: "tls-cert and tls-key both set, or neither",
-                got: "only one of them".to_owned(),
-            });
-        }
         if let Some(value) = table.get("tenants") {
             config.tenants = tenants::parse(value, &config.guard)?;
         }
-        if config.rtp.ports.first > config.rtp.ports.last {
-            return Err(ConfigError::Invalid {
-                key: "[rtp] ports".to_owned(),
-                expected: "first port <= last port",
-                got: format!("{}-{}", config.rtp.ports.first, config.rtp.ports.last),
-            });
-        }
-        // SDES keys travel in the SDP: over clear SIP anyone on the path reads them.
-        if config.rtp.srtp == SrtpPolicy::Required
-            && matches!(config.sip.transport, SipTransport::Udp | SipTransport::Tcp)
-        {
-            return Err(ConfigError::Invalid {
-                key: "[rtp] srtp".to_owned(),
-                expected: "\"off\" or \"optional\" unless [sip] transport is \"tls\" (SDES keys in clear SIP protect nothing)",
-                got: "\"required\"".to_owned(),
-            });
-        }
+        check_combinations(&config)?;
         Ok(config)
     }
+}
+
+/// Unknown sections and keys of the file, and `VOICE_OTP_<SECTION>_*` variables that name
+/// no key of a known section.
+fn refuse_unknown_keys(
+    table: &toml::Table,
+    env: &BTreeMap<String, String>,
+) -> Result<(), ConfigError> {
+    for (section, value) in table {
+        if section == "tenants" {
+            // An array of tables, parsed after the sections (its policy starts from
+            // `[guard]`).
+            continue;
+        }
+        let Some(inner) = value.as_table() else {
+            return Err(ConfigError::UnknownKey {
+                key: section.clone(),
+            });
+        };
+        for key in inner.keys() {
+            if !KEYS.iter().any(|(s, k)| s == section && k == key) {
+                return Err(ConfigError::UnknownKey {
+                    key: format!("[{section}] {key}"),
+                });
+            }
+        }
+    }
+    // A variable naming a known section but no key of it is a typo; other
+    // `VOICE_OTP_*` names (used by scripts and test harnesses) are not ours to judge.
+    for name in env.keys() {
+        let in_section = KEYS
+            .iter()
+            .any(|(s, _)| name.starts_with(&format!("VOICE_OTP_{}_", s.to_ascii_uppercase())));
+        if in_section && !KEYS.iter().any(|(s, k)| env_var_name(s, k) == *name) {
+            return Err(ConfigError::UnknownKey { key: name.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Rules between keys: both halves of the client certificate, a port range in order, and
+/// SRTP `required` only over TLS.
+fn check_combinations(config: &Config) -> Result<(), ConfigError> {
+    if config.sip.tls_cert.is_some() != config.sip.tls_key.is_some() {
+        return Err(ConfigError::Invalid {
+            key: "[sip] tls-cert".to_owned(),
+            expected: "tls-cert and tls-key both set, or neither",
+            got: "only one of them".to_owned(),
+        });
+    }
+    if config.rtp.ports.first > config.rtp.ports.last {
+        return Err(ConfigError::Invalid {
+            key: "[rtp] ports".to_owned(),
+            expected: "first port <= last port",
+            got: format!("{}-{}", config.rtp.ports.first, config.rtp.ports.last),
+        });
+    }
+    // SDES keys travel in the SDP: over clear SIP anyone on the path reads them.
+    if config.rtp.srtp == SrtpPolicy::Required
+        && matches!(config.sip.transport, SipTransport::Udp | SipTransport::Tcp)
+    {
+        return Err(ConfigError::Invalid {
+            key: "[rtp] srtp".to_owned(),
+            expected: "\"off\" or \"optional\" unless [sip] transport is \"tls\" (SDES keys in clear SIP protect nothing)",
+            got: "\"required\"".to_owned(),
+        });
+    }
+    Ok(())
 }
