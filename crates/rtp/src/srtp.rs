@@ -255,6 +255,14 @@ mod tests {
     }
 
     #[test]
+    fn the_aes_key_schedules_of_the_contexts_are_wiped_on_drop() {
+        // webrtc-srtp builds an AES-128 key schedule from our keys in key derivation and
+        // for every packet; with `aes`'s `zeroize` feature each one is wiped when dropped.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<aes::Aes128>();
+    }
+
+    #[test]
     fn a_key_of_the_wrong_length_is_refused() {
         let suite = SrtpSuite::Aes128CmHmacSha1_80;
         assert!(matches!(

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use zeroize::Zeroizing;
 
 use crate::error::SipError;
 use crate::message::{SipMessage, StartLine, parse_message};
@@ -197,7 +198,7 @@ impl UserAgent {
             to: format!("<sip:{}@{}>", req.callee, trunk.host),
             local_tag,
             from,
-            offer: offer.to_text(),
+            offer: Zeroizing::new(offer.to_text()),
         };
         self.by_call_id.insert(call_id, key);
         self.calls.insert(key, Call::new(key, req, trunk, id));

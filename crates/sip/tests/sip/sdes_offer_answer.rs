@@ -55,6 +55,9 @@ fn the_offer_is_savp_with_both_suites_and_round_trips() {
     let printed = format!("{sdp:?}");
     let inline = lines[0].rsplit("inline:").next().unwrap();
     assert!(!printed.contains(inline), "{printed}");
+    // Written once at its exact size: growing the text would have left copies of the keys
+    // in freed memory, out of reach of the zeroizing wrapper the call keeps it in.
+    assert_eq!(text.capacity(), text.len());
 }
 
 #[test]
