@@ -511,6 +511,34 @@ impl SessionDescription {
         }
     }
 
+    /// The far end's new offer inside a call whose media is SRTP (a re-INVITE or UPDATE,
+    /// RFC 4568 section 7.1.4): the stream must stay `RTP/SAVP` with a line of the suite in
+    /// use, whose key becomes the far end's (it may have changed); ours stays. Returns the
+    /// media and that line's tag, which our answer repeats. An offer in clear or without
+    /// that suite is refused: the call never drops to plain RTP mid-way.
+    pub fn negotiate_srtp_reoffer(
+        &self,
+        offered: &[Codec],
+        current: &NegotiatedSrtp,
+    ) -> Result<(NegotiatedMedia, u32), NegotiationError> {
+        let mut media = self.negotiate(offered)?;
+        let m = self.audio_stream().ok_or(NegotiationError::NoAudioStream)?;
+        if m.proto != SAVP {
+            return Err(NegotiationError::SrtpRequired);
+        }
+        let line = m
+            .crypto
+            .iter()
+            .find(|c| c.suite == current.suite)
+            .ok_or(NegotiationError::NoUsableCrypto)?;
+        media.srtp = Some(NegotiatedSrtp {
+            suite: current.suite,
+            local: current.local.clone(),
+            remote: line.key.clone(),
+        });
+        Ok((media, line.tag))
+    }
+
     /// Picks the media from an answer to `offered`: the first usable audio stream, the
     /// answerer's first codec that we offered, and telephone-event if present.
     pub fn negotiate(&self, offered: &[Codec]) -> Result<NegotiatedMedia, NegotiationError> {

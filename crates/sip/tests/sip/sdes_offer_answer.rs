@@ -19,15 +19,7 @@ fn offer(policy: SrtpPolicy) -> SrtpOffer {
 
 /// An answer on `proto` with `crypto` lines (whole attribute values).
 fn answer(proto: &str, crypto: &[String]) -> SessionDescription {
-    let mut text = format!(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio 6000 {proto} 8 101\r\na=rtpmap:8 PCMA/8000\r\n\
-         a=rtpmap:101 telephone-event/8000\r\n"
-    );
-    for c in crypto {
-        text.push_str(&format!("a={c}\r\n"));
-    }
-    SessionDescription::parse(text.as_bytes()).unwrap()
+    SessionDescription::parse(far_sdp(proto, crypto).as_bytes()).unwrap()
 }
 
 #[test]
