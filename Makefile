@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz fuzz-check bench bench-spandsp demo serve clean \
+.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz fuzz-check bench bench-spandsp bench-tls demo serve clean \
 	intelligibility
 
 all: build
@@ -66,6 +66,19 @@ fuzz: fuzz-check
 
 bench: deps
 	$(CARGO) bench --workspace
+
+# Issue 13's cost of TLS signalling on loopback, release builds: full rustls handshakes with
+# a real Kamailio's TLS listener, then the call setup rate through that Kamailio (407, then
+# SIPp answers) over UDP and over TLS, TLS_RATE calls/s for TLS_SECONDS each. Bounded: the
+# driver stops by itself. Figures: docs/performance.md ("Fifth session").
+TLS_RATE ?= 100
+TLS_SECONDS ?= 20
+bench-tls: deps
+	$(CARGO) build --release -p voice-otp-daemon --bin voice-otp
+	$(CARGO) build --release --example load_otp
+	target/release/examples/load_otp tls-handshake 500
+	target/release/examples/load_otp rate $(TLS_RATE) $(TLS_SECONDS) udp
+	target/release/examples/load_otp rate $(TLS_RATE) $(TLS_SECONDS) tls
 
 # Side by side on this machine: spandsp's dtmf_rx and ours on the same speech frames.
 bench-spandsp: deps
