@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz fuzz-check bench bench-spandsp bench-tls demo serve clean \
+.PHONY: all deps build test lint rtp-capacity rtp-gate rtp-srtp-cost fuzz fuzz-check bench bench-spandsp bench-tls demo serve clean \
 	intelligibility
 
 all: build
@@ -57,6 +57,17 @@ rtp-capacity: deps
 rtp-gate: deps
 	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
 	$(RTP_LOAD) --max-p99-ms 20
+
+# Issue 13: SRTP's cost on the media path, plain and SRTP in the same run, RTP_STREAMS
+# streams each (AES_CM_128_HMAC_SHA1_80; with --echo the far end talks back, so the
+# streams' receivers authenticate and decrypt too). A benchmark: no pass/fail, compare
+# cpu_engine_percent_per_1000_streams and window_send_interval_error_p99_us.
+RTP_COST = target/release/rtp-load --streams $(RTP_STREAMS) --seconds 10 --warmup 2 \
+	--workers 2 --receivers 2 --ports 20000-39999 --echo
+rtp-srtp-cost: deps
+	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
+	$(RTP_COST)
+	$(RTP_COST) --srtp
 
 # Every cargo-fuzz target for FUZZ_SECONDS (default 60) each; fails on any crash. Not part
 # of `make test`, which replays each target's checked-in corpus instead.
