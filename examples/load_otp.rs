@@ -153,6 +153,25 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// User plus system CPU time of process `pid` so far, in milliseconds (`/proc/<pid>/stat`,
+/// 100 ticks a second).
+fn cpu_ms(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start after its ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15, i.e. 11 and 12 after the ')'.
+    (ticks(11) + ticks(12)) * 10
+}
+
 /// Sends `total` OTP requests at `rate`/s; each gets a distinct callee. Returns per-request
 /// (index, send instant, HTTP status).
 async fn drive(d: &Daemon, rate: u64, total: u64) -> Vec<(u64, Instant, u16)> {
@@ -274,14 +293,19 @@ async fn rate(rate: u64, secs: u64, via: Via) {
     let (config, _kamailio) = trunk_for(via, dir.path(), sipp.addr).await;
     println!("trunk: {via:?}");
     let d = Daemon::start(config).await;
+    let cpu0 = cpu_ms(d.pid());
     let t0 = Instant::now();
     let sent = drive(&d, rate, total).await;
     let ok = sent.iter().filter(|s| s.2 == 200).count();
     println!("accepted (200): {ok} of {total}");
     let m = wait_ended(&d, total, Duration::from_secs(60)).await;
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = cpu_ms(d.pid()).saturating_sub(cpu0) as f64;
+    println!("all calls ended {wall:.2} s after the first request");
     println!(
-        "all calls ended {:.2} s after the first request",
-        t0.elapsed().as_secs_f64()
+        "daemon CPU {:.1} % of one core over that time, {:.2} ms per call",
+        cpu / wall / 10.0,
+        cpu / total.max(1) as f64
     );
     report_results(&m);
     let code = sipp.wait(Duration::from_secs(30)).await;
