@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN   := target/debug/voice-otp
 DEMO_OUT ?= data/demo-heard.wav
 
-.PHONY: all deps build test lint rtp-capacity rtp-gate fuzz fuzz-check bench bench-spandsp demo serve clean \
+.PHONY: all deps build test lint rtp-capacity rtp-gate rtp-srtp-cost fuzz fuzz-check bench bench-spandsp bench-tls demo serve clean \
 	intelligibility
 
 all: build
@@ -58,6 +58,17 @@ rtp-gate: deps
 	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
 	$(RTP_LOAD) --max-p99-ms 20
 
+# Issue 13: SRTP's cost on the media path, plain and SRTP in the same run, RTP_STREAMS
+# streams each (AES_CM_128_HMAC_SHA1_80; with --echo the far end talks back, so the
+# streams' receivers authenticate and decrypt too). A benchmark: no pass/fail, compare
+# cpu_engine_percent_per_1000_streams and window_send_interval_error_p99_us.
+RTP_COST = target/release/rtp-load --streams $(RTP_STREAMS) --seconds 10 --warmup 2 \
+	--workers 2 --receivers 2 --ports 20000-39999 --echo
+rtp-srtp-cost: deps
+	$(CARGO) build --release -p voice-otp-rtp --bin rtp-load
+	$(RTP_COST)
+	$(RTP_COST) --srtp
+
 # Every cargo-fuzz target for FUZZ_SECONDS (default 60) each; fails on any crash. Not part
 # of `make test`, which replays each target's checked-in corpus instead.
 FUZZ_SECONDS ?= 60
@@ -66,6 +77,19 @@ fuzz: fuzz-check
 
 bench: deps
 	$(CARGO) bench --workspace
+
+# Issue 13's cost of TLS signalling on loopback, release builds: full rustls handshakes with
+# a real Kamailio's TLS listener, then the call setup rate through that Kamailio (407, then
+# SIPp answers) over UDP and over TLS, TLS_RATE calls/s for TLS_SECONDS each. Bounded: the
+# driver stops by itself. Figures: docs/performance.md ("Fifth session").
+TLS_RATE ?= 100
+TLS_SECONDS ?= 20
+bench-tls: deps
+	$(CARGO) build --release -p voice-otp-daemon --bin voice-otp
+	$(CARGO) build --release --example load_otp
+	target/release/examples/load_otp tls-handshake 500
+	target/release/examples/load_otp rate $(TLS_RATE) $(TLS_SECONDS) udp
+	target/release/examples/load_otp rate $(TLS_RATE) $(TLS_SECONDS) tls
 
 # Side by side on this machine: spandsp's dtmf_rx and ours on the same speech frames.
 bench-spandsp: deps

@@ -16,6 +16,12 @@
 //!   calls (per-call delta), and the RTP packets per second sent while all are live.
 //! - `latency`: the daemon's trunk is a UDP tap in this process that forwards to SIPp and
 //!   timestamps every INVITE; per call, request send time -> INVITE seen, p50/p99/max.
+//! - `rate <calls/s> <seconds> udp|tls`: the same through a real Kamailio in front of SIPp
+//!   (407 challenge, then forwarded over UDP), which the daemon reaches over UDP or over TLS
+//!   (Kamailio's `tls` module, throwaway certificates): the setup rate of the two signalling
+//!   transports through the same proxy (issue 13; SIPp itself has no TLS in Debian's build).
+//! - `tls-handshake <count>`: that many full TLS handshakes, one after the other, of a rustls
+//!   client (the daemon's TLS stack) with Kamailio's TLS listener; p50/p99/mean.
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
 use std::collections::HashMap;
@@ -26,8 +32,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::json;
 use voice_otp_suite::e2e::{self, Daemon, DaemonConfig, free_udp_port, scenario};
+use voice_otp_testkit::kamailio::Kamailio;
+use voice_otp_testkit::tls_certs::TestPki;
 
 const MAX_SECONDS: u64 = 120;
 const MAX_CALLS: u64 = 40_000;
@@ -143,6 +153,25 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// User plus system CPU time of process `pid` so far, in milliseconds (`/proc/<pid>/stat`,
+/// 100 ticks a second).
+fn cpu_ms(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start after its ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15, i.e. 11 and 12 after the ')'.
+    (ticks(11) + ticks(12)) * 10
+}
+
 /// Sends `total` OTP requests at `rate`/s; each gets a distinct callee. Returns per-request
 /// (index, send instant, HTTP status).
 async fn drive(d: &Daemon, rate: u64, total: u64) -> Vec<(u64, Instant, u16)> {
@@ -210,19 +239,73 @@ fn report_results(m: &str) {
     }
 }
 
-async fn rate(rate: u64, secs: u64) {
+/// `rate`'s trunk: SIPp itself, or a Kamailio in front of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    Sipp,
+    /// Kamailio (407, then forwards to SIPp over UDP), reached over UDP or TLS.
+    Kamailio {
+        tls: bool,
+    },
+}
+
+const TRUNK_USER: &str = "load-user";
+const TRUNK_PASSWORD: &str = "load-password";
+
+/// Starts the Kamailio of `via` in front of `sipp` (if any); returns the daemon's trunk, the
+/// settings that reach it, and the running Kamailio.
+async fn trunk_for(via: Via, dir: &Path, sipp: SocketAddr) -> (DaemonConfig, Option<Kamailio>) {
+    let Via::Kamailio { tls } = via else {
+        return (load_config(dir, sipp), None);
+    };
+    let kam_dir = dir.join("kamailio");
+    std::fs::create_dir_all(&kam_dir).unwrap();
+    let pki = TestPki::generate(dir, "trunk");
+    let mut builder = Kamailio::builder(TRUNK_USER, TRUNK_PASSWORD).forward_to(sipp);
+    if tls {
+        builder = builder.tls(&pki);
+    }
+    let kamailio = builder.start(&kam_dir).await;
+    let trunk = match tls {
+        true => kamailio.tls_addr(),
+        false => kamailio.udp_addr(),
+    };
+    let mut sip = vec![
+        ("USERNAME", TRUNK_USER.to_owned()),
+        ("PASSWORD", TRUNK_PASSWORD.to_owned()),
+    ];
+    if tls {
+        sip.push(("TRANSPORT", "tls".to_owned()));
+        sip.push(("TLS_CA", pki.ca_cert.display().to_string()));
+    }
+    let mut config = load_config(dir, trunk);
+    config.env = sip
+        .into_iter()
+        .map(|(key, value)| (format!("VOICE_OTP_SIP_{key}"), value))
+        .collect();
+    (config, Some(kamailio))
+}
+
+async fn rate(rate: u64, secs: u64, via: Via) {
     let total = (rate * secs).min(MAX_CALLS);
     let dir = work_dir();
     let mut sipp = SippUas::start(dir.path(), total, None, secs + 60);
-    let d = Daemon::start(load_config(dir.path(), sipp.addr)).await;
+    let (config, _kamailio) = trunk_for(via, dir.path(), sipp.addr).await;
+    println!("trunk: {via:?}");
+    let d = Daemon::start(config).await;
+    let cpu0 = cpu_ms(d.pid());
     let t0 = Instant::now();
     let sent = drive(&d, rate, total).await;
     let ok = sent.iter().filter(|s| s.2 == 200).count();
     println!("accepted (200): {ok} of {total}");
     let m = wait_ended(&d, total, Duration::from_secs(60)).await;
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = cpu_ms(d.pid()).saturating_sub(cpu0) as f64;
+    println!("all calls ended {wall:.2} s after the first request");
     println!(
-        "all calls ended {:.2} s after the first request",
-        t0.elapsed().as_secs_f64()
+        "daemon CPU {:.1} % of one core over that time, {:.2} ms per call",
+        cpu / wall / 10.0,
+        cpu / total.max(1) as f64
     );
     report_results(&m);
     let code = sipp.wait(Duration::from_secs(30)).await;
@@ -397,12 +480,10 @@ async fn latency(rate: u64, secs: u64) {
         })
         .collect();
     lat.sort_by(f64::total_cmp);
-    let q = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1];
     println!(
-        "request -> INVITE on the wire, {} of {total} calls: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "request -> INVITE on the wire, {} of {total} calls: {}, max {:.2} ms",
         lat.len(),
-        q(0.50),
-        q(0.99),
+        p50_p99(&lat),
         lat.last().copied().unwrap_or(0.0)
     );
     report_results(&m);
@@ -424,9 +505,72 @@ fn main() {
         .unwrap();
     let secs = num(2, 10).min(MAX_SECONDS);
     match args.first().map(String::as_str) {
-        Some("rate") => rt.block_on(rate(num(1, 300), secs)),
+        Some("rate") => {
+            let via = match args.get(3).map(String::as_str) {
+                None => Via::Sipp,
+                Some("udp") => Via::Kamailio { tls: false },
+                Some("tls") => Via::Kamailio { tls: true },
+                Some(other) => return eprintln!("rate: transport {other:?} is not udp or tls"),
+            };
+            rt.block_on(rate(num(1, 300), secs, via))
+        }
+        Some("tls-handshake") => rt.block_on(tls_handshakes(num(1, 200).min(MAX_CALLS))),
         Some("concurrent") => rt.block_on(concurrent(num(1, 1000), num(2, 20).min(MAX_SECONDS))),
         Some("latency") => rt.block_on(latency(num(1, 50), secs)),
-        _ => eprintln!("usage: load_otp rate|concurrent|latency <n> <seconds>"),
+        _ => eprintln!(
+            "usage: load_otp rate|concurrent|latency <n> <seconds> [udp|tls], load_otp tls-handshake <n>"
+        ),
     }
+}
+
+/// `count` full TLS handshakes, one after the other, of a rustls client (ring, TLS 1.2/1.3,
+/// as the daemon's) with a real Kamailio's TLS listener on loopback.
+async fn tls_handshakes(count: u64) {
+    let dir = work_dir();
+    let pki = TestPki::generate(dir.path(), "trunk");
+    let unused = SocketAddr::from(([127, 0, 0, 1], free_udp_port()));
+    let kamailio = Kamailio::builder(TRUNK_USER, TRUNK_PASSWORD)
+        .forward_to(unused)
+        .tls(&pki)
+        .start(dir.path())
+        .await;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&pki.ca_cert).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut took = Vec::new();
+    let mut version = None;
+    for _ in 0..count {
+        let t0 = Instant::now();
+        let tcp = tokio::net::TcpStream::connect(kamailio.tls_addr())
+            .await
+            .unwrap();
+        let tls = connector.connect(name.clone(), tcp).await.unwrap();
+        took.push(t0.elapsed().as_secs_f64() * 1000.0);
+        version = tls.get_ref().1.protocol_version();
+    }
+    took.sort_by(f64::total_cmp);
+    let mean = took.iter().sum::<f64>() / took.len().max(1) as f64;
+    println!(
+        "{} TLS handshakes ({version:?}, TCP connect included) with Kamailio: {}, mean {mean:.2} ms",
+        took.len(),
+        p50_p99(&took)
+    );
+}
+
+/// "p50 .. ms, p99 .. ms" of sorted milliseconds.
+fn p50_p99(sorted: &[f64]) -> String {
+    if sorted.is_empty() {
+        return "no samples".to_owned();
+    }
+    let q = |p: f64| sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1];
+    format!("p50 {:.2} ms, p99 {:.2} ms", q(0.50), q(0.99))
 }

@@ -14,6 +14,7 @@ declare -A need=(
   [kamailio]=kamailio
   [baresip]=baresip-core
   [openssl]=openssl
+  [tcpdump]=tcpdump
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -5,9 +5,17 @@
 //! holds the reading `voice-otp say` renders, twice (through G.711).
 //!
 //! Once with UDP to Kamailio, once with TLS (Kamailio's `tls` module, the daemon trusting
-//! the test's throwaway CA through `[sip] tls-ca`); Kamailio's log shows which transport
-//! each request came over. Kamailio forwards to baresip over UDP with plain RTP.
+//! the test's throwaway CA through `[sip] tls-ca`), and once with TLS and `[rtp] srtp =
+//! "required"` to a baresip whose account says `mediaenc=srtp-mand` (its `srtp` module,
+//! SDES keys in the SDP that Kamailio passes on). Kamailio's log shows which transport each
+//! request came over; Kamailio forwards to baresip over UDP, and the media flows between
+//! the daemon and baresip directly.
+//!
+//! A real tcpdump captures the daemon's RTP on loopback during each call. With plain RTP
+//! the packets carry 20 ms windows of the G.711 rendering of the code (which shows that
+//! the check can see it); with SRTP not one packet contains a 160-byte window of it.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -17,6 +25,7 @@ use voice_otp_media::g711;
 use voice_otp_suite::e2e::*;
 use voice_otp_suite::voice_otp_bin;
 use voice_otp_testkit::baresip::Baresip;
+use voice_otp_testkit::capture::{Capture, Datagram};
 use voice_otp_testkit::kamailio::Kamailio;
 use voice_otp_testkit::tls_certs::TestPki;
 
@@ -94,7 +103,40 @@ fn count_readings(heard: &[i16], reading: &[i16]) -> usize {
         .count()
 }
 
-async fn press_1_through_kamailio(tls: bool) {
+/// How the daemon reaches Kamailio and what its media is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trunk {
+    /// SIP over UDP, plain RTP.
+    Udp,
+    /// SIP over TLS, plain RTP.
+    Tls,
+    /// SIP over TLS, `[rtp] srtp = "required"`, baresip with `mediaenc=srtp-mand`.
+    TlsSrtp,
+}
+
+/// The daemon's RTP packets to baresip in `wire` (sent from the daemon's RTP range, RTP
+/// version 2, G.711), and how many of them contain a 160-byte window of `plain`.
+fn plain_audio_on_wire(
+    wire: &[Datagram],
+    rtp: (u16, u16),
+    plain: &HashSet<&[u8]>,
+) -> (Vec<usize>, usize) {
+    let audio: Vec<&Datagram> = wire
+        .iter()
+        .filter(|d| (rtp.0..=rtp.1).contains(&d.src.port()))
+        .filter(|d| d.payload.len() > 12 && d.payload[0] >> 6 == 2)
+        .filter(|d| matches!(d.payload[1] & 0x7f, 0 | 8))
+        .collect();
+    let carrying = audio
+        .iter()
+        .filter(|d| d.payload.windows(160).any(|w| plain.contains(w)))
+        .count();
+    (audio.iter().map(|d| d.payload.len()).collect(), carrying)
+}
+
+async fn press_1_through_kamailio(trunk_kind: Trunk) {
+    let tls = trunk_kind != Trunk::Udp;
+    let srtp = trunk_kind == Trunk::TlsSrtp;
     let dir = tempfile::tempdir().unwrap();
     let (phone_dir, kam_dir) = (dir.path().join("phone"), dir.path().join("kamailio"));
     std::fs::create_dir_all(&phone_dir).unwrap();
@@ -105,10 +147,12 @@ async fn press_1_through_kamailio(tls: bool) {
     let expected = reading(dir.path(), &recorded, CODE);
     // In the replay wait (5 s, the harness's replay-wait): 1.5 s after the first reading.
     let reading_time = Duration::from_millis(expected.len() as u64 / 8);
-    let phone = Baresip::builder()
-        .press_after_answer("1", reading_time + Duration::from_millis(1500))
-        .start(&phone_dir)
-        .await;
+    let mut phone =
+        Baresip::builder().press_after_answer("1", reading_time + Duration::from_millis(1500));
+    if srtp {
+        phone = phone.mediaenc("srtp-mand");
+    }
+    let phone = phone.start(&phone_dir).await;
     let pki = TestPki::generate(dir.path(), "trunk");
     let mut kamailio = Kamailio::builder(USER, PASSWORD).forward_to(phone.sip_addr());
     if tls {
@@ -137,6 +181,17 @@ async fn press_1_through_kamailio(tls: bool) {
         let ca = pki.ca_cert.display().to_string();
         config.env.push(("VOICE_OTP_SIP_TLS_CA".into(), ca));
     }
+    if srtp {
+        config
+            .env
+            .push(("VOICE_OTP_RTP_SRTP".into(), "required".into()));
+    }
+    let rtp = config.rtp;
+    let capture = Capture::start(
+        dir.path(),
+        &format!("udp src portrange {}-{}", rtp.0, rtp.1),
+    )
+    .await;
     let receiver = Receiver::start(&[]).await;
     let daemon = Daemon::start(config).await;
     let mut body = otp_body(CODE, &receiver.url());
@@ -176,14 +231,52 @@ async fn press_1_through_kamailio(tls: bool) {
         heard.len(),
         logs()
     );
+
+    // The plain G.711 rendering of the code, in either law, as every 160-byte window.
+    let wire = capture.stop().await;
+    let laws: Vec<Vec<u8>> = vec![
+        expected.iter().map(|&s| g711::alaw_encode(s)).collect(),
+        expected.iter().map(|&s| g711::ulaw_encode(s)).collect(),
+    ];
+    let plain: HashSet<&[u8]> = laws.iter().flat_map(|l| l.windows(160)).collect();
+    let (lengths, carrying) = plain_audio_on_wire(&wire, rtp, &plain);
+    // Two readings and the replay wait at 50 packets a second.
+    assert!(
+        lengths.len() > 200,
+        "RTP packets captured: {}",
+        lengths.len()
+    );
+    if srtp {
+        // 12-byte header, 160 bytes of (encrypted) G.711, a 10-byte (_80) or 4-byte (_32) tag.
+        assert!(
+            lengths.iter().all(|&l| l == 182 || l == 176),
+            "SRTP packet lengths: {lengths:?}"
+        );
+        assert_eq!(carrying, 0, "RTP packets carrying the plain rendering");
+    } else {
+        assert!(
+            lengths.iter().all(|&l| l == 172),
+            "RTP packet lengths: {lengths:?}"
+        );
+        assert!(
+            carrying > lengths.len() / 2,
+            "plain RTP carries the rendering: {carrying} of {}",
+            lengths.len()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_udp_pressing_1_reads_the_code_twice_to_baresip() {
-    press_1_through_kamailio(false).await;
+    press_1_through_kamailio(Trunk::Udp).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_tls_pressing_1_reads_the_code_twice_to_baresip() {
-    press_1_through_kamailio(true).await;
+    press_1_through_kamailio(Trunk::Tls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_with_srtp_pressing_1_reads_the_code_twice_and_no_plain_audio_crosses_lo() {
+    press_1_through_kamailio(Trunk::TlsSrtp).await;
 }

@@ -24,9 +24,10 @@ use std::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::RtpError;
+use crate::handle::StreamHandle;
 use crate::inbox::{Inbox, enable_arrival_times, keep_arrival_times_on};
 use crate::pacing::{LatenessHistogram, PacingSnapshot, PacingStats, summarize};
-use crate::ports::{PortAllocator, PortPair, PortRange};
+use crate::ports::{PortAllocator, PortRange};
 use crate::priority::{
     self, GuardAction, OverloadGuard, PacerPriority, PacerScheduling, PacerState, PacketTotals,
 };
@@ -34,10 +35,10 @@ use crate::receiver::{ReceiverConfig, ReceiverEvent, RtpReceiver, Verdict};
 use crate::rtcp::{ReportBlock, parse_compound};
 use crate::scheduler::TimerWheel;
 use crate::sender::{RtpSender, SenderConfig, SenderEvent, TransmitKind};
-use crate::source::{FrameSource, RenderedSource};
+use crate::source::FrameSource;
 use crate::srtp::{SrtpInbound, SrtpOutbound};
 use crate::stream::{LocalPorts, StreamConfig, StreamEvent, StreamStats};
-use crate::types::{Codec, PlayId};
+use crate::types::PlayId;
 
 /// Longest stretch of sending before the pacer looks at its commands again.
 const MAX_PASS: Duration = Duration::from_millis(2);
@@ -95,11 +96,13 @@ impl EngineConfig {
     }
 }
 
-enum Command {
+pub(crate) enum Command {
     Open(Box<Slot>),
     Play(u64, PlayId, Box<dyn FrameSource>),
     Stop(u64),
     Close(u64, oneshot::Sender<StreamStats>),
+    /// The far end's new key: its RTP and its RTCP contexts.
+    Rekey(u64, Box<[SrtpInbound; 2]>),
     Shutdown,
 }
 
@@ -117,7 +120,7 @@ enum Link {
     Unconnected,
 }
 
-struct Slot {
+pub(crate) struct Slot {
     id: u64,
     sender: RtpSender,
     /// The id of the audio the sender plays, reported with its end.
@@ -327,6 +330,14 @@ impl Worker {
             Command::Close(id, reply) => {
                 if let Some(out) = self.close(id) {
                     let _ = reply.send(out);
+                }
+            }
+            Command::Rekey(id, keys) => {
+                if let Some(s) = self.slot(id) {
+                    let [rtp, rtcp] = *keys;
+                    if s.receiver.rekey_srtp(rtp) {
+                        s.srtcp_in = Some(rtcp);
+                    }
                 }
             }
             Command::Shutdown => return false,
@@ -724,6 +735,7 @@ impl MediaEngine {
             },
             now,
         );
+        let remote_key = srtp.as_ref().map(|s| (s.suite, s.remote.clone()));
         let (srtp_out, srtcp_in) = match srtp {
             Some(s) => {
                 receiver = receiver.with_srtp(s.inbound_rtp);
@@ -758,14 +770,7 @@ impl MediaEngine {
             .send(Command::Open(Box::new(slot)))
             .map_err(|_| RtpError::EngineStopped)?;
         Ok((
-            StreamHandle {
-                id,
-                codec,
-                epoch: now,
-                worker,
-                open: true,
-                ports: Some(pair),
-            },
+            StreamHandle::new(id, codec, now, worker, pair, remote_key),
             events_rx,
         ))
     }
@@ -779,80 +784,6 @@ impl Drop for MediaEngine {
                 // The worker only has to send BYEs for what is left; it exits promptly.
                 let _ = t.join();
             }
-        }
-    }
-}
-
-/// Control of one running stream. Dropping it ends the stream (as `close` without the
-/// figures).
-#[derive(Debug)]
-pub struct StreamHandle {
-    id: u64,
-    codec: Codec,
-    /// When the stream opened: the zero of its receiver's timeline.
-    epoch: Instant,
-    worker: std_mpsc::Sender<Command>,
-    /// Not closed yet (dropping it then closes it).
-    open: bool,
-    ports: Option<PortPair>,
-}
-
-impl StreamHandle {
-    /// Plays a rendered prompt from the next packet on, replacing what is playing; a
-    /// [`StreamEvent::PlaybackFinished`] carrying `id` follows its last frame.
-    pub fn play(
-        &self,
-        id: PlayId,
-        audio: Arc<voice_otp_media::RenderedAudio>,
-    ) -> Result<(), RtpError> {
-        self.play_source(id, Box::new(RenderedSource::new(audio, self.codec)?))
-    }
-
-    /// Plays any frame source (in the stream's codec), replacing what is playing.
-    pub fn play_source(&self, id: PlayId, source: Box<dyn FrameSource>) -> Result<(), RtpError> {
-        self.worker
-            .send(Command::Play(self.id, id, source))
-            .map_err(|_| RtpError::EngineStopped)
-    }
-
-    /// Stops playback; silence follows.
-    pub fn stop_playback(&self) -> Result<(), RtpError> {
-        self.worker
-            .send(Command::Stop(self.id))
-            .map_err(|_| RtpError::EngineStopped)
-    }
-
-    /// When the stream opened: the zero its [`StreamEvent::Dtmf`] key-press starts count
-    /// from, so a caller can place presses from elsewhere (SIP INFO) on the same timeline.
-    pub fn epoch(&self) -> Instant {
-        self.epoch
-    }
-
-    /// The local RTP port.
-    pub fn local_rtp_port(&self) -> Option<u16> {
-        self.ports.as_ref().map(PortPair::rtp)
-    }
-
-    /// Ends the stream: sends SR + BYE, stops receiving, frees the ports, returns figures.
-    pub async fn close(mut self) -> StreamStats {
-        let (tx, rx) = oneshot::channel();
-        self.open = false;
-        let mut stats = StreamStats::default();
-        if self.worker.send(Command::Close(self.id, tx)).is_ok()
-            && let Ok(closed) = rx.await
-        {
-            stats = closed;
-        }
-        self.ports.take();
-        stats
-    }
-}
-
-impl Drop for StreamHandle {
-    fn drop(&mut self) {
-        if self.open {
-            let (tx, _rx) = oneshot::channel();
-            let _ = self.worker.send(Command::Close(self.id, tx));
         }
     }
 }

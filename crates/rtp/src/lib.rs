@@ -58,6 +58,7 @@
 
 mod engine;
 mod error;
+mod handle;
 mod inbox;
 mod latch;
 mod pacing;
@@ -73,8 +74,9 @@ mod stats;
 mod stream;
 mod types;
 
-pub use engine::{EngineConfig, MediaEngine, StreamHandle};
+pub use engine::{EngineConfig, MediaEngine};
 pub use error::RtpError;
+pub use handle::StreamHandle;
 pub use latch::{LATCH_WINDOW, Latching};
 pub use pacing::{PacingSnapshot, PacingStats, Percentiles};
 pub use ports::{PortAllocator, PortPair, PortRange};

@@ -157,6 +157,19 @@ impl RtpReceiver {
         self
     }
 
+    /// Replaces the far end's key of an SRTP stream (a re-INVITE changed its `a=crypto`
+    /// key, RFC 4568 section 7.1.4): from now on only packets under the new key are taken,
+    /// with a fresh replay window. A plain stream stays plain and returns `false`.
+    pub fn rekey_srtp(&mut self, inbound: SrtpInbound) -> bool {
+        match self.srtp.as_mut() {
+            Some(current) => {
+                *current = inbound;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The address packets are accepted from (after a re-target, the new one).
     pub fn remote(&self) -> SocketAddr {
         self.filter.target()

@@ -12,6 +12,7 @@ use webrtc_srtp::context::Context;
 use webrtc_srtp::option::{srtcp_replay_protection, srtp_replay_protection};
 use webrtc_srtp::protection_profile::ProtectionProfile;
 use webrtc_util::marshal::{MarshalSize, Unmarshal};
+use zeroize::Zeroizing;
 
 use crate::error::RtpError;
 
@@ -206,8 +207,12 @@ impl std::fmt::Debug for SrtpInbound {
 }
 
 /// Both directions of one SRTP stream, for [`StreamConfig::srtp`](crate::StreamConfig).
-#[derive(Debug)]
 pub struct SrtpStream {
+    /// The suite of both directions.
+    pub(crate) suite: SrtpSuite,
+    /// The far end's master key and salt, kept (zeroized on drop) so that a re-INVITE
+    /// repeating it is told apart from one that changes it.
+    pub(crate) remote: Zeroizing<[u8; SRTP_MASTER_LEN]>,
     /// Protects what we send, RTP and RTCP (our key, offered in our SDP).
     pub(crate) outbound: SrtpOutbound,
     /// Unprotects the far end's RTP (its key, from its SDP), in the receiver.
@@ -216,11 +221,24 @@ pub struct SrtpStream {
     pub(crate) inbound_rtcp: SrtpInbound,
 }
 
+impl std::fmt::Debug for SrtpStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No key byte: only the suite.
+        f.debug_struct("SrtpStream")
+            .field("suite", &self.suite)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SrtpStream {
     /// Contexts for `suite` from our master key and the far end's (30 bytes each); the
     /// caller zeroizes its copies.
     pub fn new(suite: SrtpSuite, local: &[u8], remote: &[u8]) -> Result<Self, RtpError> {
+        let mut kept = Zeroizing::new([0u8; SRTP_MASTER_LEN]);
+        kept.copy_from_slice(remote.get(..SRTP_MASTER_LEN).ok_or(RtpError::SrtpKey)?);
         Ok(SrtpStream {
+            suite,
+            remote: kept,
             outbound: SrtpOutbound::new(suite, local)?,
             inbound_rtp: SrtpInbound::new(suite, remote)?,
             inbound_rtcp: SrtpInbound::new(suite, remote)?,
@@ -252,6 +270,14 @@ mod tests {
         assert_eq!(SrtpSuite::from_name("F8_128_HMAC_SHA1_80"), None);
         assert_eq!(SrtpSuite::Aes128CmHmacSha1_80.rtp_overhead(), 10);
         assert_eq!(SrtpSuite::Aes128CmHmacSha1_32.rtp_overhead(), 4);
+    }
+
+    #[test]
+    fn the_aes_key_schedules_of_the_contexts_are_wiped_on_drop() {
+        // webrtc-srtp builds an AES-128 key schedule from our keys in key derivation and
+        // for every packet; with `aes`'s `zeroize` feature each one is wiped when dropped.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<aes::Aes128>();
     }
 
     #[test]

@@ -74,6 +74,7 @@ mod message;
 mod net;
 mod sdes;
 mod sdp;
+mod secret;
 mod tcp;
 mod tls;
 mod transport;

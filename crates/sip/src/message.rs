@@ -181,7 +181,8 @@ pub fn parse_message(data: &[u8]) -> Result<SipMessage, SipError> {
     let msg = SipMessage {
         start: start_line,
         headers,
-        body: Bytes::copy_from_slice(body),
+        // The body may carry the far end's SDES key: wiped once the message is dropped.
+        body: crate::secret::wiped_on_drop(body.to_vec()),
     };
     // rsip validates the request/status line grammar, the URI and the header framing of the
     // normalised text; its typed view is not kept because ours is simpler to match on.

@@ -1,7 +1,7 @@
 //! A small typed SDP (RFC 8866) model: enough for one audio offer/answer, printed and parsed
 //! without loss of the lines we do not interpret.
 
-use std::fmt::Write as _;
+use std::fmt::Write;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::error::SipError;
@@ -318,9 +318,20 @@ impl SessionDescription {
     }
 
     /// Prints the description with CRLF line ends.
+    ///
+    /// The text is written once into a buffer of its exact length: growing a `String` would
+    /// leave copies of an `a=crypto` key in freed memory. (Callers holding the text of an
+    /// offer with keys keep it in a `Zeroizing` wrapper.)
     pub fn to_text(&self) -> String {
-        let mut s = String::with_capacity(256);
-        let _ = write!(
+        let mut len = Counter(0);
+        let _ = self.write_text(&mut len);
+        let mut s = String::with_capacity(len.0);
+        let _ = self.write_text(&mut s);
+        s
+    }
+
+    fn write_text(&self, s: &mut impl Write) -> std::fmt::Result {
+        write!(
             s,
             "v=0\r\no={} {} {} IN {} {}\r\ns={}\r\n",
             self.origin_user,
@@ -329,57 +340,57 @@ impl SessionDescription {
             self.origin_addr_type,
             self.origin_addr,
             self.session_name
-        );
+        )?;
         if let Some(c) = self.connection {
-            let _ = write!(s, "c={}\r\n", addr_line(c));
+            write!(s, "c={}\r\n", addr_line(c))?;
         }
-        let _ = write!(s, "t={} {}\r\n", self.timing.0, self.timing.1);
+        write!(s, "t={} {}\r\n", self.timing.0, self.timing.1)?;
         for l in &self.other_lines {
-            let _ = write!(s, "{l}\r\n");
+            write!(s, "{l}\r\n")?;
         }
         if let Some(d) = self.direction {
-            let _ = write!(s, "a={}\r\n", d.as_str());
+            write!(s, "a={}\r\n", d.as_str())?;
         }
         for m in &self.media {
-            let _ = write!(s, "m={} {} {}", m.media, m.port, m.proto);
+            write!(s, "m={} {} {}", m.media, m.port, m.proto)?;
             for f in &m.formats {
-                let _ = write!(s, " {f}");
+                write!(s, " {f}")?;
             }
-            s.push_str("\r\n");
+            s.write_str("\r\n")?;
             for l in &m.other_lines {
-                let _ = write!(s, "{l}\r\n");
+                write!(s, "{l}\r\n")?;
             }
             if let Some(c) = m.connection {
-                let _ = write!(s, "c={}\r\n", addr_line(c));
+                write!(s, "c={}\r\n", addr_line(c))?;
             }
             for r in &m.rtpmaps {
-                let _ = write!(
+                write!(
                     s,
                     "a=rtpmap:{} {}/{}",
                     r.payload_type, r.encoding, r.clock_rate
-                );
+                )?;
                 if let Some(ch) = r.channels {
-                    let _ = write!(s, "/{ch}");
+                    write!(s, "/{ch}")?;
                 }
-                s.push_str("\r\n");
+                s.write_str("\r\n")?;
             }
             for (pt, p) in &m.fmtps {
-                let _ = write!(s, "a=fmtp:{pt} {p}\r\n");
+                write!(s, "a=fmtp:{pt} {p}\r\n")?;
             }
             if let Some(p) = m.ptime {
-                let _ = write!(s, "a=ptime:{p}\r\n");
+                write!(s, "a=ptime:{p}\r\n")?;
             }
             for c in &m.crypto {
-                let _ = write!(s, "a={}\r\n", c.to_attribute().as_str());
+                write!(s, "a={}\r\n", c.to_attribute().as_str())?;
             }
             for l in &m.other_attributes {
-                let _ = write!(s, "a={l}\r\n");
+                write!(s, "a={l}\r\n")?;
             }
             if let Some(d) = m.direction {
-                let _ = write!(s, "a={}\r\n", d.as_str());
+                write!(s, "a={}\r\n", d.as_str())?;
             }
         }
-        s
+        Ok(())
     }
 
     /// Our audio offer: one m-line with `codecs` in preference order, plus
@@ -498,6 +509,34 @@ impl SessionDescription {
             (false, true) => Ok(media),
             (false, false) => Err(NegotiationError::NoUsableCrypto),
         }
+    }
+
+    /// The far end's new offer inside a call whose media is SRTP (a re-INVITE or UPDATE,
+    /// RFC 4568 section 7.1.4): the stream must stay `RTP/SAVP` with a line of the suite in
+    /// use, whose key becomes the far end's (it may have changed); ours stays. Returns the
+    /// media and that line's tag, which our answer repeats. An offer in clear or without
+    /// that suite is refused: the call never drops to plain RTP mid-way.
+    pub fn negotiate_srtp_reoffer(
+        &self,
+        offered: &[Codec],
+        current: &NegotiatedSrtp,
+    ) -> Result<(NegotiatedMedia, u32), NegotiationError> {
+        let mut media = self.negotiate(offered)?;
+        let m = self.audio_stream().ok_or(NegotiationError::NoAudioStream)?;
+        if m.proto != SAVP {
+            return Err(NegotiationError::SrtpRequired);
+        }
+        let line = m
+            .crypto
+            .iter()
+            .find(|c| c.suite == current.suite)
+            .ok_or(NegotiationError::NoUsableCrypto)?;
+        media.srtp = Some(NegotiatedSrtp {
+            suite: current.suite,
+            local: current.local.clone(),
+            remote: line.key.clone(),
+        });
+        Ok((media, line.tag))
     }
 
     /// Picks the media from an answer to `offered`: the first usable audio stream, the
@@ -696,4 +735,14 @@ pub struct NegotiatedMedia {
     pub direction: Direction,
     /// The SRTP keys, when the stream is encrypted.
     pub srtp: Option<NegotiatedSrtp>,
+}
+
+/// Counts the bytes written through it (to size [`SessionDescription::to_text`]'s buffer).
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
 }

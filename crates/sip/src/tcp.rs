@@ -16,6 +16,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use zeroize::Zeroize;
 
 use crate::error::{FramingError, SipError};
 use crate::tls::TlsClient;
@@ -79,7 +80,12 @@ fn frame(buf: &mut BytesMut) -> Result<Option<Bytes>, FramingError> {
     if buf.len() < total {
         return Ok(None);
     }
-    Ok(Some(buf.split_to(total).freeze()))
+    // Moved into a buffer that wipes itself, and zeroized here: a message may carry SDES
+    // keys, and the stream buffer's allocation outlives it.
+    let mut msg = buf.split_to(total);
+    let out = crate::secret::wiped_on_drop(msg.to_vec());
+    msg[..].zeroize();
+    Ok(Some(out))
 }
 
 /// What a connection task reports to the driver.

@@ -11,6 +11,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant as TokioInstant;
+use zeroize::Zeroize;
 
 use crate::error::SipError;
 use crate::net::NetworkList;
@@ -409,7 +410,12 @@ impl Driver {
             match input {
                 Input::Command(None | Some(Command::Shutdown)) => return,
                 Input::Command(Some(cmd)) => self.command(now, cmd),
-                Input::Datagram(Ok((n, from))) => self.datagram(now, from, &buf[..n]),
+                Input::Datagram(Ok((n, from))) => {
+                    self.datagram(now, from, &buf[..n]);
+                    // An answer's SDP holds the far end's SRTP key: parsed (into buffers
+                    // that wipe themselves), it leaves no copy here either.
+                    buf[..n].zeroize();
+                }
                 Input::Datagram(Err(e)) => {
                     // ICMP port unreachable surfaces here on some systems; not fatal.
                     tracing::debug!(error = %e, "SIP UDP receive error");

@@ -4,7 +4,8 @@
 //! test's certificate); every new INVITE must carry digest credentials for the test's
 //! user (a 407 challenge first), then goes to the phone given to
 //! [`KamailioBuilder::forward_to`] over UDP. In-dialog requests follow the record-route,
-//! so BYE travels back over the connection the call came in on. OPTIONS get 200.
+//! so BYE travels back over the connection the call came in on (or, when the far end did
+//! not echo the record-route, go to their Request-URI). OPTIONS get 200.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -191,6 +192,12 @@ request_route {{
     }}
     if (has_totag()) {{
         if (loose_route()) {{
+            t_relay();
+            exit;
+        }}
+        # A far end that does not echo Record-Route (SIPp's scenarios) leaves no Route:
+        # the request goes to its Request-URI.
+        if (!uri==myself) {{
             t_relay();
             exit;
         }}

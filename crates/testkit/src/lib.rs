@@ -8,7 +8,9 @@
 //! [`kamailio`] runs a real Kamailio as an authenticating (407) proxy trunk, on UDP and
 //! TLS, and [`baresip`] a real baresip as the callee's phone (auto-answer, records what it
 //! hears, presses keys over RFC 4733); [`tls_certs`] makes their throwaway certificates.
-//! Both run in their own process group with a bounded lifetime and are killed, with every
+//! [`capture`] runs a real tcpdump on the loopback interface and reads back the UDP
+//! datagrams it saw.
+//! They run in their own process group with a bounded lifetime and are killed, with every
 //! child, when the handle drops; their logs are printed when a test fails.
 //!
 //! ```no_run
@@ -25,6 +27,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod baresip;
+pub mod capture;
 pub mod kamailio;
 mod peer;
 pub mod sched;

@@ -71,6 +71,26 @@ impl Peer {
         }
     }
 
+    /// Sends SIGINT (which `timeout` passes on to the program) and waits (bounded) until
+    /// the peer exits, for programs that flush their output on SIGINT (tcpdump); panics
+    /// with the log if it is still running when the time runs out.
+    pub(crate) async fn interrupt(&mut self, within: Duration) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-s", "INT", "--", &pid.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        if tokio::time::timeout(within, self.child.wait())
+            .await
+            .is_err()
+        {
+            self.dump();
+            panic!("{} still running {within:?} after SIGINT", self.name);
+        }
+    }
+
     /// Prints the log once (for a failing test).
     pub(crate) fn dump(&mut self) {
         if !self.dumped {

@@ -183,6 +183,15 @@ impl MediaStream for RtpStream {
     }
 
     fn update_remote(&mut self, media: NegotiatedMedia) {
+        // RFC 4568 7.1.4: a re-INVITE may bring the far end's new SRTP key, which protects
+        // what it sends from then on (the handle leaves the key in use alone).
+        if let Some(s) = &media.srtp
+            && let Some(suite) = SrtpSuite::from_name(s.suite.name())
+            && let Err(error) = self.handle.rekey_inbound(suite, s.remote.as_bytes())
+        {
+            debug!(%error, "SRTP re-key failed");
+            self.failed = true;
+        }
         // The engine has no retarget command: a stream keeps to the address it settled on,
         // so signalling alone cannot send the code's audio elsewhere.
         debug!(remote = %media.remote_rtp, "far end moved its media");

@@ -2,6 +2,7 @@
 //! same key, for both suites and for RTCP; the payload on the wire is not the plain one; a
 //! replayed or forged packet is refused; and an SRTP receiver still decodes RFC 4733 and
 //! in-band key presses, while a plain packet from the right source is dropped and counted.
+//! A re-keyed receiver takes only the new key; a plain receiver cannot be re-keyed.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -86,6 +87,10 @@ fn replays_and_forgeries_are_refused() {
 }
 
 fn receiver(now: Instant) -> RtpReceiver {
+    plain_receiver(now).with_srtp(SrtpInbound::new(SrtpSuite::Aes128CmHmacSha1_32, &KEY).unwrap())
+}
+
+fn plain_receiver(now: Instant) -> RtpReceiver {
     RtpReceiver::new(
         ReceiverConfig {
             codec: Codec::Pcma,
@@ -96,7 +101,6 @@ fn receiver(now: Instant) -> RtpReceiver {
         },
         now,
     )
-    .with_srtp(SrtpInbound::new(SrtpSuite::Aes128CmHmacSha1_32, &KEY).unwrap())
 }
 
 fn digits(r: &mut RtpReceiver) -> Vec<(Digit, DtmfSource)> {
@@ -156,4 +160,34 @@ fn an_srtp_receiver_hears_keys_both_ways_and_drops_plain_packets() {
     let stats = r.stats();
     assert_eq!(stats.srtp_rejected, 1);
     assert_eq!(stats.packets, 5 + frames.len() as u64);
+}
+
+#[test]
+fn a_rekeyed_receiver_takes_only_the_new_key_and_a_plain_one_stays_plain() {
+    let t0 = Instant::now();
+    let suite = SrtpSuite::Aes128CmHmacSha1_32;
+    let mut r = receiver(t0);
+    let mut old = SrtpOutbound::new(suite, &KEY).unwrap();
+    let new_key = [0x5a; 30];
+    let mut new = SrtpOutbound::new(suite, &new_key).unwrap();
+    let frame = [0xd5u8; 160];
+    let at = |i: u64| t0 + Duration::from_millis(20 * i);
+    let packet = |seq: u16| rtp(8, false, seq, u32::from(seq) * 160, 1, &frame);
+    r.handle_datagram(at(1), peer(), &old.protect_rtp(&packet(1)).unwrap())
+        .unwrap();
+    assert!(r.rekey_srtp(SrtpInbound::new(suite, &new_key).unwrap()));
+    let stale = old.protect_rtp(&packet(2)).unwrap();
+    assert!(matches!(
+        r.handle_datagram(at(2), peer(), &stale),
+        Err(RtpError::SrtpAuth)
+    ));
+    // The far end's counters start again with its new key (RFC 4568 7.1.4).
+    r.handle_datagram(at(3), peer(), &new.protect_rtp(&packet(3)).unwrap())
+        .unwrap();
+    let stats = r.stats();
+    assert_eq!((stats.packets, stats.srtp_rejected), (2, 1));
+
+    let mut plain = plain_receiver(t0);
+    assert!(!plain.rekey_srtp(SrtpInbound::new(suite, &new_key).unwrap()));
+    assert!(plain.handle_datagram(at(4), peer(), &packet(4)).is_ok());
 }

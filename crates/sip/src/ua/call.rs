@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use bytes::Bytes;
+use zeroize::Zeroizing;
 
 use crate::auth::Challenge;
 use crate::sdp::NegotiatedMedia;
@@ -37,7 +38,8 @@ pub(super) struct CallIdentity {
     pub(super) request_uri: String,
     pub(super) from: String,
     pub(super) to: String,
-    pub(super) offer: String,
+    /// Our SDP offer; its `a=crypto` lines carry our SRTP keys.
+    pub(super) offer: Zeroizing<String>,
 }
 
 #[derive(Debug)]
@@ -51,7 +53,8 @@ pub(super) struct Call {
     pub(super) from: String,
     pub(super) to: String,
     pub(super) next_cseq: u32,
-    pub(super) offer: String,
+    /// Our SDP offer, resent in every INVITE and re-INVITE answer; zeroized with the call.
+    pub(super) offer: Zeroizing<String>,
     pub(super) invites: Vec<InviteTx>,
     pub(super) non_invites: Vec<NonInviteTx>,
     pub(super) phase: Phase,

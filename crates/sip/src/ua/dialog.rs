@@ -10,7 +10,7 @@ use crate::types::{CallKey, EndReason, SipEvent};
 use super::call::Phase;
 use super::headers::Headers;
 use super::non_invite_client::Purpose;
-use super::{ALLOW, UserAgent, negotiate};
+use super::{ALLOW, UserAgent, negotiate, srtp_reoffer};
 
 const NO_SUCH_CALL: (u16, &str) = (481, "Call/Transaction Does Not Exist");
 
@@ -75,7 +75,10 @@ impl UserAgent {
 
     /// A re-INVITE or UPDATE: new media is taken only if usable (a codec we offered, an
     /// address media may go to), else 488 and nothing moves. Our session is unchanged, so
-    /// the answer is our offer with the same o= version (RFC 3264 8).
+    /// the answer is our offer with the same o= version (RFC 3264 8). In an SRTP call the
+    /// offer must keep SRTP with the suite in use; the far end's key in it (which may be
+    /// new, RFC 4568 7.1.4) goes up in the media update, and the answer carries the one
+    /// `a=crypto` line accepted.
     fn far_offer(
         &mut self,
         from: SocketAddr,
@@ -87,18 +90,26 @@ impl UserAgent {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
+        let mut answer = call.offer.clone();
         if !msg.body.is_empty() {
-            let Ok(media) = negotiate(&msg.body, &call.req, &self.peer_networks) else {
+            let srtp = call.last_media.as_ref().and_then(|m| m.srtp.as_ref());
+            let outcome = match srtp {
+                Some(current) => srtp_reoffer(&msg.body, call, current, &self.peer_networks),
+                None => negotiate(&msg.body, &call.req, &self.peer_networks)
+                    .map(|media| (media, call.offer.clone())),
+            };
+            let Ok((media, sdp)) = outcome else {
                 let refuse = (488, "Not Acceptable Here");
                 self.respond(from, msg, refuse, Some(local_tag), &[], b"");
                 return;
             };
+            answer = sdp;
             if call.last_media.as_ref() != Some(&media) && is_main {
                 call.last_media = Some(media.clone());
                 self.events.push_back(SipEvent::MediaUpdated { key, media });
             }
         }
-        let (offer, user) = (call.offer.clone(), call.contact_user());
+        let user = call.contact_user();
         let contact = self.contact(&user);
         self.respond(
             from,
@@ -106,7 +117,7 @@ impl UserAgent {
             (200, "OK"),
             Some(local_tag),
             &[("Contact", &contact), ("Content-Type", "application/sdp")],
-            offer.as_bytes(),
+            answer.as_bytes(),
         );
     }
 

@@ -25,10 +25,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use zeroize::Zeroizing;
 
 use crate::error::SipError;
 use crate::message::{SipMessage, StartLine, parse_message};
 use crate::net::NetworkList;
+use crate::sdes::{CryptoAttribute, NegotiatedSrtp};
 use crate::sdp::{NegotiatedMedia, NegotiationError, SessionDescription, check_media_address};
 use crate::types::{
     CallId, CallKey, CallRequest, EndReason, FailReason, SipEvent, Transmit, UaConfig,
@@ -197,7 +199,7 @@ impl UserAgent {
             to: format!("<sip:{}@{}>", req.callee, trunk.host),
             local_tag,
             from,
-            offer: offer.to_text(),
+            offer: Zeroizing::new(offer.to_text()),
         };
         self.by_call_id.insert(call_id, key);
         self.calls.insert(key, Call::new(key, req, trunk, id));
@@ -525,6 +527,30 @@ fn negotiate(
     let media = sdp.negotiate_with_srtp(&req.media.codecs, req.media.srtp.as_ref())?;
     check_media_address(media.remote_rtp.ip(), peers)?;
     Ok(media)
+}
+
+/// The far end's new offer in a call whose media is SRTP (see
+/// [`SessionDescription::negotiate_srtp_reoffer`]), and our answer to it: our offer with the
+/// one `a=crypto` line it accepts (their tag, our suite and key) and the next `o=` version.
+fn srtp_reoffer(
+    body: &[u8],
+    call: &Call,
+    current: &NegotiatedSrtp,
+    peers: &NetworkList,
+) -> Result<(NegotiatedMedia, Zeroizing<String>), NegotiationError> {
+    let sdp = SessionDescription::parse(body).map_err(|_| NegotiationError::NoAnswer)?;
+    let (media, tag) = sdp.negotiate_srtp_reoffer(&call.req.media.codecs, current)?;
+    check_media_address(media.remote_rtp.ip(), peers)?;
+    let mut ours =
+        SessionDescription::parse(call.offer.as_bytes()).map_err(|_| NegotiationError::NoAnswer)?;
+    ours.session_version += 1;
+    let line = CryptoAttribute {
+        tag,
+        suite: current.suite,
+        key: current.local.clone(),
+    };
+    let answer = ours.with_srtp(&[line]);
+    Ok((media, Zeroizing::new(answer.to_text())))
 }
 
 /// Builds the INVITE a call would start with, without keeping any state; used by the bench.

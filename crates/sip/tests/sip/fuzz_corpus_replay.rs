@@ -104,12 +104,20 @@ fn sip_mutations_never_panic() {
 #[test]
 fn sdp_corpus_and_mutations_never_panic() {
     let srtp = voice_otp_sip::SrtpOffer::generate(voice_otp_sip::SrtpPolicy::Required).unwrap();
+    let offer = srtp.as_ref().unwrap();
+    // The call's keys for a re-INVITE's offer (RFC 4568 7.1.4).
+    let current = voice_otp_sip::NegotiatedSrtp {
+        suite: offer.crypto[0].suite,
+        local: offer.crypto[0].key.clone(),
+        remote: offer.crypto[1].key.clone(),
+    };
     for (_, data) in files("sdp") {
         SessionDescription::parse(&data).unwrap();
         for m in mutations(&data) {
             if let Ok(s) = SessionDescription::parse(&m) {
                 let _ = s.negotiate(&[voice_otp_sip::Codec::Pcma]);
                 let _ = s.negotiate_with_srtp(&[voice_otp_sip::Codec::Pcma], srtp.as_ref());
+                let _ = s.negotiate_srtp_reoffer(&[voice_otp_sip::Codec::Pcma], &current);
                 let _ = s.to_text();
             }
         }

@@ -37,6 +37,7 @@ mod sipp_concurrent_calls;
 mod sipp_early_media_183;
 mod sipp_lossy_network;
 mod sipp_ring_no_answer_cancel;
+mod srtp_reinvite_new_key;
 mod tcp_content_length_framing;
 mod tcp_garbled_stream_reconnects;
 mod tcp_trunk_not_reading;

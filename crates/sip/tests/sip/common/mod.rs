@@ -47,6 +47,20 @@ pub const ANSWER_SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4
 t=0 0\r\nm=audio 6000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n\
 a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\n";
 
+/// The far end's SDP: PCMA and telephone-event on `proto`, with these `a=crypto` values
+/// (whole attribute values, `crypto:<tag> <suite> inline:<key>`).
+pub fn far_sdp(proto: &str, crypto: &[impl AsRef<str>]) -> String {
+    let mut text = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 6000 {proto} 8 101\r\na=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:101 telephone-event/8000\r\n"
+    );
+    for c in crypto {
+        text.push_str(&format!("a={}\r\n", c.as_ref()));
+    }
+    text
+}
+
 pub struct Harness {
     pub ua: UserAgent,
     pub start: Instant,
