@@ -63,13 +63,9 @@ impl BaresipBuilder {
     /// Writes the configuration into `dir`, starts baresip and waits (bounded) until its
     /// SIP and control ports listen; the control connection is then held for the test.
     pub async fn start(self, dir: &Path) -> Baresip {
-        let sip = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_and_tcp_port()));
-        let ctrl = SocketAddr::from((Ipv4Addr::LOCALHOST, free_tcp_port()));
         let records = dir.join("baresip-records");
         std::fs::create_dir_all(&records).expect("create the recording directory");
         let srtp = self.mediaenc.is_some();
-        std::fs::write(dir.join("config"), config(sip, ctrl, &records, srtp))
-            .expect("write baresip config");
         let mediaenc = self
             .mediaenc
             .map(|m| format!(";mediaenc={m}"))
@@ -79,11 +75,18 @@ impl BaresipBuilder {
             format!("<sip:phone@127.0.0.1>;regint=0;answermode=auto{mediaenc}\n"),
         )
         .expect("write baresip accounts");
-        let args = vec!["-f".to_owned(), dir.display().to_string(), "-v".to_owned()];
-        let mut peer = Peer::spawn("baresip", "baresip", &args, dir);
-        peer.wait_until(READY_WITHIN, |_| {
+        // Fresh ports for every attempt (see `Peer::start_ready`).
+        let spawn = |_attempt| {
+            let sip = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_and_tcp_port()));
+            let ctrl = SocketAddr::from((Ipv4Addr::LOCALHOST, free_tcp_port()));
+            std::fs::write(dir.join("config"), config(sip, ctrl, &records, srtp))
+                .expect("write baresip config");
+            let args = vec!["-f".to_owned(), dir.display().to_string(), "-v".to_owned()];
+            (Peer::spawn("baresip", "baresip", &args, dir), (sip, ctrl))
+        };
+        let (peer, (sip, ctrl)) = Peer::start_ready(READY_WITHIN, spawn, |(sip, ctrl)| {
             std::net::UdpSocket::bind(sip).is_err()
-                && std::net::TcpStream::connect_timeout(&ctrl, Duration::from_millis(200)).is_ok()
+                && std::net::TcpStream::connect_timeout(ctrl, Duration::from_millis(200)).is_ok()
         })
         .await;
         let state = Arc::new(Mutex::new(CtrlState::default()));

@@ -57,42 +57,46 @@ impl KamailioBuilder {
     /// until it listens.
     pub async fn start(self, dir: &Path) -> Kamailio {
         let phone = self.forward.expect("forward_to() names the phone");
-        let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_port()));
-        let tls = self
-            .tls
-            .as_ref()
-            .map(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, free_tcp_port())));
         let cfg = dir.join("kamailio.cfg");
-        let mut listen = format!("listen=udp:{udp}\n");
-        let mut tls_setup = String::new();
-        if let (Some(pki), Some(addr)) = (&self.tls, tls) {
-            let tls_cfg = dir.join("kamailio-tls.cfg");
-            std::fs::write(&tls_cfg, tls_config(pki)).expect("write kamailio-tls.cfg");
-            listen.push_str(&format!("listen=tls:{addr}\nenable_tls=yes\n"));
-            tls_setup = format!(
-                "loadmodule \"tls.so\"\nmodparam(\"tls\", \"config\", \"{}\")\n",
-                tls_cfg.display()
-            );
-        }
-        let script = script(&listen, &tls_setup, &self.username, &self.password, phone);
-        std::fs::write(&cfg, script).expect("write kamailio.cfg");
-        let args: Vec<String> = [
-            "-f",
-            &cfg.display().to_string(),
-            "-DD",
-            "-E",
-            "-m",
-            "64",
-            "-M",
-            "8",
-            "-Y",
-            &dir.display().to_string(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let mut peer = Peer::spawn("kamailio", "kamailio", &args, dir);
-        peer.wait_until(READY_WITHIN, |_| listening(udp, tls)).await;
+        // Fresh ports for every attempt (see `Peer::start_ready`).
+        let spawn = |_attempt| {
+            let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_port()));
+            let tls = self
+                .tls
+                .as_ref()
+                .map(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, free_tcp_port())));
+            let mut listen = format!("listen=udp:{udp}\n");
+            let mut tls_setup = String::new();
+            if let (Some(pki), Some(addr)) = (&self.tls, tls) {
+                let tls_cfg = dir.join("kamailio-tls.cfg");
+                std::fs::write(&tls_cfg, tls_config(pki)).expect("write kamailio-tls.cfg");
+                listen.push_str(&format!("listen=tls:{addr}\nenable_tls=yes\n"));
+                tls_setup = format!(
+                    "loadmodule \"tls.so\"\nmodparam(\"tls\", \"config\", \"{}\")\n",
+                    tls_cfg.display()
+                );
+            }
+            let script = script(&listen, &tls_setup, &self.username, &self.password, phone);
+            std::fs::write(&cfg, script).expect("write kamailio.cfg");
+            let args: Vec<String> = [
+                "-f",
+                &cfg.display().to_string(),
+                "-DD",
+                "-E",
+                "-m",
+                "64",
+                "-M",
+                "8",
+                "-Y",
+                &dir.display().to_string(),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            (Peer::spawn("kamailio", "kamailio", &args, dir), (udp, tls))
+        };
+        let (peer, (udp, tls)) =
+            Peer::start_ready(READY_WITHIN, spawn, |(udp, tls)| listening(*udp, *tls)).await;
         Kamailio {
             peer,
             udp,

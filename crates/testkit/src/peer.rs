@@ -11,6 +11,9 @@ use tokio::process::{Child, Command};
 /// The longest a peer may live; a test that needs longer is broken anyway.
 pub(crate) const LIFETIME: Duration = Duration::from_secs(180);
 
+/// How often [`Peer::start_ready`] starts a peer that exits before it is ready.
+pub(crate) const START_ATTEMPTS: u32 = 3;
+
 /// A running peer and its log file (stdout and stderr together).
 #[derive(Debug)]
 pub(crate) struct Peer {
@@ -51,17 +54,64 @@ impl Peer {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Waits (bounded) until `ready()` holds; panics with the log if the peer exits first
-    /// or the time runs out.
+    /// Starts a peer with `spawn` (given the attempt number) until one is ready, at most
+    /// [`START_ATTEMPTS`] times: a peer that exits before it is ready (typically a port
+    /// picked as free that another test bound in the meantime: "Address already in use")
+    /// is started again with the fresh ports `spawn` picks. Panics with the log when the
+    /// last attempt exits too, or when a peer is not ready in time.
+    pub(crate) async fn start_ready<T>(
+        within: Duration,
+        mut spawn: impl FnMut(u32) -> (Peer, T),
+        ready: impl Fn(&T) -> bool,
+    ) -> (Peer, T) {
+        for attempt in 1..=START_ATTEMPTS {
+            let (mut peer, ports) = spawn(attempt);
+            match peer.ready_or_exit(within, || ready(&ports)).await {
+                Ok(()) => return (peer, ports),
+                Err(status) if attempt < START_ATTEMPTS => {
+                    eprintln!(
+                        "{} exited with {status} before it was ready (attempt {attempt}); starting it again:\n{}",
+                        peer.name,
+                        peer.log()
+                    );
+                }
+                Err(status) => {
+                    peer.dump();
+                    panic!(
+                        "{} exited with {status} before it was ready, {START_ATTEMPTS} times",
+                        peer.name
+                    );
+                }
+            }
+        }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    /// Waits (bounded) until `ready(log)` holds; panics with the log if the peer exits
+    /// first or the time runs out.
     pub(crate) async fn wait_until(&mut self, within: Duration, ready: impl Fn(&str) -> bool) {
+        let log = self.log.clone();
+        let read = move || std::fs::read_to_string(&log).unwrap_or_default();
+        if let Err(status) = self.ready_or_exit(within, || ready(&read())).await {
+            self.dump();
+            panic!("{} exited with {status} before it was ready", self.name);
+        }
+    }
+
+    /// Waits (bounded) until `ready()` holds, or the peer exits (its status); panics with
+    /// the log if the time runs out.
+    async fn ready_or_exit(
+        &mut self,
+        within: Duration,
+        ready: impl Fn() -> bool,
+    ) -> Result<(), std::process::ExitStatus> {
         let deadline = Instant::now() + within;
         loop {
-            if ready(&self.log()) {
-                return;
+            if ready() {
+                return Ok(());
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                self.dump();
-                panic!("{} exited with {status} before it was ready", self.name);
+                return Err(status);
             }
             if Instant::now() >= deadline {
                 self.dump();
@@ -116,5 +166,31 @@ impl Drop for Peer {
                 .status();
         }
         let _ = self.child.start_kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A peer that dies before it is ready is started again (with what the next attempt
+    /// chooses), and the ready one is returned with its attempt's value.
+    #[tokio::test]
+    async fn a_peer_that_exits_before_it_is_ready_is_started_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let spawn = |attempt: u32| {
+            // Attempts 1 and 2 exit at once (as baresip does when its port was taken);
+            // attempt 3 keeps running.
+            let script = if attempt < 3 { "exit 98" } else { "sleep 30" };
+            let args = vec!["-c".to_owned(), script.to_owned()];
+            (Peer::spawn("sh", "sh", &args, dir.path()), attempt)
+        };
+        let (peer, attempt) = Peer::start_ready(Duration::from_secs(10), spawn, |attempt| {
+            // Ready once the last attempt has had a moment: earlier ones exit first.
+            *attempt == 3
+        })
+        .await;
+        assert_eq!(attempt, 3);
+        drop(peer);
     }
 }
