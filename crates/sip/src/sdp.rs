@@ -319,13 +319,21 @@ impl SessionDescription {
 
     /// Prints the description with CRLF line ends.
     ///
-    /// The text is written once into a buffer of its exact length: growing a `String` would
-    /// leave copies of an `a=crypto` key in freed memory. (Callers holding the text of an
-    /// offer with keys keep it in a `Zeroizing` wrapper.)
+    /// A description with `a=crypto` keys is written once into a buffer of its exact length
+    /// (measured by a first pass): growing a `String` would leave copies of a key in freed
+    /// memory. (Callers holding the text of an offer with keys keep it in a `Zeroizing`
+    /// wrapper.) Without keys there is nothing to leave behind, and one pass into a buffer
+    /// sized for a usual description is enough: plain calls do not pay for SRTP.
     pub fn to_text(&self) -> String {
-        let mut len = Counter(0);
-        let _ = self.write_text(&mut len);
-        let mut s = String::with_capacity(len.0);
+        let keyed = self.media.iter().any(|m| !m.crypto.is_empty());
+        let capacity = if keyed {
+            let mut len = Counter(0);
+            let _ = self.write_text(&mut len);
+            len.0
+        } else {
+            PLAIN_TEXT_CAPACITY
+        };
+        let mut s = String::with_capacity(capacity);
         let _ = self.write_text(&mut s);
         s
     }
@@ -736,6 +744,10 @@ pub struct NegotiatedMedia {
     /// The SRTP keys, when the stream is encrypted.
     pub srtp: Option<NegotiatedSrtp>,
 }
+
+/// Room for a description without keys (ours are about 250 bytes with G.711, Opus and
+/// telephone-event); a longer one just grows.
+const PLAIN_TEXT_CAPACITY: usize = 512;
 
 /// Counts the bytes written through it (to size [`SessionDescription::to_text`]'s buffer).
 struct Counter(usize);
