@@ -26,13 +26,6 @@ async fn post(daemon: &Daemon, token: &str, body: &Value) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-fn stored_calls(config: &DaemonConfig) -> i64 {
-    let db = rusqlite::Connection::open(config.db()).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
-    db.query_row("SELECT COUNT(*) FROM calls", [], |r| r.get(0))
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_instruction_id_gets_the_first_answer_and_dials_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -65,7 +58,7 @@ async fn a_repeated_instruction_id_gets_the_first_answer_and_dials_nothing() {
     assert_ne!(shops[0]["call-id"], first[0]["call-id"], "{shops}");
     // Exactly two INVITEs: SIPp's script ends after two calls and sees no third.
     sipp.assert_ok(Duration::from_secs(20)).await;
-    assert_eq!(stored_calls(&config), 2);
+    assert_eq!(config.stored_calls(), 2);
     drop(daemon);
 
     config.http_port = free_tcp_port();
@@ -73,7 +66,7 @@ async fn a_repeated_instruction_id_gets_the_first_answer_and_dials_nothing() {
     let (status, after) = post(&restarted, TOKEN, &again).await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after, first, "the first answer is kept across a restart");
-    assert_eq!(stored_calls(&config), 2);
+    assert_eq!(config.stored_calls(), 2);
 }
 
 /// The debug-build failpoint holds the request right after its instruction is committed;
@@ -104,7 +97,7 @@ async fn a_client_that_disconnects_after_the_store_still_gets_its_call_placed() 
     // Wait until the instruction is stored (the failpoint then holds the request), and
     // hang up before any answer.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while stored_calls(&config) == 0 {
+    while config.stored_calls() == 0 {
         assert!(std::time::Instant::now() < deadline, "never stored");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

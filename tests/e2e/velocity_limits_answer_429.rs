@@ -15,13 +15,6 @@ fn limited(mut config: DaemonConfig, pairs: &[(&str, &str)]) -> DaemonConfig {
     config
 }
 
-fn stored_calls(config: &DaemonConfig) -> i64 {
-    let db = rusqlite::Connection::open(config.db()).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
-    db.query_row("SELECT COUNT(*) FROM calls", [], |r| r.get(0))
-        .unwrap()
-}
-
 /// Posts and returns status, `Retry-After` and the JSON body.
 async fn post(daemon: &Daemon, body: &Value) -> (u16, Option<u64>, Value) {
     post_with(&daemon.client, &daemon.url("/voiceapi/v2/OTP"), body).await
@@ -72,14 +65,14 @@ async fn a_fourth_call_to_one_number_in_10_minutes_is_429_also_after_a_restart()
     assert!((1..=600).contains(&retry), "Retry-After {retry}");
     // Nothing past the three is dialled: SIPp's script has three calls.
     sipp.assert_ok(Duration::from_secs(20)).await;
-    assert_eq!(stored_calls(&config), 3);
+    assert_eq!(config.stored_calls(), 3);
     drop(daemon);
 
     let mut again = config;
     again.http_port = free_tcp_port();
     let restarted = Daemon::start(again.clone()).await;
     assert_limited(&post(&restarted, &body).await, "callee-calls-per-10m");
-    assert_eq!(stored_calls(&again), 3, "a refused request stores nothing");
+    assert_eq!(again.stored_calls(), 3, "a refused request stores nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +101,7 @@ async fn callees_per_request_queued_calls_and_calls_per_second_are_limited() {
     // 101 callees in one request.
     body["callees"] = json!(numbers(0, 101));
     assert_limited(&post(&daemon, &body).await, "max-callees-per-request");
-    assert_eq!(stored_calls(&config), 0);
+    assert_eq!(config.stored_calls(), 0);
 
     // Requests of 2 callees at once: the tenant's calls of the last second reach 2 with
     // the first, so at least one of the others is refused.
@@ -131,7 +124,7 @@ async fn callees_per_request_queued_calls_and_calls_per_second_are_limited() {
         assert_limited(a, "calls-per-second");
     }
     let accepted = answers.iter().filter(|a| a.0 == 200).count() as i64;
-    assert_eq!(stored_calls(&config), 2 * accepted);
+    assert_eq!(config.stored_calls(), 2 * accepted);
 
     // Queued calls: at most 10 not yet ended.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -153,5 +146,5 @@ async fn callees_per_request_queued_calls_and_calls_per_second_are_limited() {
     let got = last.expect("the queue limit was never reached");
     assert_limited(&got, "max-queued-calls");
     assert!(queued <= 10, "{queued} calls queued");
-    assert_eq!(stored_calls(&config), queued);
+    assert_eq!(config.stored_calls(), queued);
 }

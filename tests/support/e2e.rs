@@ -121,6 +121,15 @@ impl DaemonConfig {
         self.dir.join("store").join("voice-otp.db")
     }
 
+    /// How many calls the daemon's store holds (every dialled call is stored first, so a
+    /// count that stays put means nothing was dialled).
+    pub fn stored_calls(&self) -> i64 {
+        let db = rusqlite::Connection::open(self.db()).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        db.query_row("SELECT COUNT(*) FROM calls", [], |r| r.get(0))
+            .unwrap()
+    }
+
     fn toml(&self) -> String {
         let defaults = repo_root().join("audio");
         format!(
