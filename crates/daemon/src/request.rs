@@ -813,26 +813,9 @@ fn keypress_for(ins: &Instruction, settings: &CallSettings) -> Option<Digit> {
 /// replay key and 0 a key some voicemail systems send on their own.
 fn keypress_digit() -> Digit {
     use rand::Rng;
-    if let Some(forced) = debug_keypress_digit() {
+    if let Some(forced) = crate::fault::forced_keypress_digit() {
         return forced;
     }
     // Event codes 0-9 are the keys 0-9 (RFC 4733), so 2..=9 is always a key.
     Digit::from_event_code(rand::rng().random_range(2..=9)).unwrap_or(Digit::D9)
-}
-
-/// Debug builds only: `VOICE_OTP_DEBUG_KEYPRESS_DIGIT` (2 to 9) fixes the key, so the
-/// end-to-end suite's phone knows what to press. Release builds never read the variable.
-#[cfg(debug_assertions)]
-fn debug_keypress_digit() -> Option<Digit> {
-    std::env::var("VOICE_OTP_DEBUG_KEYPRESS_DIGIT")
-        .ok()
-        .and_then(|v| v.chars().next())
-        .filter(|c| ('2'..='9').contains(c))
-        .and_then(Digit::from_char)
-}
-
-/// Release builds: the key is always random.
-#[cfg(not(debug_assertions))]
-fn debug_keypress_digit() -> Option<Digit> {
-    None
 }
