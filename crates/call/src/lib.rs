@@ -20,9 +20,9 @@ pub use flow::{
 };
 pub use keypress::keypress_prompt;
 pub use spec::{
-    CallExecutor, CallKind, CallOutcome, CallSettings, CallSpec, CollectRules, CollectedInput,
-    DEFAULT_REPLAY_WAIT, DigitPattern, InputStatus, KeypressCheck, LiveState, OtpCode, ProgressFn,
-    ResultCode,
+    CallEnd, CallExecutor, CallKind, CallOutcome, CallSettings, CallSpec, CollectRules,
+    CollectedInput, DEFAULT_REPLAY_WAIT, DigitPattern, InputStatus, KeypressCheck, LiveState,
+    OtpCode, ProgressFn, ResultCode,
 };
 /// A key and the keys of a call, as the DTMF crate types them (re-exported for the daemon).
 pub use voice_otp_dtmf::{Digit, Keys};

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use voice_otp_dtmf::Keys;
 use voice_otp_media::{CodeType, PromptSource, Voice};
 
-use crate::flow::{DEFAULT_ENDING_TIMEOUT, DEFAULT_MAX_DURATION};
+use crate::flow::{DEFAULT_ENDING_TIMEOUT, DEFAULT_MAX_DURATION, EndCause};
 
 /// The app a call belongs to; decides the finished event's `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -309,22 +309,27 @@ impl ResultCode {
     }
 }
 
-/// How a call ended: everything the CDR and the finished event need. Never holds the code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallOutcome {
+/// How a call ended: everything the CDR and the finished event need, with its times as
+/// `T`. The flow reports it in its own monotonic time ([`FlowEnd`](crate::FlowEnd), `T` =
+/// [`Instant`]); the runner hands the daemon the same figures in wall-clock time
+/// ([`CallOutcome`], `T` = [`SystemTime`]). Never holds the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEnd<T> {
     /// The result code.
     pub result: ResultCode,
+    /// Why the call ended (for logs and tests; the CDR carries `result`).
+    pub cause: EndCause,
     /// When the INVITE was sent.
-    pub started_on: SystemTime,
+    pub started_on: T,
     /// When the 2xx arrived, if the call was answered.
-    pub answered_on: Option<SystemTime>,
-    /// When the call ended (BYE/CANCEL done or final failure).
-    pub ended_on: SystemTime,
+    pub answered_on: Option<T>,
+    /// When the call ended (BYE/CANCEL done, final failure, or remote BYE).
+    pub ended_on: T,
     /// How often the code (or the Notification prompt) was read to the end.
     pub code_read_count: u32,
-    /// How many replays were played.
+    /// How many replays were played (readings started after the first one).
     pub replays: u32,
-    /// Every key the callee pressed, in order (printed as `0-9*#A-D`).
+    /// Every key the callee pressed after answer, in order (printed as `0-9*#A-D`).
     pub dtmf: Keys,
     /// What a Request DTMF call collected; `None` for other apps and unanswered calls.
     pub input: Option<CollectedInput>,
@@ -334,6 +339,30 @@ pub struct CallOutcome {
     pub sip_code: Option<u16>,
     /// Its reason phrase.
     pub sip_reason: Option<String>,
+}
+
+/// How a call ended, in wall-clock time: what [`CallExecutor::execute`] returns.
+pub type CallOutcome = CallEnd<SystemTime>;
+
+impl<T> CallEnd<T> {
+    /// The same figures with each time mapped by `to` (the runner's monotonic-to-wall
+    /// clock); nothing else is touched, so no field can be forgotten on the way.
+    pub fn map_times<U>(self, to: impl Fn(T) -> U) -> CallEnd<U> {
+        CallEnd {
+            result: self.result,
+            cause: self.cause,
+            started_on: to(self.started_on),
+            answered_on: self.answered_on.map(&to),
+            ended_on: to(self.ended_on),
+            code_read_count: self.code_read_count,
+            replays: self.replays,
+            dtmf: self.dtmf,
+            input: self.input,
+            keypress_check: self.keypress_check,
+            sip_code: self.sip_code,
+            sip_reason: self.sip_reason,
+        }
+    }
 }
 
 impl CallOutcome {
@@ -348,6 +377,7 @@ impl CallOutcome {
     ) -> Self {
         CallOutcome {
             result,
+            cause: EndCause::NotDialled,
             started_on,
             answered_on: None,
             ended_on,

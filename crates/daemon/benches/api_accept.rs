@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::sync::mpsc;
-use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, ProgressFn, ResultCode};
+use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, EndCause, ProgressFn, ResultCode};
 use voice_otp_daemon::{Config, Daemon};
 
 /// Reports the instant each call reaches the executor, and ends it at once.
@@ -28,6 +28,7 @@ impl CallExecutor for Stamp {
             let now = SystemTime::now();
             CallOutcome {
                 result: ResultCode::Finished,
+                cause: EndCause::Completed,
                 started_on: now,
                 answered_on: Some(now),
                 ended_on: now,
@@ -147,6 +148,7 @@ impl CallExecutor for Hold {
             let _ = shutdown.wait_for(|s| *s).await;
             CallOutcome {
                 result: ResultCode::Finished,
+                cause: EndCause::Completed,
                 started_on: now,
                 answered_on: Some(now),
                 ended_on: SystemTime::now(),

@@ -12,7 +12,7 @@ use voice_otp_dtmf::{Digit, Keys};
 
 use crate::error::Error;
 use crate::spec::{
-    CallKind, CallSpec, CollectRules, CollectedInput, KeypressCheck, LiveState, ResultCode,
+    CallEnd, CallKind, CallSpec, CollectRules, KeypressCheck, LiveState, ResultCode,
 };
 
 mod collect;
@@ -81,36 +81,16 @@ pub enum EndCause {
     /// The SIP endpoint stopped (its driver task died) while the call was up: nothing more
     /// could be signalled for it.
     SignallingLost,
+    /// The call never reached the wire (not rendered, not dialled, the daemon stopping
+    /// before it started, the runner gone): only [`CallOutcome::not_dialled`] gives it.
+    ///
+    /// [`CallOutcome::not_dialled`]: crate::CallOutcome::not_dialled
+    NotDialled,
 }
 
-/// Everything the call outcome needs, in the flow's own (monotonic) time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowEnd {
-    /// The result code of the finished event.
-    pub result: ResultCode,
-    /// Why the call ended.
-    pub cause: EndCause,
-    /// When the INVITE was sent (the instant the flow was created with).
-    pub started: Instant,
-    /// When the 2xx arrived, if it did.
-    pub answered: Option<Instant>,
-    /// When the call was over (BYE/CANCEL done, final failure, or remote BYE).
-    pub ended: Instant,
-    /// Readings (or Notification prompts) played to their end.
-    pub code_read_count: u32,
-    /// Readings started after the first one.
-    pub replays: u32,
-    /// Every key pressed after answer, in order.
-    pub dtmf: Keys,
-    /// Request DTMF calls that were answered: what was collected.
-    pub input: Option<CollectedInput>,
-    /// Whether the `require-keypress` check let the code be read.
-    pub keypress_check: KeypressCheck,
-    /// The SIP status that ended the call, if any.
-    pub sip_code: Option<u16>,
-    /// Its reason phrase.
-    pub sip_reason: Option<String>,
-}
+/// How the call ended, in the flow's own (monotonic) time: `started_on` is the instant the
+/// flow was created with.
+pub type FlowEnd = CallEnd<Instant>;
 
 /// What the flow asks the runner to do, drained with [`CallFlow::poll_action`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -823,9 +803,9 @@ impl CallFlow {
         self.actions.push_back(Action::Finished(FlowEnd {
             result: self.result,
             cause: self.cause,
-            started: self.started,
-            answered: self.answered,
-            ended: now,
+            started_on: self.started,
+            answered_on: self.answered,
+            ended_on: now,
             code_read_count: self.code_read_count,
             replays: self.readings_started.saturating_sub(1),
             dtmf: std::mem::take(&mut self.dtmf),

@@ -183,19 +183,7 @@ impl Clock {
 
     /// The flow's end in wall-clock time.
     fn outcome(&self, end: FlowEnd) -> CallOutcome {
-        CallOutcome {
-            result: end.result,
-            started_on: self.wall(end.started),
-            answered_on: end.answered.map(|a| self.wall(a)),
-            ended_on: self.wall(end.ended),
-            code_read_count: end.code_read_count,
-            replays: end.replays,
-            dtmf: end.dtmf,
-            input: end.input,
-            keypress_check: end.keypress_check,
-            sip_code: end.sip_code,
-            sip_reason: end.sip_reason,
-        }
+        end.map_times(|at| self.wall(at))
     }
 }
 

@@ -19,7 +19,7 @@ fn late_answer_after_cancel_gets_bye() {
     assert_eq!(sim.times_of(|a| *a == Action::Hangup), vec![10_005]);
     assert!(sim.plays().is_empty());
     assert_eq!(end.result, ResultCode::Cancelled);
-    assert_eq!(end.answered.map(|a| sim.ms_of(a)), Some(10_005));
-    assert_eq!(sim.ms_of(end.ended), 10_025);
+    assert_eq!(end.answered_on.map(|a| sim.ms_of(a)), Some(10_005));
+    assert_eq!(sim.ms_of(end.ended_on), 10_025);
     assert_eq!(end.code_read_count, 0);
 }

@@ -25,8 +25,8 @@ fn busy_here_is_rejected() {
     assert_eq!(end.cause, EndCause::DialFailed);
     assert_eq!(end.sip_code, Some(486));
     assert_eq!(end.sip_reason.as_deref(), Some("Busy Here"));
-    assert_eq!(end.answered, None);
-    assert_eq!(sim.ms_of(end.ended), 1_500);
+    assert_eq!(end.answered_on, None);
+    assert_eq!(sim.ms_of(end.ended_on), 1_500);
     assert!(sim.plays().is_empty());
 }
 

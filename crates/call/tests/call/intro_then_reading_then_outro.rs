@@ -33,9 +33,9 @@ fn no_replays_plays_intro_reading_outro_then_hangs_up() {
     );
     assert_eq!(end.result, ResultCode::Finished);
     assert_eq!(end.cause, EndCause::Completed);
-    assert_eq!(sim.ms_of(end.started), 0);
-    assert_eq!(end.answered.map(|a| sim.ms_of(a)), Some(2_000));
-    assert_eq!(sim.ms_of(end.ended), 9_020);
+    assert_eq!(sim.ms_of(end.started_on), 0);
+    assert_eq!(end.answered_on.map(|a| sim.ms_of(a)), Some(2_000));
+    assert_eq!(sim.ms_of(end.ended_on), 9_020);
     assert_eq!(end.code_read_count, 1);
     assert_eq!(end.replays, 0);
     assert_eq!(end.dtmf, "");

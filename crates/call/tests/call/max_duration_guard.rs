@@ -55,6 +55,6 @@ fn bye_without_reply_finishes_after_the_ending_guard() {
     sim.at(ms(2_000), Event::Answer);
     let end = sim.run();
     // Outro ends at 9 s; BYE; 32 s later the call is over for us.
-    assert_eq!(sim.ms_of(end.ended), 41_000);
+    assert_eq!(sim.ms_of(end.ended_on), 41_000);
     assert_eq!(end.result, ResultCode::Finished);
 }

@@ -13,7 +13,7 @@ fn hangup_during_the_code_ends_at_once() {
     assert!(sim.times_of(|a| *a == Action::Hangup).is_empty());
     assert_eq!(end.result, ResultCode::Finished);
     assert_eq!(end.cause, EndCause::RemoteHangup);
-    assert_eq!(sim.ms_of(end.ended), 6_000);
+    assert_eq!(sim.ms_of(end.ended_on), 6_000);
     assert_eq!(end.code_read_count, 0);
     assert_eq!(end.sip_code, Some(200));
 }
@@ -25,7 +25,7 @@ fn hangup_during_the_replay_wait_keeps_the_count() {
         .at(ms(12_000), Event::RemoteHangup);
     let end = sim.run();
     assert_eq!(end.code_read_count, 1);
-    assert_eq!(sim.ms_of(end.ended), 12_000);
+    assert_eq!(sim.ms_of(end.ended_on), 12_000);
 }
 
 #[test]
@@ -52,5 +52,5 @@ fn bye_glare_finishes_once() {
     let end = sim.run();
     assert_eq!(sim.times_of(|a| *a == Action::Hangup), vec![8_000]);
     assert_eq!(end.cause, EndCause::Completed);
-    assert_eq!(sim.ms_of(end.ended), 8_010);
+    assert_eq!(sim.ms_of(end.ended_on), 8_010);
 }

@@ -21,8 +21,8 @@ fn ten_second_ring_timeout_cancels() {
     );
     assert_eq!(end.result, ResultCode::Cancelled);
     assert_eq!(end.cause, EndCause::RingTimeout);
-    assert_eq!(end.answered, None);
-    assert_eq!(sim.ms_of(end.ended), 10_020);
+    assert_eq!(end.answered_on, None);
+    assert_eq!(sim.ms_of(end.ended_on), 10_020);
     assert_eq!(end.sip_code, Some(487));
     assert_eq!(end.code_read_count, 0);
 }
@@ -54,6 +54,6 @@ fn cancel_without_any_reply_still_finishes_after_the_ending_guard() {
     sim.cancel_reply = None;
     let end = sim.run();
     assert_eq!(end.result, ResultCode::Cancelled);
-    assert_eq!(sim.ms_of(end.ended), 42_000);
+    assert_eq!(sim.ms_of(end.ended_on), 42_000);
     assert_eq!(end.sip_code, None);
 }

@@ -13,7 +13,7 @@ fn shutdown_while_ringing_cancels() {
     assert_eq!(sim.times_of(|a| *a == Action::Cancel), vec![4_000]);
     assert_eq!(end.result, ResultCode::Cancelled);
     assert_eq!(end.cause, EndCause::Shutdown);
-    assert_eq!(sim.ms_of(end.ended), 4_020);
+    assert_eq!(sim.ms_of(end.ended_on), 4_020);
 }
 
 #[test]

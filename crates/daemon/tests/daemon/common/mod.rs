@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
+use voice_otp_call::{
+    CallExecutor, CallOutcome, CallSpec, EndCause, LiveState, ProgressFn, ResultCode,
+};
 use voice_otp_daemon::wiring::build_executor;
 use voice_otp_daemon::{Config, Daemon, Metrics};
 
@@ -120,6 +122,7 @@ impl CallExecutor for ScriptedExecutor {
                 .then(|| started + script.answer_after.max(Duration::from_millis(1500)));
             CallOutcome {
                 result: script.result,
+                cause: EndCause::Completed,
                 started_on: started,
                 answered_on,
                 ended_on: started + Duration::from_millis(13_840),
