@@ -15,6 +15,8 @@ declare -A need=(
   [baresip]=baresip-core
   [openssl]=openssl
   [tcpdump]=tcpdump
+  # The HTTP load balancer of deploy/cluster (and its test).
+  [haproxy]=haproxy
 )
 missing=()
 for cmd in "${!need[@]}"; do

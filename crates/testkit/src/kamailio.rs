@@ -106,6 +106,45 @@ impl KamailioBuilder {
     }
 }
 
+/// Runs Kamailio on a configuration file of the project's own, such as the shipped
+/// `deploy/cluster/kamailio-egress.cfg`, unchanged: the test's values go in as `-A`
+/// defines. `defines` is given the fresh UDP address of each start attempt and returns
+/// the `NAME=value` defines (one of them must make the file listen there).
+pub async fn run_config(
+    config: &Path,
+    defines: impl Fn(SocketAddr) -> Vec<String>,
+    dir: &Path,
+) -> Kamailio {
+    let spawn = |_attempt| {
+        let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_port()));
+        let mut args = vec!["-f".to_owned(), config.display().to_string()];
+        for define in defines(udp) {
+            args.extend(["-A".to_owned(), define]);
+        }
+        args.extend(
+            [
+                "-DD",
+                "-E",
+                "-m",
+                "64",
+                "-M",
+                "8",
+                "-Y",
+                &dir.display().to_string(),
+            ]
+            .map(str::to_owned),
+        );
+        (Peer::spawn("kamailio", "kamailio", &args, dir), udp)
+    };
+    let (peer, udp) = Peer::start_ready(READY_WITHIN, spawn, |udp| listening(*udp, None)).await;
+    Kamailio {
+        peer,
+        udp,
+        tls: None,
+        config: config.to_owned(),
+    }
+}
+
 /// Whether the UDP port is taken (a second bind fails) and the TLS port accepts.
 fn listening(udp: SocketAddr, tls: Option<SocketAddr>) -> bool {
     let udp_bound = std::net::UdpSocket::bind(udp).is_err();
@@ -150,7 +189,7 @@ impl Kamailio {
         self.peer.log()
     }
 
-    /// The generated routing script.
+    /// The routing script it runs (generated, or the file given to [`run_config`]).
     pub fn config_path(&self) -> &Path {
         &self.config
     }

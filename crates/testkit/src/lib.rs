@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub mod baresip;
 pub mod capture;
+pub mod haproxy;
 pub mod kamailio;
 mod peer;
 pub mod sched;
