@@ -3,13 +3,15 @@
 //! each send half a request line and stop. A normal OTP POST still gets its 200 within
 //! 15 s and its call ends as 10; the daemon never holds more than `[http] max-connections`
 //! (512) of the attacker's connections, never runs out of file descriptors, and closes
-//! every held connection at the header timeout.
+//! every held connection at the header timeout. A second test fills the cap with handlers
+//! that are really running: a new connection is then closed at once.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use voice_otp_suite::e2e::*;
+use voice_otp_testkit::net::read_until_closed;
 
 const ATTACKERS: usize = 1_100;
 const CAP: usize = 512;
@@ -144,4 +146,63 @@ async fn held_connections_do_not_lock_out_an_otp_post() {
         !logs.contains("Too many open files"),
         "the daemon ran out of file descriptors:\n{logs}"
     );
+}
+
+/// At `max-connections` with every connection's handler running (not waiting for a head
+/// or a body: a debug-only failpoint holds each OTP handler 8 s after its store), a new
+/// connection is closed at once rather than cutting a request short, and the held
+/// requests still get their 200 and their calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_cap_with_every_handler_busy_a_new_connection_is_closed_at_once() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut sipp = sipp_trunk(dir.path(), "uas_answer_bye.xml", 2).await;
+    let mut config = DaemonConfig::new(dir.path(), sipp.addr());
+    for (key, value) in [
+        ("VOICE_OTP_HTTP_MAX_CONNECTIONS", "2"),
+        ("VOICE_OTP_DEBUG_PAUSE_AFTER_STORE_MS", "8000"),
+    ] {
+        config.env.push((key.to_owned(), value.to_owned()));
+    }
+    let daemon = Daemon::start(config).await;
+    let held: Vec<_> = (0..2)
+        .map(|i| {
+            let url = daemon.url("/voiceapi/v2/OTP");
+            tokio::spawn(async move {
+                // A client of its own: its own connection.
+                reqwest::Client::new()
+                    .post(url)
+                    .header("X-CM-PRODUCTTOKEN", TOKEN)
+                    .json(&serde_json::json!({
+                        "callee": format!("+3161200000{i}"),
+                        "caller": "+31201234567",
+                        "code": "48",
+                    }))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    // One handler has stored its instruction and sits in the failpoint; the other runs
+    // too (in the failpoint, or waiting for the store behind the first).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while daemon.config.stored_calls() < 1 {
+        assert!(Instant::now() < deadline, "{}", daemon.logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let addr = SocketAddr::from(([127, 0, 0, 1], daemon.config.http_port));
+    let mut extra = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let t0 = Instant::now();
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let got = read_until_closed(&mut extra).await;
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    for request in held {
+        assert_eq!(request.await.unwrap().unwrap(), 200);
+    }
+    sipp.assert_ok(Duration::from_secs(30)).await;
 }

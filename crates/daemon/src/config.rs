@@ -59,6 +59,9 @@ pub struct HttpConfig {
     /// `header-timeout`: the longest a client may take to send a request head, from the
     /// connection or from its first byte after an idle spell. Default 10 s.
     pub header_timeout: Duration,
+    /// `body-timeout`: the longest a client may take to send a request body after its head
+    /// (uploads included). Default 10 s.
+    pub body_timeout: Duration,
     /// `idle-timeout`: how long a kept-alive connection may sit between requests without
     /// traffic. Default 60 s.
     pub idle_timeout: Duration,
@@ -321,6 +324,7 @@ impl Default for Config {
                 tokens: Vec::new(),
                 max_connections: 512,
                 header_timeout: Duration::from_secs(10),
+                body_timeout: Duration::from_secs(10),
                 idle_timeout: Duration::from_secs(60),
                 metrics_token: None,
             },
@@ -482,6 +486,7 @@ const KEYS: &[(&str, &str)] = &[
     ("http", "tokens"),
     ("http", "max-connections"),
     ("http", "header-timeout"),
+    ("http", "body-timeout"),
     ("http", "idle-timeout"),
     ("http", "metrics-token"),
     ("sip", "listen"),

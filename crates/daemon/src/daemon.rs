@@ -108,6 +108,7 @@ impl Daemon {
         let (server_stop, server_stop_rx) = watch::channel(false);
         let limits = http::Limits {
             header_timeout: config.http.header_timeout,
+            body_timeout: config.http.body_timeout,
             idle_timeout: config.http.idle_timeout,
             max_connections: config.http.max_connections,
         };

@@ -8,13 +8,17 @@
 //!
 //! - **head**: from accept, or from the first byte after an idle spell, until hyper has
 //!   parsed the request head; it must end within `[http] header-timeout` (10 s);
-//! - **busy**: a handler is running; the handler's own limits apply;
+//! - **body**: from the parsed head until the handler has read the request body to its
+//!   end; it must end within `[http] body-timeout` (10 s) of the head, however the bytes
+//!   trickle in (without it, a token holder could hold a connection, which counts as
+//!   busy and so is never closed to make room, by sending one body byte a minute);
+//! - **busy**: a handler is running with the whole request; the handler's own limits apply;
 //! - **idle**: after the response, until the next request starts; it may last
 //!   `[http] idle-timeout` (60 s) without a byte read or written.
 //!
 //! A connection past its deadline is closed. At most `[http] max-connections` (512) are
 //! open: a new connection beyond that closes the oldest connection that is not busy (a
-//! held-open attacker, since a real client sends its head at once), so an attacker cannot
+//! held-open attacker, since a real client sends its head and body at once), so an attacker cannot
 //! lock a real client out by holding connections; when every open connection is busy
 //! the new one is closed at once. Nothing waits in the kernel's accept queue behind the
 //! attacker's connections. HTTP/1 only: the API's clients speak it, and HTTP/2 would need
@@ -46,6 +50,8 @@ const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
 pub(crate) struct Limits {
     /// `header-timeout`: the longest a request head may take to arrive.
     pub(crate) header_timeout: Duration,
+    /// `body-timeout`: the longest a request body may take to arrive after its head.
+    pub(crate) body_timeout: Duration,
     /// `idle-timeout`: the longest a kept-alive connection may sit without traffic.
     pub(crate) idle_timeout: Duration,
     /// `max-connections`: open connections at most.
@@ -57,6 +63,8 @@ pub(crate) struct Limits {
 enum Phase {
     /// Waiting for (the rest of) a request head since `since`.
     Head { since: Instant },
+    /// The head arrived at `since`; waiting for the handler to read the body to its end.
+    Body { since: Instant },
     /// A handler runs.
     Busy,
     /// Between requests.
@@ -101,9 +109,21 @@ impl ConnClock {
         }
     }
 
-    /// The request head was parsed and its handler called.
-    pub(crate) fn handle_request(&mut self) {
-        self.phase = Phase::Busy;
+    /// The request head was parsed at `now` and its handler called; `body_pending` when
+    /// a body is still to come.
+    pub(crate) fn handle_request(&mut self, now: Instant, body_pending: bool) {
+        self.phase = if body_pending {
+            Phase::Body { since: now }
+        } else {
+            Phase::Busy
+        };
+    }
+
+    /// The handler has read the request body to its end.
+    pub(crate) fn handle_body_end(&mut self) {
+        if let Phase::Body { .. } = self.phase {
+            self.phase = Phase::Busy;
+        }
     }
 
     /// The handler returned its response at `now`.
@@ -116,6 +136,7 @@ impl ConnClock {
     pub(crate) fn poll_deadline(&self) -> Option<Instant> {
         match self.phase {
             Phase::Head { since } => Some(since + self.limits.header_timeout),
+            Phase::Body { since } => Some(since + self.limits.body_timeout),
             Phase::Busy => None,
             Phase::Idle => Some(self.last_activity + self.limits.idle_timeout),
         }
@@ -184,6 +205,44 @@ impl AsyncWrite for TimedIo {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// The request body as the handler sees it: its end moves the connection's clock from
+/// **body** to **busy**.
+struct TimedBody {
+    body: Incoming,
+    clock: SharedClock,
+}
+
+impl TimedBody {
+    fn ended(&self) {
+        lock(&self.clock).handle_body_end();
+    }
+}
+
+impl http_body::Body for TimedBody {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || this.body.is_end_stream() {
+            this.ended();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -327,8 +386,18 @@ async fn drive(
     let changed = Arc::new(Notify::new());
     let (service_clock, service_changed) = (Arc::clone(&clock), Arc::clone(&changed));
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        lock(&service_clock).handle_request();
+        use http_body::Body as _;
+        let body_pending = !request.body().is_end_stream();
+        lock(&service_clock).handle_request(Instant::now(), body_pending);
+        // The body deadline may fall before the head's: the watchdog looks again.
+        service_changed.notify_one();
         let (clock, changed) = (Arc::clone(&service_clock), Arc::clone(&service_changed));
+        let request = request.map(|body| {
+            axum::body::Body::new(TimedBody {
+                body,
+                clock: Arc::clone(&clock),
+            })
+        });
         let response = app.clone().oneshot(request);
         async move {
             let response = response.await;
@@ -358,7 +427,7 @@ async fn drive(
             _ = changed.notified() => {}
             _ = sleep_until(deadline) => {
                 if lock(&clock).poll_deadline().is_some_and(|d| d <= Instant::now()) {
-                    debug!("HTTP connection closed: header or idle timeout");
+                    debug!("HTTP connection closed: header, body or idle timeout");
                     break None;
                 }
             }
@@ -382,6 +451,7 @@ mod tests {
 
     const LIMITS: Limits = Limits {
         header_timeout: Duration::from_secs(10),
+        body_timeout: Duration::from_secs(20),
         idle_timeout: Duration::from_secs(60),
         max_connections: 2,
     };
@@ -399,7 +469,7 @@ mod tests {
     fn a_busy_connection_has_no_deadline_and_an_idle_one_the_idle_timeout() {
         let t0 = Instant::now();
         let mut clock = ConnClock::new(t0, LIMITS);
-        clock.handle_request();
+        clock.handle_request(t0, false);
         assert_eq!(clock.poll_deadline(), None);
         assert!(clock.busy());
         let t1 = t0 + Duration::from_secs(30);
@@ -417,7 +487,7 @@ mod tests {
     fn the_first_byte_after_an_idle_spell_starts_a_new_head() {
         let t0 = Instant::now();
         let mut clock = ConnClock::new(t0, LIMITS);
-        clock.handle_request();
+        clock.handle_request(t0, false);
         clock.handle_response(t0);
         let t1 = t0 + Duration::from_secs(50);
         clock.handle_read(t1, 0);
@@ -428,10 +498,30 @@ mod tests {
         assert!(!clock.busy());
     }
 
+    #[test]
+    fn a_body_is_due_body_timeout_after_its_head_however_it_trickles_and_is_not_busy() {
+        let t0 = Instant::now();
+        let mut clock = ConnClock::new(t0, LIMITS);
+        let head = t0 + Duration::from_secs(1);
+        clock.handle_request(head, true);
+        assert_eq!(clock.poll_deadline(), Some(head + LIMITS.body_timeout));
+        // A body byte now and then moves nothing.
+        clock.handle_read(head + Duration::from_secs(19), 1);
+        assert_eq!(clock.poll_deadline(), Some(head + LIMITS.body_timeout));
+        // Until the body has ended, the connection can be closed to make room.
+        assert!(!clock.busy());
+        clock.handle_body_end();
+        assert_eq!(clock.poll_deadline(), None);
+        assert!(clock.busy());
+        // A body end reported again (an extra poll) changes nothing.
+        clock.handle_body_end();
+        assert!(clock.busy());
+    }
+
     fn entry(registry: &Registry, id: u64, busy: bool) -> Arc<Notify> {
         let mut clock = ConnClock::new(Instant::now(), LIMITS);
         if busy {
-            clock.handle_request();
+            clock.handle_request(Instant::now(), false);
         }
         let close = Arc::new(Notify::new());
         registry.open().insert(

@@ -30,6 +30,7 @@ pub mod baresip;
 pub mod capture;
 pub mod haproxy;
 pub mod kamailio;
+pub mod net;
 mod peer;
 pub mod sched;
 pub mod sipp;

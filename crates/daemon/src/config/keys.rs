@@ -79,6 +79,9 @@ fn http(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
         "header-timeout" => {
             c.http.header_timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
+        "body-timeout" => {
+            c.http.body_timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
+        }
         "idle-timeout" => {
             c.http.idle_timeout = raw.duration().filter(|d| !d.is_zero()).ok_or(DUR)?
         }
