@@ -41,3 +41,6 @@ mod shutdown_ends_the_call;
 mod signalling_lost_is_failed;
 mod sipp;
 mod stale_playback_finished_is_ignored;
+mod trunk_budget_max_cps;
+mod trunk_budget_wait;
+mod trunk_selection_order;
