@@ -10,75 +10,76 @@ use voice_otp_suite::e2e::*;
 
 const CALLS: u32 = 10;
 
-/// `[[trunks]]` entries `a` (priority 0, at `a`) and `b` (priority 1, at `b`).
-pub(crate) fn two_trunks(a: std::net::SocketAddr, b: std::net::SocketAddr) -> String {
-    format!(
-        "[[trunks]]\nname = \"a\"\naddress = \"{a}\"\npriority = 0\n\n\
-         [[trunks]]\nname = \"b\"\naddress = \"{b}\"\npriority = 1\n"
-    )
+/// Two SIPp trunks running `scenario_a` and `scenario_b` for `calls` calls each, a
+/// callback receiver, and the daemon dialling through `[[trunks]]` `a` (priority 0) and
+/// `b` (priority 1), with `calls` OTP instructions posted (callees differ per call).
+pub(crate) struct TwoTrunks {
+    pub a: Sipp,
+    pub b: Sipp,
+    pub receiver: Receiver,
+    pub daemon: Daemon,
+    _dir: tempfile::TempDir,
 }
 
-/// The value of the `/metrics` line starting with `series` (0 when absent).
-pub(crate) async fn metric(daemon: &Daemon, series: &str) -> u64 {
-    let text = daemon
-        .client
-        .get(daemon.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find(|l| l.starts_with(series))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-        .unwrap_or(0)
+impl TwoTrunks {
+    pub(crate) async fn start(scenario_a: &str, scenario_b: &str, calls: u32) -> TwoTrunks {
+        let dir = tempfile::tempdir().unwrap();
+        let a = sipp_trunk(dir.path(), scenario_a, calls).await;
+        let b = sipp_trunk(dir.path(), scenario_b, calls).await;
+        let receiver = Receiver::start(&[]).await;
+        let mut config = DaemonConfig::new(dir.path(), b.addr());
+        config.trunks = Some(format!(
+            "[[trunks]]\nname = \"a\"\naddress = \"{}\"\npriority = 0\n\n\
+             [[trunks]]\nname = \"b\"\naddress = \"{}\"\npriority = 1\n",
+            a.addr(),
+            b.addr()
+        ));
+        let daemon = Daemon::start(config).await;
+        for i in 0..calls {
+            let mut body = otp_body("4829", &receiver.url());
+            body["callee"] = json!(format!("+3161234{i:04}"));
+            daemon.otp_call(&body).await;
+        }
+        TwoTrunks {
+            a,
+            b,
+            receiver,
+            daemon,
+            _dir: dir,
+        }
+    }
+
+    /// The value of the `/metrics` series `voice_otp_trunk_attempts_total` for `trunk` and
+    /// `result` (0 when absent).
+    pub(crate) async fn attempts(&self, trunk: &str, result: &str) -> u64 {
+        let series =
+            format!("voice_otp_trunk_attempts_total{{trunk=\"{trunk}\",result=\"{result}\"}} ");
+        let text = self.daemon.metrics().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(series.as_str())?.parse().ok())
+            .unwrap_or(0)
+    }
 }
 
 async fn fails_over_to_b(scenario_a: &str, status: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut a = sipp_trunk(dir.path(), scenario_a, CALLS).await;
-    let mut b = sipp_trunk(dir.path(), "uas_answer_bye.xml", CALLS).await;
-    let receiver = Receiver::start(&[]).await;
-    let mut config = DaemonConfig::new(dir.path(), b.addr());
-    config.trunks = Some(two_trunks(a.addr(), b.addr()));
-    let daemon = Daemon::start(config).await;
-
-    for i in 0..CALLS {
-        let mut body = otp_body("4829", &receiver.url());
-        body["callee"] = json!(format!("+3161234{i:04}"));
-        daemon.otp_call(&body).await;
-    }
-    let got = receiver
+    let mut t = TwoTrunks::start(scenario_a, "uas_answer_bye.xml", CALLS).await;
+    let got = t
+        .receiver
         .wait_for(CALLS as usize, Duration::from_secs(60))
         .await;
     for event in &got {
         let event = event.json();
-        assert_eq!(event["result"]["code"], 10, "{event}\n{}", daemon.logs());
+        assert_eq!(event["result"]["code"], 10, "{event}\n{}", t.daemon.logs());
         assert!(event["answered-on"].is_string(), "{event}");
     }
     // Each SIPp ran its scenario for every call: `a` refused all ten and got our ACKs,
     // `b` answered all ten and got our BYEs.
-    a.assert_ok(Duration::from_secs(15)).await;
-    b.assert_ok(Duration::from_secs(15)).await;
-    assert_eq!(
-        metric(
-            &daemon,
-            &format!("voice_otp_trunk_attempts_total{{trunk=\"a\",result=\"{status}\"}}")
-        )
-        .await,
-        u64::from(CALLS)
-    );
-    assert_eq!(
-        metric(
-            &daemon,
-            "voice_otp_trunk_attempts_total{trunk=\"b\",result=\"answered\"}"
-        )
-        .await,
-        u64::from(CALLS)
-    );
+    t.a.assert_ok(Duration::from_secs(15)).await;
+    t.b.assert_ok(Duration::from_secs(15)).await;
+    assert_eq!(t.attempts("a", status).await, u64::from(CALLS));
+    assert_eq!(t.attempts("b", "answered").await, u64::from(CALLS));
     // The trunk used is in the info log; the callee never is.
-    let logs = daemon.logs();
+    let logs = t.daemon.logs();
     assert!(
         logs.contains("trunk failed the call; trying the next trunk"),
         "{logs}"

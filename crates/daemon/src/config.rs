@@ -606,9 +606,8 @@ impl Config {
             config.tenants = tenants::parse(value, &config.guard)?;
         }
         if let Some(value) = table.get("trunks") {
-            let sip_keys_set: Vec<&str> = trunks::PER_TRUNK_SIP_KEYS
-                .iter()
-                .copied()
+            let sip_keys_set: Vec<&str> = std::iter::once("trunk")
+                .chain(trunks::CONNECTION_KEYS.iter().copied())
                 .filter(|key| {
                     env.contains_key(&env_var_name("sip", key))
                         || table.get("sip").and_then(|s| s.get(*key)).is_some()

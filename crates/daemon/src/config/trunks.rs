@@ -12,27 +12,20 @@ use crate::error::ConfigError;
 /// The name of the one trunk `[sip] trunk` describes.
 pub const DEFAULT_TRUNK: &str = "default";
 
-/// Keys of one `[[trunks]]` entry.
+/// Keys of one `[[trunks]]` entry besides [`CONNECTION_KEYS`].
 const TRUNK_KEYS: &[&str] = &[
     "name",
     "address",
-    "transport",
-    "username",
-    "password",
-    "tls-ca",
-    "tls-server-name",
-    "tls-cert",
-    "tls-key",
     "max-cps",
     "max-concurrent",
     "priority",
     "weight",
 ];
 
-/// `[sip]` keys that belong to one trunk: with `[[trunks]]` each entry sets its own, so
-/// setting them in `[sip]` as well is refused rather than silently ignored.
-pub(super) const PER_TRUNK_SIP_KEYS: &[&str] = &[
-    "trunk",
+/// How a trunk is reached: keys of a `[[trunks]]` entry that `[sip]` also has for its one
+/// trunk. With `[[trunks]]` each entry sets its own, so setting them (or `[sip] trunk`)
+/// in `[sip]` as well is refused rather than silently ignored.
+pub(super) const CONNECTION_KEYS: &[&str] = &[
     "transport",
     "username",
     "password",
@@ -162,7 +155,8 @@ pub(super) fn parse(
 
 /// One `[[trunks]]` table.
 fn parse_entry(i: usize, table: &toml::Table) -> Result<TrunkConfig, ConfigError> {
-    if let Some(key) = table.keys().find(|k| !TRUNK_KEYS.contains(&k.as_str())) {
+    let known = |k: &str| TRUNK_KEYS.contains(&k) || CONNECTION_KEYS.contains(&k);
+    if let Some(key) = table.keys().find(|k| !known(k)) {
         return Err(ConfigError::UnknownKey {
             key: format!("[[trunks]] #{} {key}", i + 1),
         });
