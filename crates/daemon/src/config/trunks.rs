@@ -161,12 +161,7 @@ fn parse_entry(i: usize, table: &toml::Table) -> Result<TrunkConfig, ConfigError
             key: format!("[[trunks]] #{} {key}", i + 1),
         });
     }
-    let got = |key: &str| {
-        table.get(key).map_or("nothing".to_owned(), |v| match key {
-            "password" => "<redacted>".to_owned(),
-            _ => v.to_string(),
-        })
-    };
+    let got = |key: &str| shown(table, key);
     let text = |key: &str| table.get(key).and_then(|v| Raw::Toml(v).string());
     let name = text("name")
         .filter(|n| {
@@ -183,20 +178,7 @@ fn parse_entry(i: usize, table: &toml::Table) -> Result<TrunkConfig, ConfigError
             got("address"),
         )
     })?;
-    let transport = match text("transport").map(|s| s.to_ascii_lowercase()).as_deref() {
-        None if !table.contains_key("transport") => SipTransport::Udp,
-        Some("udp") => SipTransport::Udp,
-        Some("tcp") => SipTransport::Tcp,
-        Some("tls") => SipTransport::Tls,
-        _ => {
-            return Err(invalid(
-                i,
-                "transport",
-                "\"udp\", \"tcp\" or \"tls\"",
-                got("transport"),
-            ));
-        }
-    };
+    let transport = transport(i, table)?;
     let string = |key: &'static str| match table.get(key) {
         None => Ok(None),
         Some(v) => Raw::Toml(v)
@@ -243,6 +225,37 @@ fn parse_entry(i: usize, table: &toml::Table) -> Result<TrunkConfig, ConfigError
         ));
     }
     Ok(trunk)
+}
+
+/// How a bad value of `key` is shown in the error: the value, `nothing` when absent, and
+/// never a password.
+fn shown(table: &toml::Table, key: &str) -> String {
+    table.get(key).map_or("nothing".to_owned(), |v| match key {
+        "password" => "<redacted>".to_owned(),
+        _ => v.to_string(),
+    })
+}
+
+/// The entry's `transport` (default `udp`).
+fn transport(i: usize, table: &toml::Table) -> Result<SipTransport, ConfigError> {
+    let Some(value) = table.get("transport") else {
+        return Ok(SipTransport::Udp);
+    };
+    match Raw::Toml(value)
+        .string()
+        .map(|s| s.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("udp") => Ok(SipTransport::Udp),
+        Some("tcp") => Ok(SipTransport::Tcp),
+        Some("tls") => Ok(SipTransport::Tls),
+        _ => Err(invalid(
+            i,
+            "transport",
+            "\"udp\", \"tcp\" or \"tls\"",
+            shown(table, "transport"),
+        )),
+    }
 }
 
 /// `host:port` with a non-empty host (a name, an IPv4 address or a bracketed IPv6 one)
