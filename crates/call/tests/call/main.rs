@@ -36,6 +36,7 @@ mod runner_reads_and_replays_on_press;
 mod runner_sipp_calls;
 mod runner_stale_playback_finished_is_ignored;
 mod runner_streams_two_readings_to_a_phone;
+mod runner_waits_for_trunk_budget_before_ringing;
 mod server_error_is_failed;
 mod shutdown_ends_the_call;
 mod signalling_lost_is_failed;
