@@ -248,18 +248,23 @@ async fn run_call<B: Backend>(
             return clock.not_dialled(ResultCode::Failed, "audio could not be rendered");
         }
     };
-    if *shutdown.borrow() || !wait_ready(&*runner.backend, &spec, shutdown.clone()).await {
-        info!("shutting down; not dialling");
-        return clock.not_dialled(ResultCode::Cancelled, "daemon shutting down");
-    }
-    let dialled = now();
-    let mut flow = match CallFlow::new(FlowConfig::from(&spec), dialled) {
+    // Built before the wait for trunk budget, so that a call which cannot be placed takes
+    // none; built again once the call may dial, so that its ring time starts then (the
+    // same configuration cannot fail twice).
+    let config = FlowConfig::from(&spec);
+    let flow = match CallFlow::new(config.clone(), now()) {
         Ok(flow) => flow,
         Err(error) => {
             warn!(%error, "call not placed");
             return clock.not_dialled(ResultCode::Failed, "nothing to read");
         }
     };
+    if *shutdown.borrow() || !wait_ready(&*runner.backend, &spec, shutdown.clone()).await {
+        info!("shutting down; not dialling");
+        return clock.not_dialled(ResultCode::Cancelled, "daemon shutting down");
+    }
+    let dialled = now();
+    let mut flow = CallFlow::new(config, dialled).unwrap_or(flow);
     debug!(callee = %spec.callee, "dialling");
     let dialog = match runner.backend.dial(&spec).await {
         Ok(dialog) => Some(dialog),

@@ -1,7 +1,8 @@
 //! A call waiting for trunk budget (`Backend::wait_ready`) stays queued: its ring time has
 //! not started, so a wait longer than the ring timeout still rings in full and is
 //! answered; the CDR starts when dialling did. The daemon's shutdown ends a waiting call
-//! as cancelled, never dialled. In virtual time.
+//! as cancelled, never dialled, and a call that cannot be placed (nothing to read) does not
+//! wait for, or take, any budget. In virtual time.
 
 use std::time::Duration;
 
@@ -51,4 +52,21 @@ async fn shutdown_ends_a_waiting_call_undialled() {
     assert_eq!(outcome.answered_on, None);
     let entries = log.lock().unwrap().entries.clone();
     assert_eq!(entries, vec![(0, "waiting".to_owned())], "never dialled");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_that_cannot_be_placed_takes_no_budget() {
+    let mut script = Script::answer_after(Duration::from_secs(1));
+    script.ready_after = Duration::from_secs(3600);
+    let mut spec = otp_spec();
+    spec.code = None;
+    spec.code_prompt = None;
+    let (backend, log) = FakeBackend::new(script);
+    let runner = CallRunner::with_backend(backend);
+    let (progress, _) = progress_log();
+    let (_tx, shutdown) = watch::channel(false);
+    let outcome = runner.run(spec, progress, shutdown).await;
+
+    assert_eq!(outcome.result, ResultCode::Failed, "{outcome:?}");
+    assert!(log.lock().unwrap().entries.is_empty(), "no wait, no INVITE");
 }
