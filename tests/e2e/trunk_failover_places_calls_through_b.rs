@@ -23,6 +23,16 @@ pub(crate) struct TwoTrunks {
 
 impl TwoTrunks {
     pub(crate) async fn start(scenario_a: &str, scenario_b: &str, calls: u32) -> TwoTrunks {
+        TwoTrunks::start_with_env(scenario_a, scenario_b, calls, &[]).await
+    }
+
+    /// [`TwoTrunks::start`], the daemon run with `env` (`VOICE_OTP_*` overrides).
+    pub(crate) async fn start_with_env(
+        scenario_a: &str,
+        scenario_b: &str,
+        calls: u32,
+        env: &[(&str, &str)],
+    ) -> TwoTrunks {
         let dir = tempfile::tempdir().unwrap();
         let a = sipp_trunk(dir.path(), scenario_a, calls).await;
         let b = sipp_trunk(dir.path(), scenario_b, calls).await;
@@ -34,6 +44,10 @@ impl TwoTrunks {
             a.addr(),
             b.addr()
         ));
+        config.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let daemon = Daemon::start(config).await;
         for i in 0..calls {
             let mut body = otp_body("4829", &receiver.url());
@@ -102,4 +116,36 @@ async fn trunk_failover_503_places_calls_through_b() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trunk_failover_408_places_calls_through_b() {
     fails_over_to_b("uas_timeout_408.xml", "408").await;
+}
+
+/// The `a=crypto` lines of every INVITE SIPp received.
+fn offered_keys(messages: &str) -> Vec<String> {
+    messages
+        .lines()
+        .filter(|l| l.starts_with("a=crypto:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// With SRTP offered, the INVITE to `b` carries fresh keys: `a`, which refused the call,
+/// never holds the keys that protect the code's audio towards the callee.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trunk_failover_offers_fresh_srtp_keys_to_b() {
+    let mut t = TwoTrunks::start_with_env(
+        "uas_unavailable_503.xml",
+        "uas_answer_bye.xml",
+        1,
+        &[("VOICE_OTP_RTP_SRTP", "optional")],
+    )
+    .await;
+    let got = t.receiver.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(got[0].json()["result"]["code"], 10, "{}", got[0].json());
+    t.a.assert_ok(Duration::from_secs(10)).await;
+    t.b.assert_ok(Duration::from_secs(10)).await;
+    let (to_a, to_b) = (offered_keys(&t.a.messages()), offered_keys(&t.b.messages()));
+    assert!(!to_a.is_empty() && !to_b.is_empty(), "{to_a:?} {to_b:?}");
+    assert!(
+        to_a.iter().all(|k| !to_b.contains(k)),
+        "a key offered to a was offered to b again: {to_a:?} {to_b:?}"
+    );
 }

@@ -1,4 +1,5 @@
-//! The real [`Backend`]: the SIP endpoint, the RTP media engine and the renderer.
+//! The real [`Backend`]: the trunk group's SIP endpoints, the RTP media engine and the
+//! renderer.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -293,7 +294,7 @@ impl Backend for Stack {
         let attempt = place(&self.trunks, request.clone(), grant).await?;
         Ok(SipDialog::new(
             Arc::clone(&self.trunks),
-            request,
+            (request, self.config.srtp),
             attempt,
             ports,
             seed_of(&spec.call_id),

@@ -11,7 +11,7 @@ use tracing::{debug, info, warn};
 use voice_otp_rtp::LocalPorts;
 use voice_otp_sip::{
     CallKey, CallRequest, EndReason, FailReason, NegotiatedMedia, NegotiationError, SipEndpoint,
-    SipEvent,
+    SipEvent, SrtpOffer, SrtpPolicy,
 };
 
 use super::backend::{Dialog, SignalEvent};
@@ -128,8 +128,10 @@ fn result_label(failure: &DialFailure) -> String {
 #[derive(Debug)]
 pub struct SipDialog {
     trunks: Arc<Trunks>,
-    /// The INVITE's inputs, sent again to the next trunk on failover.
+    /// The INVITE's inputs, sent again to the next trunk on failover (with fresh SRTP keys).
     request: CallRequest,
+    /// Whether the call offers SRTP (`[rtp] srtp`), for the next attempt's keys.
+    srtp: SrtpPolicy,
     attempt: Option<Attempt>,
     tried: Vec<usize>,
     redial: Option<Redial>,
@@ -146,7 +148,7 @@ impl SipDialog {
     /// A dialog whose first INVITE is `attempt`.
     pub(super) fn new(
         trunks: Arc<Trunks>,
-        request: CallRequest,
+        (request, srtp): (CallRequest, SrtpPolicy),
         attempt: Attempt,
         ports: LocalPorts,
         seed: u64,
@@ -154,6 +156,7 @@ impl SipDialog {
         SipDialog {
             trunks,
             request,
+            srtp,
             tried: vec![attempt.grant.index()],
             attempt: Some(attempt),
             redial: None,
@@ -171,16 +174,26 @@ impl SipDialog {
         }
     }
 
-    /// Gives the failed trunk's budget back and starts trying the next trunk.
-    fn fail_over(&mut self, failure: DialFailure) {
+    /// Gives the failed trunk's budget back and starts trying the next trunk; `false` when
+    /// no next attempt can be made (no fresh SRTP keys).
+    fn fail_over(&mut self, failure: DialFailure) -> bool {
         if let Some(a) = self.attempt.take() {
             info!(trunk = a.grant.name(), failure = %result_label(&failure), "trunk failed the call; trying the next trunk");
         }
         self.last_failure = Some(failure);
+        // Fresh keys: the trunk that refused the call saw the old ones in its offer.
+        let mut request = self.request.clone();
+        match SrtpOffer::generate(self.srtp) {
+            Ok(srtp) => request.media.srtp = srtp,
+            Err(error) => {
+                warn!(%error, "no SRTP keys for the next trunk");
+                return false;
+            }
+        }
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(redial(
             Arc::clone(&self.trunks),
-            self.request.clone(),
+            request,
             self.tried.clone(),
             stopped,
         ));
@@ -188,6 +201,7 @@ impl SipDialog {
             task,
             stop: Some(stop),
         });
+        true
     }
 
     /// Takes the failover's result: `Some(event)` when the call has to end on it.
@@ -249,8 +263,11 @@ impl Dialog for SipDialog {
                     let failure = DialFailure::from(reason);
                     self.record(&result_label(&failure));
                     if !self.answered && !self.stopping && fails_over(&failure) {
-                        self.fail_over(failure);
-                        continue;
+                        if self.fail_over(failure) {
+                            continue;
+                        }
+                        let failure = self.last_failure.take().unwrap_or(DialFailure::Local);
+                        return Some(SignalEvent::Failed(failure));
                     }
                     SignalEvent::Failed(failure)
                 }
