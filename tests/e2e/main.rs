@@ -54,5 +54,8 @@ mod stranger_rtp_gets_no_audio;
 mod tenant_uploads_play_only_in_their_own_calls;
 mod tenants_are_isolated;
 mod three_callees_three_calls;
+mod trunk_answering_503_forever_cannot_loop;
+mod trunk_failover_places_calls_through_b;
+mod trunk_max_cps_is_never_exceeded;
 mod tts_prompt_past_max_prompt_seconds_fails_the_call;
 mod velocity_limits_answer_429;

@@ -94,6 +94,9 @@ pub struct DaemonConfig {
     pub calls_extra: String,
     /// TOML appended at the end of the file, such as `[[tenants]]` entries.
     pub extra: String,
+    /// `[[trunks]]` entries to dial through instead of `[sip] trunk = <trunk>` (which is
+    /// then left out, with `[sip] transport`, as the two cannot be combined).
+    pub trunks: Option<String>,
     /// Extra environment of the daemon process: `VOICE_OTP_<SECTION>_<KEY>` overrides any
     /// config key, so a test sets keys of other sections without a second TOML table.
     pub env: Vec<(String, String)>,
@@ -112,6 +115,7 @@ impl DaemonConfig {
             log_level: "info".to_owned(),
             calls_extra: String::new(),
             extra: String::new(),
+            trunks: None,
             env: Vec::new(),
             wrapper: Vec::new(),
         }
@@ -139,9 +143,7 @@ tokens = ["{TOKEN}"]
 
 [sip]
 listen = "127.0.0.1:0"
-transport = "udp"
-trunk = "{trunk}"
-from-domain = "127.0.0.1"
+{sip_trunk}from-domain = "127.0.0.1"
 
 [rtp]
 ip = "127.0.0.1"
@@ -178,9 +180,13 @@ replay-wait = "5s"
 level = "{level}"
 
 {extra_toml}
+{trunks}
 "#,
             http = self.http_port,
-            trunk = self.trunk,
+            sip_trunk = match self.trunks {
+                Some(_) => String::new(),
+                None => format!("transport = \"udp\"\ntrunk = \"{}\"\n", self.trunk),
+            },
             r0 = self.rtp.0,
             r1 = self.rtp.1,
             db = self.db().display(),
@@ -189,6 +195,7 @@ level = "{level}"
             extra = self.calls_extra,
             level = self.log_level,
             extra_toml = self.extra,
+            trunks = self.trunks.as_deref().unwrap_or_default(),
         )
     }
 }
@@ -261,6 +268,12 @@ impl Daemon {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The `/metrics` text now.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -22,6 +22,14 @@ pub enum Error {
     /// The rendering task panicked or was cancelled.
     #[error("the rendering task did not complete")]
     RenderTask,
+    /// A trunk group needs one SIP endpoint per trunk.
+    #[error("{endpoints} SIP endpoints for {trunks} trunks")]
+    TrunkEndpoints {
+        /// Endpoints given.
+        endpoints: usize,
+        /// Trunks in the group.
+        trunks: usize,
+    },
     /// The dialog's RTP ports were already handed to a stream.
     #[error("the call's RTP ports are already in use by its stream")]
     PortsUsed,

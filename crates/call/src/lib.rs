@@ -13,6 +13,7 @@ pub mod flow;
 mod keypress;
 pub mod runner;
 mod spec;
+pub mod trunks;
 
 pub use error::Error;
 pub use flow::{

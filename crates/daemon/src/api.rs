@@ -674,6 +674,15 @@ async fn list_audio(
     Ok(axum::Json(Value::Array(body)).into_response())
 }
 
+/// A keepalive verdict as `/healthz` words it.
+fn reachability(reachable: Option<bool>) -> &'static str {
+    match reachable {
+        Some(true) => "reachable",
+        Some(false) => "unreachable",
+        None => "unknown",
+    }
+}
+
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     let store_ok = state.calls.store.ping().await;
     let sip = state.calls.metrics.sip_ready();
@@ -684,11 +693,15 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
         "status": if ok { "ok" } else { "unavailable" },
         "store": if store_ok { "ok" } else { "down" },
         "sip": match sip { Some(true) => "ok", Some(false) => "down", None => "unknown" },
-        "trunk": match trunk {
-            Some(true) => "reachable",
-            Some(false) => "unreachable",
-            None => "unknown",
-        },
+        "trunk": reachability(trunk),
+        // Every trunk of the group; "trunk" is their sum (reachable if one is).
+        "trunks": state
+            .calls
+            .metrics
+            .trunks_reachable()
+            .into_iter()
+            .map(|(name, reachable)| (name, Value::from(reachability(reachable))))
+            .collect::<serde_json::Map<String, Value>>(),
         "accepting": accepting,
     });
     let status = if ok {

@@ -15,7 +15,9 @@ use crate::error::ConfigError;
 
 mod keys;
 mod tenants;
+mod trunks;
 pub use tenants::{DEFAULT_TENANT, EXAMPLE_TOKEN, MIN_TOKEN_CHARS, TenantConfig};
+pub use trunks::{DEFAULT_TRUNK, TrunkConfig};
 
 /// SIP transport towards the trunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +316,8 @@ pub struct Config {
     pub guard: GuardConfig,
     /// `[[tenants]]`, besides the `default` tenant of `[http] tokens`.
     pub tenants: Vec<TenantConfig>,
+    /// `[[trunks]]`; empty: the one trunk of `[sip]` (see [`Config::trunk_group`]).
+    pub trunks: Vec<TrunkConfig>,
 }
 
 impl Default for Config {
@@ -387,6 +391,7 @@ impl Default for Config {
             },
             guard: GuardConfig::default(),
             tenants: Vec::new(),
+            trunks: Vec::new(),
         }
     }
 }
@@ -605,6 +610,16 @@ impl Config {
         if let Some(value) = table.get("tenants") {
             config.tenants = tenants::parse(value, &config.guard)?;
         }
+        if let Some(value) = table.get("trunks") {
+            let sip_keys_set: Vec<&str> = std::iter::once("trunk")
+                .chain(trunks::CONNECTION_KEYS.iter().copied())
+                .filter(|key| {
+                    env.contains_key(&env_var_name("sip", key))
+                        || table.get("sip").and_then(|s| s.get(*key)).is_some()
+                })
+                .collect();
+            config.trunks = trunks::parse(value, &sip_keys_set)?;
+        }
         check_combinations(&config)?;
         Ok(config)
     }
@@ -617,9 +632,9 @@ fn refuse_unknown_keys(
     env: &BTreeMap<String, String>,
 ) -> Result<(), ConfigError> {
     for (section, value) in table {
-        if section == "tenants" {
-            // An array of tables, parsed after the sections (its policy starts from
-            // `[guard]`).
+        if section == "tenants" || section == "trunks" {
+            // Arrays of tables, parsed after the sections (a tenant's policy starts from
+            // `[guard]`; trunks are checked against `[sip]`).
             continue;
         }
         let Some(inner) = value.as_table() else {
@@ -667,11 +682,14 @@ fn check_combinations(config: &Config) -> Result<(), ConfigError> {
     }
     // SDES keys travel in the SDP: over clear SIP anyone on the path reads them.
     if config.rtp.srtp == SrtpPolicy::Required
-        && matches!(config.sip.transport, SipTransport::Udp | SipTransport::Tcp)
+        && config
+            .trunk_group()
+            .iter()
+            .any(|t| matches!(t.transport, SipTransport::Udp | SipTransport::Tcp))
     {
         return Err(ConfigError::Invalid {
             key: "[rtp] srtp".to_owned(),
-            expected: "\"off\" or \"optional\" unless [sip] transport is \"tls\" (SDES keys in clear SIP protect nothing)",
+            expected: "\"off\" or \"optional\" unless [sip] transport (or every [[trunks]] transport) is \"tls\" (SDES keys in clear SIP protect nothing)",
             got: "\"required\"".to_owned(),
         });
     }

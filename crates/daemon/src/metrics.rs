@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use voice_otp_call::ResultCode;
+use voice_otp_call::trunks::TrunkGroup;
 use voice_otp_rtp::{MediaEngine, Percentiles};
 use voice_otp_sip::SipEndpoint;
 
@@ -42,8 +43,11 @@ struct Inner {
     /// The engine whose pacers `/metrics` reports. Weak: the call runner owns the engine,
     /// and a metrics handle kept by some task must not keep its pacing threads alive.
     media: Mutex<Weak<MediaEngine>>,
-    /// The SIP endpoint whose counters `/metrics` reads at scrape time (weak, as `media`).
-    sip: Mutex<Weak<SipEndpoint>>,
+    /// The SIP endpoint of each trunk, by trunk name, whose counters `/metrics` reads at
+    /// scrape time (weak, as `media`).
+    sip: Mutex<Vec<(String, Weak<SipEndpoint>)>>,
+    /// The trunk group whose attempt counters `/metrics` reads (weak, as `media`).
+    trunks: Mutex<Weak<TrunkGroup>>,
 }
 
 /// Handle to the daemon's metrics; clones share the same counters.
@@ -76,20 +80,44 @@ impl Metrics {
             .store(if ready { 1 } else { 2 }, Ordering::Relaxed);
     }
 
-    /// `Some(true)` the trunk answers OPTIONS, `Some(false)` it stopped answering, `None`
-    /// unknown (keepalive off, no answer yet, or no SIP endpoint): read from the watched
-    /// endpoint now.
+    /// Whether the trunk group can take calls, from the OPTIONS keepalives: `Some(true)`
+    /// some trunk answers, `Some(false)` none does and one stopped answering, `None`
+    /// unknown (keepalive off, no answer yet, or no SIP endpoint). Read from the watched
+    /// endpoints now.
     pub fn trunk_reachable(&self) -> Option<bool> {
-        self.sip_endpoint()?.stats().trunk_reachable
+        let verdicts: Vec<Option<bool>> = self
+            .trunks_reachable()
+            .into_iter()
+            .map(|(_, reachable)| reachable)
+            .collect();
+        if verdicts.contains(&Some(true)) {
+            Some(true)
+        } else if verdicts.contains(&Some(false)) {
+            Some(false)
+        } else {
+            None
+        }
     }
 
-    /// The watched SIP endpoint, while it lives.
-    fn sip_endpoint(&self) -> Option<Arc<SipEndpoint>> {
-        self.inner
+    /// Each trunk's keepalive verdict, by name, in the group's order (see
+    /// [`Metrics::trunk_reachable`]).
+    pub fn trunks_reachable(&self) -> Vec<(String, Option<bool>)> {
+        self.sip_endpoints()
+            .into_iter()
+            .map(|(name, sip)| (name, sip.stats().trunk_reachable))
+            .collect()
+    }
+
+    /// The watched SIP endpoints that still live, with their trunk names.
+    fn sip_endpoints(&self) -> Vec<(String, Arc<SipEndpoint>)> {
+        let sips = self
+            .inner
             .sip
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .upgrade()
+            .unwrap_or_else(PoisonError::into_inner);
+        sips.iter()
+            .filter_map(|(name, sip)| Some((name.clone(), sip.upgrade()?)))
+            .collect()
     }
 
     /// Reports the pacers of `engine` in `/metrics` from now on, for as long as the engine
@@ -102,14 +130,28 @@ impl Metrics {
             .unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(engine);
     }
 
-    /// Reports the counters of `endpoint` in `/metrics` from now on, for as long as it lives
-    /// (for the engine builder; the last one registered wins).
-    pub(crate) fn watch_sip_endpoint(&self, endpoint: &Arc<SipEndpoint>) {
-        *self
+    /// Reports the counters of `endpoint`, the SIP endpoint of trunk `trunk`, in
+    /// `/metrics` and `/healthz` from now on, for as long as it lives (for the engine
+    /// builder; registering a trunk name again replaces its endpoint, and endpoints that
+    /// are gone are forgotten).
+    pub(crate) fn watch_sip_endpoint(&self, trunk: &str, endpoint: &Arc<SipEndpoint>) {
+        let mut sips = self
             .inner
             .sip
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(endpoint);
+            .unwrap_or_else(PoisonError::into_inner);
+        sips.retain(|(name, sip)| name != trunk && sip.strong_count() > 0);
+        sips.push((trunk.to_owned(), Arc::downgrade(endpoint)));
+    }
+
+    /// Reports the attempt counters of `group` in `/metrics` from now on, for as long as it
+    /// lives (for the engine builder; the last one registered wins).
+    pub(crate) fn watch_trunk_group(&self, group: &Arc<TrunkGroup>) {
+        *self
+            .inner
+            .trunks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(group);
     }
 
     /// `Some(true)` bound, `Some(false)` down, `None` not reported by the engine.
@@ -182,14 +224,58 @@ impl Metrics {
         self.render_calls(&mut out);
         self.render_answers_and_callbacks(&mut out);
         self.render_media(&mut out);
-        if let Some(sip) = self.sip_endpoint() {
+        let sips = self.sip_endpoints();
+        if !sips.is_empty() {
             let _ = writeln!(
                 out,
                 "# HELP voice_otp_sip_rejected_source_total SIP datagrams dropped unanswered: source outside [sip] accept-from.\n# TYPE voice_otp_sip_rejected_source_total counter\nvoice_otp_sip_rejected_source_total {}",
-                sip.stats().rejected_source
+                sips.iter()
+                    .map(|(_, sip)| sip.stats().rejected_source)
+                    .sum::<u64>()
             );
         }
+        self.render_trunks(&mut out);
         out
+    }
+
+    /// Each trunk's call attempts by result, and its keepalive verdict.
+    fn render_trunks(&self, out: &mut String) {
+        let group = self
+            .inner
+            .trunks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade();
+        if let Some(group) = group {
+            let _ = writeln!(
+                out,
+                "# HELP voice_otp_trunk_attempts_total INVITE attempts by trunk and how they ended (SIP status, answered, timeout, transport, cancelled).\n# TYPE voice_otp_trunk_attempts_total counter"
+            );
+            for (trunk, result, n) in group.attempts() {
+                let _ = writeln!(
+                    out,
+                    "voice_otp_trunk_attempts_total{{trunk=\"{trunk}\",result=\"{result}\"}} {n}"
+                );
+            }
+        }
+        let verdicts: Vec<(String, bool)> = self
+            .trunks_reachable()
+            .into_iter()
+            .filter_map(|(name, reachable)| Some((name, reachable?)))
+            .collect();
+        if !verdicts.is_empty() {
+            let _ = writeln!(
+                out,
+                "# HELP voice_otp_trunk_reachable Whether each trunk answers OPTIONS keepalives.\n# TYPE voice_otp_trunk_reachable gauge"
+            );
+            for (trunk, reachable) in verdicts {
+                let _ = writeln!(
+                    out,
+                    "voice_otp_trunk_reachable{{trunk=\"{trunk}\"}} {}",
+                    u8::from(reachable)
+                );
+            }
+        }
     }
 
     /// Calls by result, accepted, active and queued; the trunk's keepalive verdict.
@@ -232,7 +318,7 @@ impl Metrics {
         if let Some(reachable) = self.trunk_reachable() {
             let _ = writeln!(
                 out,
-                "# HELP voice_otp_sip_trunk_reachable Whether the trunk answers OPTIONS keepalives.\n# TYPE voice_otp_sip_trunk_reachable gauge\nvoice_otp_sip_trunk_reachable {}",
+                "# HELP voice_otp_sip_trunk_reachable Whether some trunk of the group answers OPTIONS keepalives.\n# TYPE voice_otp_sip_trunk_reachable gauge\nvoice_otp_sip_trunk_reachable {}",
                 u8::from(reachable)
             );
         }

@@ -1,14 +1,20 @@
 //! The seam between the daemon and the real call runner.
 //!
 //! `voice-otp serve` (and `voice-otp demo`) get their [`CallExecutor`] from
-//! [`build_executor`]: a [`CallRunner`] over the SIP endpoint of `[sip]`, the RTP engine of
-//! `[rtp]` and a renderer over `[audio]` with the espeak-ng TTS, reporting to the daemon's
-//! [`Metrics`].
+//! [`build_executor`]: a [`CallRunner`] over one SIP endpoint per trunk of the trunk group
+//! (`[[trunks]]`, or the one trunk of `[sip]`), the RTP engine of `[rtp]` and a renderer
+//! over `[audio]` with the espeak-ng TTS, reporting to the daemon's [`Metrics`].
+//!
+//! One endpoint per trunk gives each trunk its own socket (or connection), transport,
+//! credentials and TLS settings, and its own keepalive verdict, with no per-call routing
+//! inside the SIP crate. The first trunk binds `[sip] listen`; the others a free port of
+//! the same IP.
 
 use std::sync::Arc;
 
 use voice_otp_call::CallExecutor;
-use voice_otp_call::runner::{CallObserver, CallRunner, StackConfig};
+use voice_otp_call::runner::{CallObserver, CallRunner, Stack, StackConfig};
+use voice_otp_call::trunks::{TrunkGroup, TrunkLimits};
 use voice_otp_dtmf::DtmfSource;
 use voice_otp_media::{AudioRoot, EspeakNg, RenderConfig, Renderer};
 use voice_otp_rtp::{EngineConfig, MediaEngine, PacerPriority, PortRange};
@@ -16,7 +22,7 @@ use voice_otp_sip::{
     Codec, DriverExit, EndpointConfig, SipEndpoint, SipError, TlsSettings, Transport,
 };
 
-use crate::config::{Config, SipTransport};
+use crate::config::{Config, SipTransport, TrunkConfig};
 use crate::metrics::Metrics;
 
 /// Why no executor could be built. Each message is one line naming what failed.
@@ -34,7 +40,7 @@ pub enum BuildExecutorError {
     /// resolve).
     #[error("sip: cannot start the endpoint towards trunk {trunk:?}: {source}")]
     Sip {
-        /// `[sip] trunk`.
+        /// `[sip] trunk`, or the `address` of the `[[trunks]]` entry.
         trunk: String,
         /// What the SIP crate said.
         source: SipError,
@@ -49,6 +55,12 @@ pub enum BuildExecutorError {
         last: u16,
         /// What the RTP crate said.
         source: voice_otp_rtp::RtpError,
+    },
+    /// The trunk group and its endpoints do not match (one endpoint per trunk).
+    #[error("trunks: {source}")]
+    Trunks {
+        /// What the call crate said.
+        source: voice_otp_call::Error,
     },
     /// The RTP media engine did not start.
     #[error("rtp: cannot start the media engine on {ip}: {source}")]
@@ -76,30 +88,74 @@ impl CallObserver for MetricsObserver {
     }
 }
 
-/// The SIP endpoint configuration `config` describes.
-fn endpoint_config(config: &Config) -> EndpointConfig {
+/// The SIP endpoint configuration of `trunk` (the `first` binds `[sip] listen`, the others
+/// a free port of its IP).
+fn endpoint_config(config: &Config, trunk: &TrunkConfig, first: bool) -> EndpointConfig {
     let sip = &config.sip;
-    let mut endpoint = EndpointConfig::udp(sip.listen, sip.trunk.clone());
-    endpoint.transport = match sip.transport {
+    let mut listen = sip.listen;
+    if !first {
+        listen.set_port(0);
+    }
+    let mut endpoint = EndpointConfig::udp(listen, trunk.address.clone());
+    endpoint.transport = match trunk.transport {
         SipTransport::Udp => Transport::Udp,
         SipTransport::Tcp => Transport::Tcp,
         SipTransport::Tls => Transport::Tls,
     };
     endpoint.tls = TlsSettings {
-        ca: sip.tls_ca.clone(),
-        server_name: sip.tls_server_name.clone(),
-        client_cert: sip.tls_cert.clone(),
-        client_key: sip.tls_key.clone(),
+        ca: trunk.tls_ca.clone(),
+        server_name: trunk.tls_server_name.clone(),
+        client_cert: trunk.tls_cert.clone(),
+        client_key: trunk.tls_key.clone(),
     };
     endpoint.from_domain = sip.from_domain.clone();
-    endpoint.username = sip.username.clone();
-    endpoint.password = sip.password.clone();
+    endpoint.username = trunk.username.clone();
+    endpoint.password = trunk.password.clone();
     // Off unless configured: a trunk that does not expect OPTIONS (SIPp scenarios, some
     // carriers) would count them as errors.
     endpoint.keepalive = (!sip.keepalive.is_zero()).then_some(sip.keepalive);
     endpoint.accept_from.clone_from(&sip.accept_from);
     endpoint.peer_networks = config.rtp.peer_networks.clone();
     endpoint
+}
+
+/// The selection's view of `trunk`.
+fn trunk_limits(trunk: &TrunkConfig) -> TrunkLimits {
+    TrunkLimits {
+        name: trunk.name.clone(),
+        index: 0,
+        priority: trunk.priority,
+        weight: trunk.weight,
+        max_cps: trunk.max_cps,
+        max_concurrent: trunk.max_concurrent,
+    }
+}
+
+/// Starts the SIP endpoint of every trunk, in the group's order.
+async fn start_endpoints(
+    config: &Config,
+    trunks: &[TrunkConfig],
+) -> Result<Vec<Arc<SipEndpoint>>, BuildExecutorError> {
+    let mut endpoints = Vec::with_capacity(trunks.len());
+    for (i, trunk) in trunks.iter().enumerate() {
+        let endpoint = endpoint_config(config, trunk, i == 0);
+        let listen = endpoint.listen;
+        let sip = SipEndpoint::start(endpoint)
+            .await
+            .map_err(|source| match source {
+                SipError::Io(source) => BuildExecutorError::SipBind {
+                    addr: listen,
+                    source,
+                },
+                source => BuildExecutorError::Sip {
+                    trunk: trunk.address.clone(),
+                    source,
+                },
+            })?;
+        tracing::info!(trunk = %trunk.name, local = %sip.local_addr(), address = %sip.trunk_addr(), "SIP endpoint ready");
+        endpoints.push(Arc::new(sip));
+    }
+    Ok(endpoints)
 }
 
 /// The pacers' scheduling for `[rtp] realtime-priority` (0: time-sharing). Without the
@@ -134,57 +190,55 @@ pub async fn build_supervised_executor(
     config: &Config,
     metrics: &Metrics,
 ) -> Result<(Arc<dyn CallExecutor>, SipFailure), BuildExecutorError> {
-    let (runner, sip) = build_parts(config, metrics).await?;
-    let failed = supervise(&sip, metrics.clone());
+    let (runner, sips) = build_parts(config, metrics).await?;
+    let failed = supervise(&sips, metrics.clone());
     Ok((Arc::new(runner), failed))
 }
 
-/// Watches the SIP driver: if it dies, `/healthz` turns 503 at once (calls can no longer be
-/// signalled) and the returned future resolves. A normal shutdown resolves nothing.
-fn supervise(sip: &SipEndpoint, metrics: Metrics) -> SipFailure {
-    let stopped = sip.stopped();
-    let (died, on_death) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        if stopped.await == DriverExit::Panicked {
-            metrics.set_sip_ready(false);
-            tracing::error!("the SIP driver task panicked: signalling is down");
-            let _ = died.send(());
-        }
-    });
+/// Watches the SIP drivers: if one dies, `/healthz` turns 503 at once (its trunk's calls
+/// can no longer be signalled) and the returned future resolves. A normal shutdown
+/// resolves nothing.
+fn supervise(sips: &[Arc<SipEndpoint>], metrics: Metrics) -> SipFailure {
+    let (died, on_death) = tokio::sync::mpsc::channel::<()>(1);
+    for sip in sips {
+        let stopped = sip.stopped();
+        let metrics = metrics.clone();
+        let died = died.clone();
+        tokio::spawn(async move {
+            if stopped.await == DriverExit::Panicked {
+                metrics.set_sip_ready(false);
+                tracing::error!("the SIP driver task panicked: signalling is down");
+                let _ = died.send(()).await;
+            }
+        });
+    }
+    drop(died);
+    let mut on_death = on_death;
     Box::pin(async move {
-        if on_death.await.is_err() {
+        if on_death.recv().await.is_none() {
             std::future::pending::<()>().await;
         }
     })
 }
 
-/// The runner and its SIP endpoint (the demo shuts the endpoint down when it is done).
+/// The runner and its SIP endpoints, one per trunk (the demo shuts them down when it is
+/// done).
 pub(crate) async fn build_parts(
     config: &Config,
     metrics: &Metrics,
-) -> Result<(CallRunner<voice_otp_call::runner::Stack>, Arc<SipEndpoint>), BuildExecutorError> {
-    let sip = SipEndpoint::start(endpoint_config(config))
-        .await
-        .map_err(|source| match source {
-            SipError::Io(source) => BuildExecutorError::SipBind {
-                addr: config.sip.listen,
-                source,
-            },
-            source => BuildExecutorError::Sip {
-                trunk: config.sip.trunk.clone(),
-                source,
-            },
-        });
-    let sip = match sip {
-        Ok(sip) => Arc::new(sip),
+) -> Result<(CallRunner<Stack>, Vec<Arc<SipEndpoint>>), BuildExecutorError> {
+    let trunks = config.trunk_group();
+    let sips = match start_endpoints(config, &trunks).await {
+        Ok(sips) => sips,
         Err(error) => {
             metrics.set_sip_ready(false);
             return Err(error);
         }
     };
     metrics.set_sip_ready(true);
-    metrics.watch_sip_endpoint(&sip);
-    tracing::info!(local = %sip.local_addr(), trunk = %sip.trunk_addr(), "SIP endpoint ready");
+    for (trunk, sip) in trunks.iter().zip(&sips) {
+        metrics.watch_sip_endpoint(&trunk.name, sip);
+    }
 
     let ports = config.rtp.ports;
     let range =
@@ -223,8 +277,15 @@ pub(crate) async fn build_parts(
         // Asked for explicitly, so preferred: better quality where the trunk has it.
         stack.codecs.insert(0, Codec::Opus);
     }
+    let group = Arc::new(TrunkGroup::local(
+        trunks.iter().map(trunk_limits).collect(),
+        None,
+    ));
+    metrics.watch_trunk_group(&group);
+    let backend = Stack::with_trunks(sips.clone(), group, media, renderer, stack)
+        .map_err(|source| BuildExecutorError::Trunks { source })?;
     // The per-call settings (`[calls]`) travel with each call's spec, from the API.
-    let runner = CallRunner::new(Arc::clone(&sip), media, renderer, stack)
-        .with_observer(Arc::new(MetricsObserver(metrics.clone())));
-    Ok((runner, sip))
+    let runner =
+        CallRunner::with_backend(backend).with_observer(Arc::new(MetricsObserver(metrics.clone())));
+    Ok((runner, sips))
 }

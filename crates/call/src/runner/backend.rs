@@ -149,6 +149,14 @@ pub trait Backend: Send + Sync + 'static {
         spec: &CallSpec,
     ) -> impl Future<Output = Result<Rendered<Self::Audio>, Self::Error>> + Send;
 
+    /// Waits until `spec` may be dialled: a trunk has call budget for it. The call stays
+    /// queued meanwhile, before its ring time starts; the runner stops waiting on
+    /// shutdown. Default: at once.
+    fn wait_ready(&self, spec: &CallSpec) -> impl Future<Output = ()> + Send {
+        let _ = spec;
+        std::future::ready(())
+    }
+
     /// Sends the INVITE for `spec`. An error means nothing reached the wire.
     fn dial(
         &self,

@@ -45,6 +45,7 @@
 
 mod backend;
 mod stack;
+mod trunk_dialog;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -56,7 +57,8 @@ use tracing::{Instrument, debug, info, warn};
 use voice_otp_dtmf::{DtmfMerger, DtmfSource, parse_sip_info};
 
 pub use backend::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
-pub use stack::{RtpStream, SipDialog, Stack, StackConfig};
+pub use stack::{RtpStream, Stack, StackConfig};
+pub use trunk_dialog::SipDialog;
 
 use crate::flow::{Action, CallFlow, DialFailure, FlowConfig, FlowEnd};
 use crate::spec::{CallExecutor, CallOutcome, CallSpec, LiveState, ProgressFn, ResultCode};
@@ -216,6 +218,20 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// Waits for [`Backend::wait_ready`]; `false` if the daemon began shutting down first.
+async fn wait_ready<B: Backend>(
+    backend: &B,
+    spec: &CallSpec,
+    mut shutdown: watch::Receiver<bool>,
+) -> bool {
+    tokio::select! {
+        biased;
+        () = backend.wait_ready(spec) => true,
+        // A dropped sender means no shutdown will come: keep waiting for budget.
+        Ok(_) = shutdown.wait_for(|stop| *stop) => false,
+    }
+}
+
 /// Renders, checks for shutdown and dials: the call up to its first SIP event, or its
 /// outcome when it never reaches the wire.
 async fn run_call<B: Backend>(
@@ -232,18 +248,23 @@ async fn run_call<B: Backend>(
             return clock.not_dialled(ResultCode::Failed, "audio could not be rendered");
         }
     };
-    if *shutdown.borrow() {
-        info!("shutting down; not dialling");
-        return clock.not_dialled(ResultCode::Cancelled, "daemon shutting down");
-    }
-    let dialled = now();
-    let mut flow = match CallFlow::new(FlowConfig::from(&spec), dialled) {
+    // Built before the wait for trunk budget, so that a call which cannot be placed takes
+    // none; built again once the call may dial, so that its ring time starts then (the
+    // same configuration cannot fail twice).
+    let config = FlowConfig::from(&spec);
+    let flow = match CallFlow::new(config.clone(), now()) {
         Ok(flow) => flow,
         Err(error) => {
             warn!(%error, "call not placed");
             return clock.not_dialled(ResultCode::Failed, "nothing to read");
         }
     };
+    if *shutdown.borrow() || !wait_ready(&*runner.backend, &spec, shutdown.clone()).await {
+        info!("shutting down; not dialling");
+        return clock.not_dialled(ResultCode::Cancelled, "daemon shutting down");
+    }
+    let dialled = now();
+    let mut flow = CallFlow::new(config, dialled).unwrap_or(flow);
     debug!(callee = %spec.callee, "dialling");
     let dialog = match runner.backend.dial(&spec).await {
         Ok(dialog) => Some(dialog),

@@ -1,25 +1,28 @@
-//! The real [`Backend`]: the SIP endpoint, the RTP media engine and the renderer.
+//! The real [`Backend`]: the trunk group's SIP endpoints, the RTP media engine and the
+//! renderer.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tracing::debug;
 use voice_otp_media::{RenderedAudio, Renderer};
 use voice_otp_rtp::{
-    Latching, LocalPorts, MediaEngine, PayloadType, SrtpStream, SrtpSuite, StreamConfig,
-    StreamEvent, StreamHandle,
+    Latching, MediaEngine, PayloadType, SrtpStream, SrtpSuite, StreamConfig, StreamEvent,
+    StreamHandle,
 };
 use voice_otp_sip::{
-    CallKey, CallRequest, Codec, EndReason, FailReason, MediaOffer, NegotiatedMedia,
-    NegotiationError, SipEndpoint, SipEvent, SrtpOffer, SrtpPolicy,
+    CallRequest, Codec, MediaOffer, NegotiatedMedia, SipEndpoint, SrtpOffer, SrtpPolicy,
 };
 
-use super::backend::{Backend, Dialog, MediaEvent, MediaStream, Rendered, SignalEvent};
+use super::backend::{Backend, MediaEvent, MediaStream, Rendered};
+use super::trunk_dialog::{SipDialog, Trunks, place};
 use crate::error::Error;
 use crate::flow::{DialFailure, PlayId};
 use crate::spec::CallSpec;
+use crate::trunks::{TrunkGrant, TrunkGroup, TrunkLimits};
 
 /// How calls are offered on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,109 +53,75 @@ impl StackConfig {
     }
 }
 
-/// The SIP endpoint, the media engine and the renderer, as the runner's [`Backend`].
-#[derive(Debug, Clone)]
+/// The trunk group's SIP endpoints, the media engine and the renderer, as the runner's
+/// [`Backend`].
+#[derive(Debug)]
 pub struct Stack {
-    sip: Arc<SipEndpoint>,
+    trunks: Arc<Trunks>,
     media: Arc<MediaEngine>,
     renderer: Renderer,
     config: StackConfig,
+    /// Budget taken by [`Backend::wait_ready`] for a call about to dial, by call id.
+    admitted: Mutex<HashMap<String, TrunkGrant>>,
 }
 
 impl Stack {
-    /// A backend over running SIP and media stacks.
+    /// A backend over running SIP and media stacks: one trunk, `default`, without budget.
     pub fn new(
         sip: Arc<SipEndpoint>,
         media: Arc<MediaEngine>,
         renderer: Renderer,
         config: StackConfig,
     ) -> Self {
+        let group = TrunkGroup::local(vec![TrunkLimits::new("default")], None);
+        let trunks = Trunks {
+            endpoints: vec![sip],
+            group: Arc::new(group),
+        };
+        Stack::from_parts(trunks, media, renderer, config)
+    }
+
+    /// A backend over a trunk group: `endpoints[i]` is the SIP endpoint of the group's
+    /// trunk `i`.
+    pub fn with_trunks(
+        endpoints: Vec<Arc<SipEndpoint>>,
+        group: Arc<TrunkGroup>,
+        media: Arc<MediaEngine>,
+        renderer: Renderer,
+        config: StackConfig,
+    ) -> Result<Self, Error> {
+        if endpoints.len() != group.trunks().len() || endpoints.is_empty() {
+            return Err(Error::TrunkEndpoints {
+                endpoints: endpoints.len(),
+                trunks: group.trunks().len(),
+            });
+        }
+        let trunks = Trunks { endpoints, group };
+        Ok(Stack::from_parts(trunks, media, renderer, config))
+    }
+
+    fn from_parts(
+        trunks: Trunks,
+        media: Arc<MediaEngine>,
+        renderer: Renderer,
+        config: StackConfig,
+    ) -> Self {
         Stack {
-            sip,
+            trunks: Arc::new(trunks),
             media,
             renderer,
             config,
-        }
-    }
-}
-
-/// One call's SIP dialog on the shared endpoint, holding its reserved RTP ports until the
-/// stream opens (or the call ends, which frees them).
-#[derive(Debug)]
-pub struct SipDialog {
-    sip: Arc<SipEndpoint>,
-    key: CallKey,
-    events: mpsc::Receiver<SipEvent>,
-    ports: Option<LocalPorts>,
-    seed: u64,
-}
-
-impl Dialog for SipDialog {
-    type Media = NegotiatedMedia;
-
-    async fn next_event(&mut self) -> Option<SignalEvent<NegotiatedMedia>> {
-        loop {
-            let event = self.events.recv().await?;
-            let mapped = match event {
-                SipEvent::Provisional { code, .. } => SignalEvent::Provisional(code),
-                SipEvent::Answered { media, .. } => SignalEvent::Answered(media),
-                SipEvent::MediaUpdated { media, .. } => SignalEvent::MediaUpdated(media),
-                SipEvent::Failed { reason, .. } => SignalEvent::Failed(reason.into()),
-                SipEvent::Ended { reason, .. } => match reason {
-                    EndReason::RemoteBye => SignalEvent::RemoteHangup,
-                    EndReason::LocalBye { .. } => SignalEvent::HangupDone,
-                    EndReason::Cancelled { code } => SignalEvent::Cancelled(code),
-                    // The trunk connection broke: the flow ends the call as it stands.
-                    EndReason::TransportError => SignalEvent::Failed(DialFailure::Transport),
-                },
-                SipEvent::Info {
-                    content_type, body, ..
-                } => SignalEvent::Info { content_type, body },
-                SipEvent::TrunkStatus { .. } => continue,
-            };
-            return Some(mapped);
+            admitted: Mutex::new(HashMap::new()),
         }
     }
 
-    fn cancel(&mut self) {
-        if self.sip.cancel(self.key).is_err() {
-            debug!("CANCEL not sent: SIP endpoint stopped");
-        }
+    /// The trunk group (for its attempt counters).
+    pub fn trunk_group(&self) -> &Arc<TrunkGroup> {
+        &self.trunks.group
     }
 
-    fn hangup(&mut self) {
-        if self.sip.hangup(self.key).is_err() {
-            debug!("BYE not sent: SIP endpoint stopped");
-        }
-    }
-}
-
-impl From<FailReason> for DialFailure {
-    fn from(reason: FailReason) -> Self {
-        match reason {
-            FailReason::Rejected { code, reason } => DialFailure::Response { code, reason },
-            FailReason::Timeout => DialFailure::Timeout,
-            FailReason::TransportError => DialFailure::Transport,
-            FailReason::Tls { reason } => DialFailure::Tls { reason },
-            FailReason::NoCommonCodec(
-                e @ (NegotiationError::UnusableAddress(_)
-                | NegotiationError::SrtpRequired
-                | NegotiationError::NoUsableCrypto),
-            ) => DialFailure::MediaRefused {
-                reason: e.to_string(),
-            },
-            FailReason::NoCommonCodec(_) => DialFailure::NoCommonCodec,
-            FailReason::AuthFailed { code } => DialFailure::Response {
-                code,
-                reason: if code == 407 {
-                    "Proxy Authentication Required"
-                } else {
-                    "Unauthorized"
-                }
-                .to_owned(),
-            },
-            FailReason::NoTrunk => DialFailure::NoRoute,
-        }
+    fn admitted(&self) -> std::sync::MutexGuard<'_, HashMap<String, TrunkGrant>> {
+        self.admitted.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -282,7 +251,23 @@ impl Backend for Stack {
         .map_err(|_| Error::RenderTask)?
     }
 
+    async fn wait_ready(&self, spec: &CallSpec) {
+        if let Some(grant) = self.trunks.group.acquire(&[]).await {
+            self.admitted().insert(spec.call_id.clone(), grant);
+        }
+    }
+
     async fn dial(&self, spec: &CallSpec) -> Result<SipDialog, DialFailure> {
+        let admitted = self.admitted().remove(&spec.call_id);
+        let grant = match admitted {
+            Some(grant) => grant,
+            None => self
+                .trunks
+                .group
+                .acquire(&[])
+                .await
+                .ok_or(DialFailure::NoRoute)?,
+        };
         let ports = self.media.reserve().map_err(|error| {
             tracing::warn!(%error, "no RTP ports for the call");
             DialFailure::Local
@@ -306,17 +291,14 @@ impl Backend for Stack {
             },
             extra_headers: Vec::new(),
         };
-        let (key, events) = self.sip.dial(request).await.map_err(|error| {
-            tracing::warn!(%error, "INVITE not sent");
-            DialFailure::Local
-        })?;
-        Ok(SipDialog {
-            sip: Arc::clone(&self.sip),
-            key,
-            events,
-            ports: Some(ports),
-            seed: seed_of(&spec.call_id),
-        })
+        let attempt = place(&self.trunks, request.clone(), grant).await?;
+        Ok(SipDialog::new(
+            Arc::clone(&self.trunks),
+            (request, self.config.srtp),
+            attempt,
+            ports,
+            seed_of(&spec.call_id),
+        ))
     }
 
     async fn open_stream(

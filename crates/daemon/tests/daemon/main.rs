@@ -22,6 +22,7 @@ mod config_rtp_latching;
 mod config_rtp_srtp;
 mod config_sip_tls;
 mod config_tenants_and_guard;
+mod config_trunks;
 mod demo_places_call_and_records;
 mod demo_rejects_bad_keys;
 mod deploy_unit_allows_realtime_pacers;

@@ -60,6 +60,9 @@ pub(crate) struct Script {
     pub(crate) stale_finish: bool,
     /// How long our BYE takes to complete (None: never answered).
     pub(crate) bye_delay: Option<Duration>,
+    /// How long the call waits for trunk budget before it may dial (`Backend::wait_ready`;
+    /// logged as "waiting" when not zero).
+    pub(crate) ready_after: Duration,
 }
 
 impl Script {
@@ -72,6 +75,7 @@ impl Script {
             fail_stream: false,
             stale_finish: false,
             bye_delay: Some(Duration::from_millis(20)),
+            ready_after: Duration::ZERO,
         }
     }
 
@@ -264,6 +268,13 @@ impl Backend for FakeBackend {
                 .map(|_| audio("invalid-prompt", 1_500)),
             keypress_prompt: spec.keypress.map(|_| audio("keypress-prompt", 2_000)),
         })
+    }
+
+    async fn wait_ready(&self, _spec: &CallSpec) {
+        if !self.script.ready_after.is_zero() {
+            self.log.lock().unwrap().push("waiting".into());
+            tokio::time::sleep(self.script.ready_after).await;
+        }
     }
 
     async fn dial(&self, _spec: &CallSpec) -> Result<FakeDialog, DialFailure> {
