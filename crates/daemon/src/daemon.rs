@@ -158,10 +158,7 @@ impl Daemon {
 /// Opens (and migrates) the store off the runtime's threads, and records the calls a
 /// previous run left unfinished as failed, with their callbacks.
 async fn open_store(config: &Config) -> Result<Store, DaemonError> {
-    let store_path = config.store.path.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&store_path))
-        .await
-        .map_err(|_| crate::error::StoreError::Task)??;
+    let store = Store::open(&config.store).await?;
     let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
     if orphans > 0 {
         warn!(

@@ -1,8 +1,5 @@
-//! The SQLite store: instructions, calls with their CDRs, and the callback outbox.
-//!
-//! The OTP code is never written here, not even hashed: the rows hold only what the CDR and
-//! the finished event show. A call's outcome and its callback are written in one
-//! transaction, so a crash loses neither. All SQLite work runs on tokio's blocking pool.
+//! The SQLite backend: one file, one node. All SQLite work runs on tokio's blocking pool,
+//! on one connection behind a lock, so transactions never interleave.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -15,7 +12,11 @@ use crate::error::StoreError;
 use crate::event::{
     CallIdentity, FinishedEvent, StoredInput, StoredOutcome, kind_from_name, kind_name,
 };
-use crate::fault;
+
+use super::{
+    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NewInstruction, OutboxItem,
+    OutboxSkip, receiver_of,
+};
 
 /// Schema migrations, applied in order; the index + 1 is the version they bring.
 const MIGRATIONS: &[&str] = &[
@@ -98,87 +99,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE calls ADD COLUMN keypress_check TEXT;",
 ];
 
-/// How long a repeated `instruction-id` gets the first answer again.
-const IDEMPOTENCY_MS: i64 = 24 * 3600 * 1000;
-
-/// The receiver of a callback URL: its authority (`host:port`, as written), the unit of the
-/// per-receiver concurrency limit. The same rule as migration 2.
-pub(crate) fn receiver_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
-}
-
-/// What is recorded when a request is accepted: one instruction, one row per callee.
-#[derive(Debug, Clone)]
-pub(crate) struct NewInstruction {
-    pub(crate) instruction_id: Option<String>,
-    pub(crate) kind: voice_otp_call::CallKind,
-    /// The tenant whose token placed it: only it sees the calls.
-    pub(crate) tenant: String,
-    pub(crate) caller: String,
-    pub(crate) anonymous: bool,
-    pub(crate) callback_url: Option<String>,
-    pub(crate) voicemail_response: Option<&'static str>,
-    pub(crate) created_ms: i64,
-    /// (call id, callee)
-    pub(crate) calls: Vec<(String, String)>,
-    /// The JSON answered to the client (call ids, never the code), kept for a repeated
-    /// `instruction-id`.
-    pub(crate) response: String,
-}
-
-/// What storing an instruction did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Inserted {
-    /// Stored with its calls: launch them.
-    New,
-    /// The tenant sent this `instruction-id` within 24 h: nothing stored; the first answer.
-    Repeat(String),
-    /// A velocity limit would be broken: nothing stored.
-    Limited(LimitHit),
-}
-
-/// A call as the store knows it.
-#[derive(Debug, Clone)]
-pub(crate) struct CallRecord {
-    pub(crate) identity: CallIdentity,
-    pub(crate) created_ms: i64,
-    pub(crate) outcome: Option<StoredOutcome>,
-}
-
-/// One pending callback delivery.
-#[derive(Debug, Clone)]
-pub(crate) struct OutboxItem {
-    pub(crate) id: i64,
-    pub(crate) call_id: String,
-    pub(crate) url: String,
-    /// [`receiver_of`] the URL.
-    pub(crate) receiver: String,
-    pub(crate) body: String,
-    pub(crate) created_ms: i64,
-    pub(crate) attempts: u32,
-}
-
-/// Filters of `GET /v1/cdrs`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CdrFilter {
-    pub(crate) since_ms: Option<i64>,
-    pub(crate) until_ms: Option<i64>,
-    pub(crate) instruction_id: Option<String>,
-    pub(crate) limit: u32,
-    /// Only this tenant's calls.
-    pub(crate) tenant: String,
-}
-
-/// Handle to the database; cheap to clone.
+/// Handle to the SQLite database; cheap to clone.
 #[derive(Clone)]
-pub(crate) struct Store {
+pub(crate) struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
-    pub(crate) fn open(path: &Path) -> Result<Store, StoreError> {
+    pub(crate) fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.display().to_string(),
@@ -194,7 +123,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(Store {
+        Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })
     }
@@ -223,28 +152,15 @@ impl Store {
             .is_ok()
     }
 
-    /// Records an accepted instruction and its calls (all queued), on the calling thread:
-    /// the API does validation and this insert in one trip to the blocking pool. The
-    /// velocity limits are counted and a repeated `instruction-id` is looked up in the
-    /// same transaction (one connection: no other request counts in between); over a limit
-    /// or on a repeat, nothing is written.
-    pub(crate) fn insert_instruction_blocking(
+    /// See [`super::Store::insert_instruction`]: one connection, so no other request
+    /// counts in between.
+    pub(crate) async fn insert_instruction(
         &self,
         ins: NewInstruction,
         limits: VelocityLimits,
     ) -> Result<Inserted, StoreError> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        insert_instruction(&mut guard, ins, limits)
+        self.with(move |c| insert_instruction(c, ins, limits)).await
     }
-}
-
-/// A velocity limit a request would break.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LimitHit {
-    /// The `[guard]` key of the limit.
-    pub(crate) limit: &'static str,
-    /// Seconds until a request like it can pass.
-    pub(crate) retry_after: u64,
 }
 
 /// The first limit the instruction would break, counted from the stored calls.
@@ -370,11 +286,10 @@ fn insert_instruction(
         }
     }
     tx.commit()?;
-    fault::after_instruction_stored();
     Ok(Inserted::New)
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores a call's outcome and, if it has a callback URL, enqueues the finished event,
     /// in one transaction. Returns the event. A call that already has an outcome keeps it.
     pub(crate) async fn finish_call(
@@ -591,36 +506,6 @@ impl Store {
         })
         .await
     }
-}
-
-/// Outbox rows the worker does not want back from a query.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct OutboxSkip {
-    /// Row ids (in flight, or with an attempt not yet recorded).
-    pub(crate) ids: Vec<i64>,
-    /// Receivers at their concurrency limit.
-    pub(crate) receivers: Vec<String>,
-}
-
-impl OutboxSkip {
-    /// Both lists as JSON arrays, for `json_each` (one bound parameter, any length).
-    fn to_json(&self) -> (String, String) {
-        (
-            serde_json::to_string(&self.ids).unwrap_or_else(|_| "[]".to_owned()),
-            serde_json::to_string(&self.receivers).unwrap_or_else(|_| "[]".to_owned()),
-        )
-    }
-}
-
-/// The result of one delivery attempt.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Attempt {
-    /// 2xx received.
-    Delivered { at_ms: i64 },
-    /// Failed; try again then.
-    Retry { next_ms: i64 },
-    /// Failed and out of time.
-    GaveUp,
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
