@@ -158,7 +158,11 @@ impl Daemon {
 /// Opens (and migrates) the store off the runtime's threads, and records the calls a
 /// previous run left unfinished as failed, with their callbacks.
 async fn open_store(config: &Config) -> Result<Store, DaemonError> {
-    let store = Store::open(&config.store).await?;
+    let node = config.node_id();
+    let store = Store::open(&config.store, &node).await?;
+    if config.store.url.is_some() {
+        info!(node = %node, "store: PostgreSQL");
+    }
     let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
     if orphans > 0 {
         warn!(

@@ -8,13 +8,18 @@
 //! transaction, so a crash loses neither. No backend blocks a runtime worker: SQLite work
 //! runs on tokio's blocking pool, PostgreSQL is spoken asynchronously.
 
+mod postgres;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
+pub(crate) use postgres::PgStore;
 pub(crate) use sqlite::SqliteStore;
 
 use crate::config::{StoreConfig, VelocityLimits};
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome};
+use voice_otp_call::KeypressCheck;
 
 /// How long a repeated `instruction-id` gets the first answer again.
 const IDEMPOTENCY_MS: i64 = 24 * 3600 * 1000;
@@ -133,6 +138,8 @@ pub(crate) enum Attempt {
 pub(crate) enum Store {
     /// One SQLite file: one node.
     Sqlite(SqliteStore),
+    /// One PostgreSQL database shared by the nodes of a cluster.
+    Postgres(PgStore),
 }
 
 /// Runs the same expression on whichever backend `$store` holds.
@@ -140,13 +147,18 @@ macro_rules! on_backend {
     ($store:expr, $s:ident => $e:expr) => {
         match $store {
             Store::Sqlite($s) => $e,
+            Store::Postgres($s) => $e,
         }
     };
 }
 
 impl Store {
     /// Opens the database `config` names, creating and migrating its schema as needed.
-    pub(crate) async fn open(config: &StoreConfig) -> Result<Store, StoreError> {
+    /// `node` is this daemon's id in a cluster: PostgreSQL records it with each call.
+    pub(crate) async fn open(config: &StoreConfig, node: &str) -> Result<Store, StoreError> {
+        if let Some(url) = &config.url {
+            return Ok(Store::Postgres(PgStore::open(url, node).await?));
+        }
         let path = config.path.clone();
         let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
             .await
@@ -249,4 +261,67 @@ impl Store {
     pub(crate) async fn checkpoint(&self) -> Result<(), StoreError> {
         on_backend!(self, s => s.checkpoint().await)
     }
+}
+
+/// The outcome recorded for a call a dead daemon left without one.
+fn orphan_outcome(created_ms: i64, now_ms: i64) -> StoredOutcome {
+    StoredOutcome {
+        result_code: voice_otp_call::ResultCode::Failed.code(),
+        started_ms: created_ms,
+        answered_ms: None,
+        ended_ms: now_ms,
+        code_read_count: 0,
+        replays: 0,
+        dtmf: String::new(),
+        input: None,
+        keypress_check: KeypressCheck::NotRequired,
+        sip_code: None,
+        sip_reason: Some("daemon restarted before the call ended".to_owned()),
+    }
+}
+
+/// The outbox body of a finished event.
+fn event_body(event: &FinishedEvent) -> String {
+    // Serialising plain fields cannot fail; an empty body would only be a missed event.
+    serde_json::to_string(event).unwrap_or_default()
+}
+
+/// The per-callee windows of the velocity limits: (`[guard]` key, window in ms, maximum).
+fn callee_windows(limits: VelocityLimits) -> [(&'static str, i64, u32); 2] {
+    [
+        ("callee-calls-per-10m", 600_000, limits.callee_per_10m),
+        ("callee-calls-per-24h", 86_400_000, limits.callee_per_24h),
+    ]
+}
+
+/// The hit of a per-callee window holding `count` calls, the oldest at `oldest` (ms).
+fn callee_window_hit(
+    (limit, window_ms, max): (&'static str, i64, u32),
+    count: i64,
+    oldest: Option<i64>,
+    now: i64,
+) -> Option<LimitHit> {
+    // The oldest call in the window leaves it then.
+    (count >= i64::from(max)).then(|| {
+        let wait_ms = oldest.unwrap_or(now) + window_ms - now;
+        LimitHit {
+            limit,
+            retry_after: u64::try_from(wait_ms / 1000 + 1).unwrap_or(1),
+        }
+    })
+}
+
+/// The hit of the tenant-wide limits, from its calls not yet ended (`open`) and those
+/// created in the last second, for a request of `n` calls.
+fn tenant_hit(limits: VelocityLimits, open: i64, last_second: i64, n: i64) -> Option<LimitHit> {
+    if open + n > i64::from(limits.max_queued_calls) {
+        return Some(LimitHit {
+            limit: "max-queued-calls",
+            retry_after: 5,
+        });
+    }
+    (last_second >= i64::from(limits.calls_per_second)).then_some(LimitHit {
+        limit: "calls-per-second",
+        retry_after: 1,
+    })
 }

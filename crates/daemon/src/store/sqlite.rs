@@ -15,89 +15,19 @@ use crate::event::{
 
 use super::{
     Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NewInstruction, OutboxItem,
-    OutboxSkip, receiver_of,
+    OutboxSkip, callee_window_hit, callee_windows, event_body, orphan_outcome, receiver_of,
+    tenant_hit,
 };
 
-/// Schema migrations, applied in order; the index + 1 is the version they bring.
-const MIGRATIONS: &[&str] = &[
-    // 1: first schema.
-    "CREATE TABLE instructions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        instruction_id TEXT,
-        kind TEXT NOT NULL,
-        caller TEXT NOT NULL,
-        anonymous INTEGER NOT NULL,
-        callback_url TEXT,
-        voicemail_response TEXT,
-        created_ms INTEGER NOT NULL
-    );
-    CREATE TABLE calls (
-        call_id TEXT PRIMARY KEY,
-        instruction_row INTEGER NOT NULL REFERENCES instructions(id),
-        instruction_id TEXT,
-        kind TEXT NOT NULL,
-        caller TEXT NOT NULL,
-        callee TEXT NOT NULL,
-        callback_url TEXT,
-        created_ms INTEGER NOT NULL,
-        result_code INTEGER,
-        started_ms INTEGER,
-        answered_ms INTEGER,
-        ended_ms INTEGER,
-        code_read_count INTEGER,
-        replays INTEGER,
-        dtmf TEXT,
-        sip_code INTEGER,
-        sip_reason TEXT
-    );
-    CREATE INDEX calls_started ON calls(started_ms);
-    CREATE INDEX calls_instruction ON calls(instruction_id);
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        call_id TEXT NOT NULL,
-        url TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_ms INTEGER NOT NULL,
-        delivered_ms INTEGER,
-        gave_up INTEGER NOT NULL DEFAULT 0,
-        last_status TEXT
-    );
-    CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up = 0;",
-    // 2: the receiver (the URL's authority) of each delivery, so the worker can skip a
-    // receiver that already has its share of deliveries in flight. Rows of version 1 get
-    // it from their URL (stored normalised, so a `/` always ends the authority).
-    "ALTER TABLE outbox ADD COLUMN receiver TEXT NOT NULL DEFAULT '';
-    UPDATE outbox SET receiver = substr(url, instr(url, '://') + 3,
-        instr(substr(url, instr(url, '://') + 3) || '/', '/') - 1);",
-    // 3: the tenant of each instruction and call; rows from before tenants belonged to
-    // the only client there was, the `default` tenant of `[http] tokens`.
-    "ALTER TABLE instructions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
-    ALTER TABLE calls ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
-    CREATE INDEX calls_tenant_started ON calls(tenant, started_ms);",
-    // 4: what the velocity limits count: calls per callee and per tenant by age, and the
-    // tenant's calls not yet ended.
-    "CREATE INDEX calls_callee_created ON calls(callee, created_ms);
-    CREATE INDEX calls_tenant_created ON calls(tenant, created_ms);
-    CREATE INDEX calls_tenant_open ON calls(tenant) WHERE result_code IS NULL;",
-    // 5: the first answer to each instruction-id of a tenant, kept 24 h, so a repeated
-    // request gets it again instead of new calls.
-    "CREATE TABLE idempotency (
-        tenant TEXT NOT NULL,
-        instruction_id TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        response TEXT NOT NULL,
-        PRIMARY KEY (tenant, instruction_id)
-    );
-    CREATE INDEX idempotency_created ON idempotency(created_ms);",
-    // 6: what a Request DTMF call collected (NULL for other calls and unanswered ones), and
-    // how an OTP call's `require-keypress` check went (NULL before it existed: not required).
-    "ALTER TABLE calls ADD COLUMN input_digits TEXT;
-    ALTER TABLE calls ADD COLUMN input_status TEXT;
-    ALTER TABLE calls ADD COLUMN input_attempts INTEGER;
-    ALTER TABLE calls ADD COLUMN keypress_check TEXT;",
-];
+/// The schema's versioned migrations (`migrations/sqlite/V<n>__<what>.sql`), run by refinery,
+/// which records them in `refinery_schema_history`.
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// The versions the schema had when voice-otp counted them itself in `schema_version`
+/// (before refinery): they are `V1` to `V6` of `migrations/sqlite`, unchanged.
+const LEGACY_VERSIONS: i64 = 6;
 
 /// Handle to the SQLite database; cheap to clone.
 #[derive(Clone)]
@@ -170,45 +100,30 @@ fn check_velocity(
     limits: VelocityLimits,
 ) -> Result<Option<LimitHit>, StoreError> {
     let now = ins.created_ms;
-    let n = ins.calls.len() as i64;
-    let hit = |limit, retry_after| Ok(Some(LimitHit { limit, retry_after }));
     let open: i64 = tx.query_row(
         "SELECT COUNT(*) FROM calls WHERE tenant = ?1 AND result_code IS NULL",
         [&ins.tenant],
         |r| r.get(0),
     )?;
-    if open + n > i64::from(limits.max_queued_calls) {
-        return hit("max-queued-calls", 5);
-    }
     let last_second: i64 = tx.query_row(
         "SELECT COUNT(*) FROM calls WHERE tenant = ?1 AND created_ms > ?2",
         params![ins.tenant, now - 1000],
         |r| r.get(0),
     )?;
-    if last_second >= i64::from(limits.calls_per_second) {
-        return hit("calls-per-second", 1);
+    if let Some(hit) = tenant_hit(limits, open, last_second, ins.calls.len() as i64) {
+        return Ok(Some(hit));
     }
-    let windows = [
-        ("callee-calls-per-10m", 600_000_i64, limits.callee_per_10m),
-        (
-            "callee-calls-per-24h",
-            86_400_000_i64,
-            limits.callee_per_24h,
-        ),
-    ];
     let mut stmt = tx.prepare_cached(
         "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = ?1 AND created_ms > ?2",
     )?;
-    for (limit, window_ms, max) in windows {
+    for window in callee_windows(limits) {
         for (_, callee) in &ins.calls {
             let (count, oldest): (i64, Option<i64>) = stmt
-                .query_row(params![callee, now - window_ms], |r| {
+                .query_row(params![callee, now - window.1], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-            if count >= i64::from(max) {
-                // The oldest call in the window leaves it then.
-                let wait_ms = oldest.unwrap_or(now) + window_ms - now;
-                return hit(limit, u64::try_from(wait_ms / 1000 + 1).unwrap_or(1));
+            if let Some(hit) = callee_window_hit(window, count, oldest, now) {
+                return Ok(Some(hit));
             }
         }
     }
@@ -326,19 +241,7 @@ impl SqliteStore {
             };
             for id in &ids {
                 if let Some((record, url)) = load_call(&tx, id)? {
-                    let outcome = StoredOutcome {
-                        result_code: voice_otp_call::ResultCode::Failed.code(),
-                        started_ms: record.created_ms,
-                        answered_ms: None,
-                        ended_ms: now_ms,
-                        code_read_count: 0,
-                        replays: 0,
-                        dtmf: String::new(),
-                        input: None,
-                        keypress_check: KeypressCheck::NotRequired,
-                        sip_code: None,
-                        sip_reason: Some("daemon restarted before the call ended".to_owned()),
-                    };
+                    let outcome = orphan_outcome(record.created_ms, now_ms);
                     write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
                 }
             }
@@ -508,32 +411,67 @@ impl SqliteStore {
     }
 }
 
+/// Brings the schema up to date. A database written before refinery (versions counted in
+/// `schema_version`) first gets those versions recorded as applied, so refinery carries on
+/// from there instead of running them again.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-        [],
-    )?;
+    let runner = embedded::migrations::runner().set_abort_missing(true);
+    adopt_legacy_versions(conn, runner.get_migrations())?;
+    runner.run(conn)?;
+    Ok(())
+}
+
+/// Whether the database has a table of that name.
+fn has_table(c: &Connection, name: &str) -> rusqlite::Result<bool> {
+    c.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+}
+
+/// Records the versions of the old `schema_version` scheme as refinery migrations, once,
+/// and drops the old table in the same transaction.
+fn adopt_legacy_versions(
+    conn: &mut Connection,
+    migrations: &[refinery::Migration],
+) -> Result<(), StoreError> {
+    if !has_table(conn, "schema_version")? || has_table(conn, "refinery_schema_history")? {
+        return Ok(());
+    }
     let current: i64 = conn
         .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
             r.get::<_, Option<i64>>(0)
         })?
         .unwrap_or(0);
-    let supported = MIGRATIONS.len() as i64;
-    if current > supported {
+    if current > LEGACY_VERSIONS {
         return Err(StoreError::TooNew {
             found: current,
-            supported,
+            supported: LEGACY_VERSIONS,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+    let applied_on = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let tx = conn.transaction()?;
+    // refinery's own table, as it would create it.
+    tx.execute_batch(
+        "CREATE TABLE refinery_schema_history (version INT4 PRIMARY KEY, name VARCHAR(255),
+            applied_on VARCHAR(255), checksum VARCHAR(255));",
+    )?;
+    for m in migrations
+        .iter()
+        .filter(|m| i64::from(m.version()) <= current)
+    {
         tx.execute(
-            "INSERT INTO schema_version (version) VALUES (?1)",
-            [i as i64 + 1],
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![m.version(), m.name(), applied_on, m.checksum().to_string()],
         )?;
-        tx.commit()?;
     }
+    tx.execute_batch("DROP TABLE schema_version;")?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -643,8 +581,7 @@ fn write_outcome(
     )?;
     let event = FinishedEvent::from_parts(identity, o);
     if let Some(url) = url {
-        // Serialising plain fields cannot fail; an empty body would only be a missed event.
-        let body = serde_json::to_string(&event).unwrap_or_default();
+        let body = event_body(&event);
         tx.execute(
             "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
