@@ -35,6 +35,7 @@ mod http_held_connections_do_not_lock_out_the_api;
 mod instruction_id_is_idempotent;
 mod kamailio_baresip_press_1_replays_code;
 mod metrics_token_closes_metrics;
+mod postgres_store_keeps_cdrs_across_restart;
 mod press_1_replays_code;
 mod require_keypress_reads_after_the_key;
 mod ring_timeout_cancels;
