@@ -31,6 +31,8 @@ pub struct Daemon {
     server_stop: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
     worker_stop: watch::Sender<bool>,
+    /// Cluster mode: the heartbeat and lost-node task.
+    liveness: Option<JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -83,6 +85,12 @@ impl Daemon {
             Arc::clone(&wake),
         ));
 
+        let liveness = store.is_shared().then(|| {
+            tokio::spawn(crate::store::liveness::run(
+                store.clone(),
+                Arc::clone(&wake),
+            ))
+        });
         let client = crate::callbacks::client(&config.callbacks)?;
         let worker = CallbackWorker {
             store,
@@ -120,6 +128,7 @@ impl Daemon {
             server_stop,
             worker: Some(worker),
             worker_stop,
+            liveness,
         })
     }
 
@@ -139,6 +148,11 @@ impl Daemon {
     pub async fn shutdown(mut self) -> Result<(), DaemonError> {
         info!("shutting down: intake stopped");
         self.calls.shutdown().await;
+        // Heart-beating until every call's outcome is stored, so no other node takes the
+        // calls this one is still ending for lost.
+        if let Some(liveness) = self.liveness.take() {
+            liveness.abort();
+        }
         self.worker_stop.send_replace(true);
         if let Some(worker) = self.worker.take() {
             let _ = worker.await;
@@ -216,6 +230,9 @@ impl Drop for Daemon {
         }
         if let Some(worker) = self.worker.take() {
             worker.abort();
+        }
+        if let Some(liveness) = self.liveness.take() {
+            liveness.abort();
         }
     }
 }

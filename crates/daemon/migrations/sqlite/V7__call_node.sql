@@ -1,3 +1,4 @@
--- The node that runs each call. One SQLite file serves one daemon, so every row holds the
--- same constant; the column exists so that both backends keep the same rows.
+-- The node (`[cluster] node-id`) that accepted each call; rows from before get `local`.
+-- One SQLite file serves one daemon, so a restart still closes every open call, whatever
+-- node id it had.
 ALTER TABLE calls ADD COLUMN node TEXT NOT NULL DEFAULT 'local';

@@ -8,6 +8,7 @@
 //! transaction, so a crash loses neither. No backend blocks a runtime worker: SQLite work
 //! runs on tokio's blocking pool, PostgreSQL is spoken asynchronously.
 
+pub(crate) mod liveness;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -133,7 +134,7 @@ pub(crate) enum Attempt {
 }
 
 /// Handle to the database of either backend; cheap to clone. Every method means the same
-/// on both (the behaviour tests in `tests.rs` run against each).
+/// on both (the behaviour tests in `tests/` run against each).
 #[derive(Clone)]
 pub(crate) enum Store {
     /// One SQLite file: one node.
@@ -160,7 +161,8 @@ impl Store {
             return Ok(Store::Postgres(PgStore::open(url, node).await?));
         }
         let path = config.path.clone();
-        let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+        let node = node.to_owned();
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, &node))
             .await
             .map_err(|_| StoreError::Task)??;
         Ok(Store::Sqlite(store))
@@ -200,6 +202,39 @@ impl Store {
     /// the process, so they cannot be dialled again. Returns how many were closed.
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         on_backend!(self, s => s.close_orphans(now_ms).await)
+    }
+
+    /// Whether several nodes may share this database (PostgreSQL): then each writes
+    /// heartbeats and watches the others' ([`liveness`]).
+    pub(crate) fn is_shared(&self) -> bool {
+        matches!(self, Store::Postgres(_))
+    }
+
+    /// Records that this node is alive at `now_ms`.
+    pub(crate) async fn heartbeat(&self, now_ms: i64) -> Result<(), StoreError> {
+        on_backend!(self, s => s.heartbeat(now_ms).await)
+    }
+
+    /// The other nodes whose last heartbeat is more than `timeout_ms` before `now_ms`.
+    pub(crate) async fn lost_nodes(
+        &self,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, s => s.lost_nodes(now_ms, timeout_ms).await)
+    }
+
+    /// Records the un-ended calls of a lost `node` as Failed (11) "node lost", queues
+    /// their callbacks and forgets the node, in one transaction, unless the node has
+    /// beaten again within `timeout_ms` or another survivor got there first (then 0).
+    /// Returns how many calls were closed.
+    pub(crate) async fn close_calls_of_node(
+        &self,
+        node: String,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<usize, StoreError> {
+        on_backend!(self, s => s.close_calls_of_node(node, now_ms, timeout_ms).await)
     }
 
     /// One call of `tenant`, live or ended; another tenant's call is as absent as an
@@ -263,8 +298,14 @@ impl Store {
     }
 }
 
+/// Why a restarted daemon ended the calls it had left open.
+const RESTARTED: &str = "daemon restarted before the call ended";
+
+/// Why a survivor ended the calls of a node that stopped heart-beating.
+const NODE_LOST: &str = "node lost";
+
 /// The outcome recorded for a call a dead daemon left without one.
-fn orphan_outcome(created_ms: i64, now_ms: i64) -> StoredOutcome {
+fn orphan_outcome(created_ms: i64, now_ms: i64, reason: &str) -> StoredOutcome {
     StoredOutcome {
         result_code: voice_otp_call::ResultCode::Failed.code(),
         started_ms: created_ms,
@@ -276,7 +317,7 @@ fn orphan_outcome(created_ms: i64, now_ms: i64) -> StoredOutcome {
         input: None,
         keypress_check: KeypressCheck::NotRequired,
         sip_code: None,
-        sip_reason: Some("daemon restarted before the call ended".to_owned()),
+        sip_reason: Some(reason.to_owned()),
     }
 }
 

@@ -25,9 +25,9 @@ use crate::event::{
 };
 
 use super::{
-    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NewInstruction, OutboxItem,
-    OutboxSkip, callee_window_hit, callee_windows, event_body, orphan_outcome, receiver_of,
-    tenant_hit,
+    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
+    OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
+    orphan_outcome, receiver_of, tenant_hit,
 };
 
 /// The schema's versioned migrations (`migrations/postgres/V<n>__<what>.sql`).
@@ -142,49 +142,7 @@ impl PgStore {
             )
             .await?;
         }
-        let row: i64 = tx
-            .query_one(
-                "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
-                        voicemail_response, created_ms, tenant)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                &[
-                    &ins.instruction_id,
-                    &kind_name(ins.kind),
-                    &ins.caller,
-                    &ins.anonymous,
-                    &ins.callback_url,
-                    &ins.voicemail_response,
-                    &ins.created_ms,
-                    &ins.tenant,
-                ],
-            )
-            .await?
-            .try_get(0)?;
-        let stmt = tx
-            .prepare(
-                "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                        callee, callback_url, created_ms, tenant, node)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .await?;
-        for (call_id, callee) in &ins.calls {
-            tx.execute(
-                &stmt,
-                &[
-                    call_id,
-                    &row,
-                    &ins.instruction_id,
-                    &kind_name(ins.kind),
-                    &ins.caller,
-                    callee,
-                    &ins.callback_url,
-                    &ins.created_ms,
-                    &ins.tenant,
-                    &&*self.node,
-                ],
-            )
-            .await?;
-        }
+        insert_rows(&tx, &ins, &self.node).await?;
         tx.commit().await?;
         Ok(Inserted::New)
     }
@@ -215,25 +173,69 @@ impl PgStore {
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let ids: Vec<String> = tx
-            .query(
-                "SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1",
-                &[&&*self.node],
+        let closed = close_open_calls(&tx, &self.node, now_ms, RESTARTED).await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    /// See [`super::Store::heartbeat`].
+    pub(crate) async fn heartbeat(&self, now_ms: i64) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
+                 ON CONFLICT (node) DO UPDATE SET heartbeat_ms = EXCLUDED.heartbeat_ms",
+                &[&&*self.node, &now_ms],
             )
-            .await?
+            .await?;
+        Ok(())
+    }
+
+    /// See [`super::Store::lost_nodes`].
+    pub(crate) async fn lost_nodes(
+        &self,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node",
+                &[&(now_ms - timeout_ms), &&*self.node],
+            )
+            .await?;
+        Ok(rows
             .iter()
             .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
-        let mut closed = 0;
-        for id in &ids {
-            if let Some((record, url)) = load_call_for_update(&tx, id).await?
-                && record.outcome.is_none()
-            {
-                let outcome = orphan_outcome(record.created_ms, now_ms);
-                write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms).await?;
-                closed += 1;
-            }
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// See [`super::Store::close_calls_of_node`]: the node's row stays locked until the
+    /// calls are closed, so two survivors cannot both close them, and a heartbeat that
+    /// comes meanwhile waits and then finds the node alive again.
+    pub(crate) async fn close_calls_of_node(
+        &self,
+        node: String,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let heartbeat = tx
+            .query_opt(
+                "SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE",
+                &[&node],
+            )
+            .await?
+            .map(|r| r.try_get::<_, i64>(0))
+            .transpose()?;
+        // Gone from the table (another survivor closed it) or beating again: not lost.
+        if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
+            return Ok(0);
         }
+        let closed = close_open_calls(&tx, &node, now_ms, NODE_LOST).await?;
+        tx.execute("DELETE FROM nodes WHERE node = $1", &[&node])
+            .await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -396,6 +398,59 @@ impl PgStore {
     }
 }
 
+/// The rows of an accepted instruction: the instruction and one call per callee, each
+/// recorded as this `node`'s.
+async fn insert_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ins: &NewInstruction,
+    node: &str,
+) -> Result<(), StoreError> {
+    let row: i64 = tx
+        .query_one(
+            "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+                    voicemail_response, created_ms, tenant)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                &ins.instruction_id,
+                &kind_name(ins.kind),
+                &ins.caller,
+                &ins.anonymous,
+                &ins.callback_url,
+                &ins.voicemail_response,
+                &ins.created_ms,
+                &ins.tenant,
+            ],
+        )
+        .await?
+        .try_get(0)?;
+    let stmt = tx
+        .prepare(
+            "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
+                    callee, callback_url, created_ms, tenant, node)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .await?;
+    for (call_id, callee) in &ins.calls {
+        tx.execute(
+            &stmt,
+            &[
+                call_id,
+                &row,
+                &ins.instruction_id,
+                &kind_name(ins.kind),
+                &ins.caller,
+                callee,
+                &ins.callback_url,
+                &ins.created_ms,
+                &ins.tenant,
+                &node,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
 async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
     let (mut client, connection) = config.connect(NoTls).await?;
@@ -542,6 +597,36 @@ fn row_input(r: &Row) -> Result<Option<StoredInput>, StoreError> {
             _ => None,
         },
     )
+}
+
+/// Records the open calls of `node` as failed for `reason`, with their callbacks. Returns
+/// how many.
+async fn close_open_calls(
+    tx: &deadpool_postgres::Transaction<'_>,
+    node: &str,
+    now_ms: i64,
+    reason: &str,
+) -> Result<usize, StoreError> {
+    let ids: Vec<String> = tx
+        .query(
+            "SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1",
+            &[&node],
+        )
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut closed = 0;
+    for id in &ids {
+        if let Some((record, url)) = load_call_for_update(tx, id).await?
+            && record.outcome.is_none()
+        {
+            let outcome = orphan_outcome(record.created_ms, now_ms, reason);
+            write_outcome(tx, &record.identity, url.as_deref(), &outcome, now_ms).await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
 }
 
 /// A call and its callback URL, its row locked until the transaction ends.

@@ -1,4 +1,4 @@
-//! The SQLite backend: one file, one node. All SQLite work runs on tokio's blocking pool,
+//! The SQLite backend: one file, one daemon. All SQLite work runs on tokio's blocking pool,
 //! on one connection behind a lock, so transactions never interleave.
 
 use std::path::Path;
@@ -14,9 +14,9 @@ use crate::event::{
 };
 
 use super::{
-    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NewInstruction, OutboxItem,
-    OutboxSkip, callee_window_hit, callee_windows, event_body, orphan_outcome, receiver_of,
-    tenant_hit,
+    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
+    OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
+    orphan_outcome, receiver_of, tenant_hit,
 };
 
 /// The schema's versioned migrations (`migrations/sqlite/V<n>__<what>.sql`), run by refinery,
@@ -33,11 +33,13 @@ const LEGACY_VERSIONS: i64 = 6;
 #[derive(Clone)]
 pub(crate) struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// This daemon's node id, written with each call it accepts.
+    node: Arc<str>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
-    pub(crate) fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    pub(crate) fn open(path: &Path, node: &str) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.display().to_string(),
@@ -55,6 +57,7 @@ impl SqliteStore {
         migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            node: node.into(),
         })
     }
 
@@ -89,7 +92,9 @@ impl SqliteStore {
         ins: NewInstruction,
         limits: VelocityLimits,
     ) -> Result<Inserted, StoreError> {
-        self.with(move |c| insert_instruction(c, ins, limits)).await
+        let node = Arc::clone(&self.node);
+        self.with(move |c| insert_instruction(c, ins, limits, &node))
+            .await
     }
 }
 
@@ -134,6 +139,7 @@ fn insert_instruction(
     c: &mut Connection,
     ins: NewInstruction,
     limits: VelocityLimits,
+    node: &str,
 ) -> Result<Inserted, StoreError> {
     let tx = c.transaction()?;
     if let Some(id) = &ins.instruction_id {
@@ -183,8 +189,8 @@ fn insert_instruction(
     {
         let mut stmt = tx.prepare(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                        callee, callback_url, created_ms, tenant)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        callee, callback_url, created_ms, tenant, node)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for (call_id, callee) in &ins.calls {
             stmt.execute(params![
@@ -196,7 +202,8 @@ fn insert_instruction(
                 callee,
                 ins.callback_url,
                 ins.created_ms,
-                ins.tenant
+                ins.tenant,
+                node
             ])?;
         }
     }
@@ -232,21 +239,72 @@ impl SqliteStore {
     /// as Failed now, with their callbacks enqueued. The code is gone with the process, so
     /// they cannot be dialled again. Returns how many were closed.
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
+        // One file serves one daemon: every open call is its own, whatever node id it
+        // had when it accepted them.
         self.with(move |c| {
             let tx = c.transaction()?;
-            let ids: Vec<String> = {
-                let mut stmt = tx.prepare("SELECT call_id FROM calls WHERE result_code IS NULL")?;
-                stmt.query_map([], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            };
-            for id in &ids {
-                if let Some((record, url)) = load_call(&tx, id)? {
-                    let outcome = orphan_outcome(record.created_ms, now_ms);
-                    write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
-                }
-            }
+            let closed = close_open_calls(&tx, None, now_ms, RESTARTED)?;
             tx.commit()?;
-            Ok(ids.len())
+            Ok(closed)
+        })
+        .await
+    }
+
+    /// See [`super::Store::heartbeat`].
+    pub(crate) async fn heartbeat(&self, now_ms: i64) -> Result<(), StoreError> {
+        let node = Arc::clone(&self.node);
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO nodes (node, heartbeat_ms) VALUES (?1, ?2)
+                 ON CONFLICT (node) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",
+                params![&*node, now_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// See [`super::Store::lost_nodes`].
+    pub(crate) async fn lost_nodes(
+        &self,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let node = Arc::clone(&self.node);
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT node FROM nodes WHERE heartbeat_ms < ?1 AND node <> ?2 ORDER BY node",
+            )?;
+            let rows = stmt.query_map(params![now_ms - timeout_ms, &*node], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    /// See [`super::Store::close_calls_of_node`].
+    pub(crate) async fn close_calls_of_node(
+        &self,
+        node: String,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<usize, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let heartbeat: Option<i64> = tx
+                .query_row(
+                    "SELECT heartbeat_ms FROM nodes WHERE node = ?1",
+                    [&node],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            // Gone from the table (another survivor closed it) or beating again: not lost.
+            if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
+                return Ok(0);
+            }
+            let closed = close_open_calls(&tx, Some(&node), now_ms, NODE_LOST)?;
+            tx.execute("DELETE FROM nodes WHERE node = ?1", [&node])?;
+            tx.commit()?;
+            Ok(closed)
         })
         .await
     }
@@ -536,6 +594,30 @@ fn row_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredInput>> {
             _ => None,
         },
     )
+}
+
+/// Records the open calls (of `node`, or all) as failed for `reason`, with their
+/// callbacks. Returns how many.
+fn close_open_calls(
+    tx: &Connection,
+    node: Option<&str>,
+    now_ms: i64,
+    reason: &str,
+) -> Result<usize, StoreError> {
+    let ids: Vec<String> = {
+        let mut stmt = tx.prepare(
+            "SELECT call_id FROM calls WHERE result_code IS NULL AND (?1 IS NULL OR node = ?1)",
+        )?;
+        stmt.query_map([node], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        if let Some((record, url)) = load_call(tx, id)? {
+            let outcome = orphan_outcome(record.created_ms, now_ms, reason);
+            write_outcome(tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
+        }
+    }
+    Ok(ids.len())
 }
 
 fn load_call(
