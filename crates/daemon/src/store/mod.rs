@@ -10,6 +10,7 @@
 
 pub(crate) mod liveness;
 mod postgres;
+mod rows;
 mod sqlite;
 #[cfg(test)]
 mod tests;

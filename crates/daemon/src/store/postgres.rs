@@ -13,17 +13,15 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use sha2::{Digest, Sha256};
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
 use tracing::warn;
-use voice_otp_call::{InputStatus, KeypressCheck};
 
 use crate::config::VelocityLimits;
 use crate::error::StoreError;
-use crate::event::{
-    CallIdentity, FinishedEvent, StoredInput, StoredOutcome, kind_from_name, kind_name,
-};
+use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
 
+use super::rows::{CALL_COLUMNS, CallRow, call_from_row, in_range};
 use super::{
     Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
     OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
@@ -253,7 +251,7 @@ impl PgStore {
                 &[&call_id, &tenant],
             )
             .await?;
-        Ok(row.map(|r| row_to_call(&r)).transpose()?.map(|(r, _)| r))
+        Ok(row.map(|r| call_from_row(&r)).transpose()?.map(|(r, _)| r))
     }
 
     /// See [`super::Store::query_cdrs`].
@@ -283,7 +281,7 @@ impl PgStore {
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let (record, _) = row_to_call(row)?;
+            let (record, _) = call_from_row(row)?;
             if let Some(o) = &record.outcome {
                 out.push(FinishedEvent::from_parts(&record.identity, o));
             }
@@ -317,7 +315,7 @@ impl PgStore {
                     receiver: r.try_get(3)?,
                     body: r.try_get(4)?,
                     created_ms: r.try_get(5)?,
-                    attempts: in_range(r.try_get::<_, i32>(6)?, "outbox.attempts")?,
+                    attempts: in_range(r.try_get::<_, i32>(6)?.into(), "outbox.attempts")?,
                 })
             })
             .collect()
@@ -531,72 +529,19 @@ async fn check_velocity(
     Ok(None)
 }
 
-const CALL_COLUMNS: &str =
-    "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
-    result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
-    sip_reason, input_digits, input_status, input_attempts, keypress_check";
+impl CallRow for Row {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
 
-/// A stored integer in the range of the field it came from.
-fn in_range<T: TryFrom<i32>>(v: i32, column: &'static str) -> Result<T, StoreError> {
-    T::try_from(v).map_err(|_| StoreError::Corrupt { column })
-}
-
-fn row_to_call(r: &Row) -> Result<(CallRecord, Option<String>), StoreError> {
-    let kind: String = r.try_get(2)?;
-    let identity = CallIdentity {
-        call_id: r.try_get(0)?,
-        instruction_id: r.try_get(1)?,
-        kind: kind_from_name(&kind),
-        caller: r.try_get(3)?,
-        callee: r.try_get(4)?,
-    };
-    let url: Option<String> = r.try_get(5)?;
-    let outcome = match r.try_get::<_, Option<i32>>(7)? {
-        Some(code) => Some(StoredOutcome {
-            result_code: in_range(code, "calls.result_code")?,
-            started_ms: r.try_get(8)?,
-            answered_ms: r.try_get(9)?,
-            ended_ms: r.try_get(10)?,
-            code_read_count: in_range(r.try_get(11)?, "calls.code_read_count")?,
-            replays: in_range(r.try_get(12)?, "calls.replays")?,
-            dtmf: r.try_get(13)?,
-            sip_code: r
-                .try_get::<_, Option<i32>>(14)?
-                .map(|c| in_range(c, "calls.sip_code"))
-                .transpose()?,
-            sip_reason: r.try_get(15)?,
-            input: row_input(r)?,
-            keypress_check: r
-                .try_get::<_, Option<String>>(19)?
-                .as_deref()
-                .and_then(KeypressCheck::parse)
-                .unwrap_or(KeypressCheck::NotRequired),
-        }),
-        None => None,
-    };
-    let record = CallRecord {
-        identity,
-        created_ms: r.try_get(6)?,
-        outcome,
-    };
-    Ok((record, url))
-}
-
-/// The collected input of a row, if it has one.
-fn row_input(r: &Row) -> Result<Option<StoredInput>, StoreError> {
-    let digits: Option<String> = r.try_get(16)?;
-    let status: Option<String> = r.try_get(17)?;
-    let attempts: Option<i32> = r.try_get(18)?;
-    Ok(
-        match (digits, status.as_deref().and_then(InputStatus::parse)) {
-            (Some(digits), Some(status)) => Some(StoredInput {
-                digits,
-                status,
-                attempts: in_range(attempts.unwrap_or(0), "calls.input_attempts")?,
-            }),
-            _ => None,
-        },
-    )
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        // Counts and codes are INTEGER, times BIGINT: the driver reads each as its own type.
+        if *self.columns()[i].type_() == Type::INT4 {
+            Ok(self.try_get::<_, Option<i32>>(i)?.map(i64::from))
+        } else {
+            Ok(self.try_get(i)?)
+        }
+    }
 }
 
 /// Records the open calls of `node` as failed for `reason`, with their callbacks. Returns
@@ -640,7 +585,7 @@ async fn load_call_for_update(
             &[&call_id],
         )
         .await?;
-    row.map(|r| row_to_call(&r)).transpose()
+    row.map(|r| call_from_row(&r)).transpose()
 }
 
 async fn write_outcome(

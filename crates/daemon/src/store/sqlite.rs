@@ -5,14 +5,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use voice_otp_call::{InputStatus, KeypressCheck};
 
 use crate::config::VelocityLimits;
 use crate::error::StoreError;
-use crate::event::{
-    CallIdentity, FinishedEvent, StoredInput, StoredOutcome, kind_from_name, kind_name,
-};
+use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
 
+use super::rows::{CALL_COLUMNS, CallRow, call_from_row};
 use super::{
     Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
     OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
@@ -323,6 +321,7 @@ impl SqliteStore {
                 row_to_call,
             )
             .optional()?
+            .transpose()?
             .map(|(r, _)| r))
         })
         .await
@@ -354,7 +353,7 @@ impl SqliteStore {
             )?;
             let mut out = Vec::new();
             for row in rows {
-                let (record, _) = row?;
+                let (record, _) = row??;
                 if let Some(o) = &record.outcome {
                     out.push(FinishedEvent::from_parts(&record.identity, o));
                 }
@@ -533,67 +532,22 @@ fn adopt_legacy_versions(
     Ok(())
 }
 
-const CALL_COLUMNS: &str =
-    "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
-    result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
-    sip_reason, input_digits, input_status, input_attempts, keypress_check";
+impl CallRow for rusqlite::Row<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(i)?)
+    }
 
-fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<String>)> {
-    let kind: String = r.get(2)?;
-    let identity = CallIdentity {
-        call_id: r.get(0)?,
-        instruction_id: r.get(1)?,
-        kind: kind_from_name(&kind),
-        caller: r.get(3)?,
-        callee: r.get(4)?,
-    };
-    let url: Option<String> = r.get(5)?;
-    let result_code: Option<u8> = r.get(7)?;
-    let outcome = match result_code {
-        Some(result_code) => Some(StoredOutcome {
-            result_code,
-            started_ms: r.get(8)?,
-            answered_ms: r.get(9)?,
-            ended_ms: r.get(10)?,
-            code_read_count: r.get(11)?,
-            replays: r.get(12)?,
-            dtmf: r.get(13)?,
-            sip_code: r.get(14)?,
-            sip_reason: r.get(15)?,
-            input: row_input(r)?,
-            keypress_check: r
-                .get::<_, Option<String>>(19)?
-                .as_deref()
-                .and_then(KeypressCheck::parse)
-                .unwrap_or(KeypressCheck::NotRequired),
-        }),
-        None => None,
-    };
-    Ok((
-        CallRecord {
-            identity,
-            created_ms: r.get(6)?,
-            outcome,
-        },
-        url,
-    ))
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.get(i)?)
+    }
 }
 
-/// The collected input of a row, if it has one.
-fn row_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredInput>> {
-    let digits: Option<String> = r.get(16)?;
-    let status: Option<String> = r.get(17)?;
-    let attempts: Option<u8> = r.get(18)?;
-    Ok(
-        match (digits, status.as_deref().and_then(InputStatus::parse)) {
-            (Some(digits), Some(status)) => Some(StoredInput {
-                digits,
-                status,
-                attempts: attempts.unwrap_or(0),
-            }),
-            _ => None,
-        },
-    )
+/// [`call_from_row`] inside a rusqlite row callback: the row's own errors out, a bad
+/// value in.
+fn row_to_call(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<(CallRecord, Option<String>), StoreError>> {
+    Ok(call_from_row(r))
 }
 
 /// Records the open calls (of `node`, or all) as failed for `reason`, with their
@@ -624,12 +578,13 @@ fn load_call(
     c: &Connection,
     call_id: &str,
 ) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
-    Ok(c.query_row(
+    c.query_row(
         &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = ?1"),
         [call_id],
         row_to_call,
     )
-    .optional()?)
+    .optional()?
+    .transpose()
 }
 
 fn write_outcome(
