@@ -43,6 +43,9 @@ for lang in "${!sounds[@]}"; do
   [ -d "/usr/share/asterisk/sounds/${sounds[$lang]}/digits" ] ||
     missing+=("asterisk-core-sounds-$lang-wav")
 done
+# PostgreSQL for the cluster-mode tests (a throwaway cluster per test run; Debian keeps
+# initdb and postgres under /usr/lib/postgresql/<major>/bin, off the PATH).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # Kamailio's TLS listener for the SIP-over-TLS interop tests is a separate package.
 compgen -G '/usr/lib/*/kamailio/modules/tls.so' >/dev/null || missing+=(kamailio-tls-modules)
 

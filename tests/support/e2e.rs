@@ -103,6 +103,8 @@ pub struct DaemonConfig {
     /// A command the daemon is run under, such as `["prlimit", "--nofile=1024:1024"]`; it
     /// must exec the daemon, so that [`Daemon::pid`] and the signals reach the daemon.
     pub wrapper: Vec<String>,
+    /// `[store] url`: a PostgreSQL database instead of the SQLite file of [`DaemonConfig::db`].
+    pub store_url: Option<String>,
 }
 
 impl DaemonConfig {
@@ -118,6 +120,7 @@ impl DaemonConfig {
             trunks: None,
             env: Vec::new(),
             wrapper: Vec::new(),
+            store_url: None,
         }
     }
 
@@ -150,7 +153,7 @@ ip = "127.0.0.1"
 ports = "{r0}-{r1}"
 
 [store]
-path = "{db}"
+{store}
 
 [audio]
 dir = "{audio}"
@@ -189,7 +192,10 @@ level = "{level}"
             },
             r0 = self.rtp.0,
             r1 = self.rtp.1,
-            db = self.db().display(),
+            store = match &self.store_url {
+                Some(url) => format!("url = \"{url}\""),
+                None => format!("path = \"{}\"", self.db().display()),
+            },
             audio = self.dir.join("audio").display(),
             defaults = defaults.display(),
             extra = self.calls_extra,

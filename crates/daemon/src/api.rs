@@ -294,21 +294,25 @@ async fn accept(
         _ => return Err(ApiError::UnsupportedMediaType("application/json")),
     }
     let body = read_body(&headers, body, MAX_INSTRUCTION_BYTES).await?;
-    // Validation touches the file system (prompt files, spelling sets) and the insert is
-    // SQLite: both in one trip to the blocking pool. The calls are launched there too,
-    // right after they are stored: a blocking task runs to its end, so a client that
-    // disconnects (which drops this handler) cannot leave calls stored but never placed.
-    let response = tokio::task::spawn_blocking(move || {
+    // Validation touches the file system (prompt files, spelling sets): the blocking pool.
+    let (state, tenant, ins) = tokio::task::spawn_blocking(move || {
         let audio = state.audio.for_tenant(&tenant.name);
         let ins = validate(kind, &body, &audio, &tenant.guard);
         // The raw body holds the code too: wipe it when no one else shares its buffer.
         if let Ok(mut raw) = body.try_into_mut() {
             zeroize::Zeroize::zeroize(raw.as_mut());
         }
-        record_and_launch(&state, &tenant, ins.map_err(ApiError::Invalid)?)
+        ins.map(|ins| (state, tenant, ins))
     })
     .await
-    .map_err(|_| ApiError::Internal)??;
+    .map_err(|_| ApiError::Internal)?
+    .map_err(ApiError::Invalid)?;
+    // The insert and the launch run in a task of their own, which the handler only awaits:
+    // a client that disconnects drops the handler, not the task, so calls are never left
+    // stored but unplaced.
+    let response = tokio::spawn(async move { record_and_launch(&state, &tenant, ins).await })
+        .await
+        .map_err(|_| ApiError::Internal)??;
     Ok(axum::Json(response).into_response())
 }
 
@@ -316,7 +320,7 @@ async fn accept(
 /// calls launched, unless a limit stops it or it repeats an earlier `instruction-id` of
 /// the tenant (then the first answer is returned and nothing is dialled). Returns the
 /// response body.
-fn record_and_launch(
+async fn record_and_launch(
     state: &AppState,
     tenant: &TenantConfig,
     ins: Instruction,
@@ -353,12 +357,8 @@ fn record_and_launch(
             .collect(),
         response: response.to_string(),
     };
-    match state
-        .calls
-        .store
-        .insert_instruction_blocking(record, limits)
-    {
-        Ok(Inserted::New) => {}
+    match state.calls.store.insert_instruction(record, limits).await {
+        Ok(Inserted::New) => crate::fault::after_instruction_stored().await,
         Ok(Inserted::Repeat(first)) => {
             info!(tenant = %tenant.name, "instruction-id repeated: the first answer again, nothing dialled");
             return serde_json::from_str(&first).map_err(|_| ApiError::Internal);

@@ -131,11 +131,22 @@ pub struct RtpConfig {
     pub srtp: SrtpPolicy,
 }
 
-/// `[store]`: the SQLite database.
+/// `[store]`: the database. SQLite at `path` unless `url` names a PostgreSQL database.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
-    /// `path` of the database file.
+    /// `path` of the SQLite database file.
     pub path: PathBuf,
+    /// `url`: `postgres://user[:password]@host[:port]/database` selects PostgreSQL (cluster
+    /// mode). Holds a password when the URL does: never logged.
+    pub url: Option<String>,
+}
+
+/// `[cluster]`: this node among the daemons that share one PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterConfig {
+    /// `node-id`: this daemon's name in the store; by default the host name, `:` and the
+    /// HTTP port ([`Config::node_id`]).
+    pub node_id: Option<String>,
 }
 
 /// `[audio]`: the audio store.
@@ -304,6 +315,8 @@ pub struct Config {
     pub rtp: RtpConfig,
     /// `[store]`.
     pub store: StoreConfig,
+    /// `[cluster]`.
+    pub cluster: ClusterConfig,
     /// `[audio]`.
     pub audio: AudioConfig,
     /// `[callbacks]`.
@@ -359,7 +372,9 @@ impl Default for Config {
             },
             store: StoreConfig {
                 path: PathBuf::from("./data/voice-otp.db"),
+                url: None,
             },
+            cluster: ClusterConfig::default(),
             audio: AudioConfig {
                 dir: PathBuf::from("./data/audio"),
                 defaults: PathBuf::from("./audio"),
@@ -513,6 +528,8 @@ const KEYS: &[(&str, &str)] = &[
     ("rtp", "latching"),
     ("rtp", "srtp"),
     ("store", "path"),
+    ("store", "url"),
+    ("cluster", "node-id"),
     ("audio", "dir"),
     ("audio", "defaults"),
     ("audio", "recorded"),
@@ -599,7 +616,10 @@ impl Config {
                     key: format!("[{section}] {key}"),
                     expected,
                     // Secrets must not end up in an error line on a terminal or in a journal.
-                    got: if matches!(*key, "tokens" | "password" | "secret" | "metrics-token") {
+                    got: if matches!(
+                        *key,
+                        "tokens" | "password" | "secret" | "metrics-token" | "url"
+                    ) {
                         "<redacted>".to_owned()
                     } else {
                         raw.describe()
@@ -621,7 +641,27 @@ impl Config {
             config.trunks = trunks::parse(value, &sip_keys_set)?;
         }
         check_combinations(&config)?;
+        let path_given = env.contains_key(&env_var_name("store", "path"))
+            || table.get("store").and_then(|s| s.get("path")).is_some();
+        if path_given && config.store.url.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "[store] url".to_owned(),
+                expected: "either [store] url (PostgreSQL) or [store] path (SQLite), not both",
+                got: "both".to_owned(),
+            });
+        }
         Ok(config)
+    }
+
+    /// This node's id in the store: `[cluster] node-id`, or else the host name, `:` and
+    /// the HTTP port (unique per machine, and the same across restarts, so a restarted
+    /// node finds the calls it left).
+    pub fn node_id(&self) -> String {
+        self.cluster.node_id.clone().unwrap_or_else(|| {
+            let uname = rustix::system::uname();
+            let host = uname.nodename().to_string_lossy();
+            format!("{host}:{}", self.http.listen.port())
+        })
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Daemon {
     server_stop: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
     worker_stop: watch::Sender<bool>,
+    /// Cluster mode: the heartbeat and lost-node task.
+    liveness: Option<JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -83,6 +85,12 @@ impl Daemon {
             Arc::clone(&wake),
         ));
 
+        let liveness = store.is_shared().then(|| {
+            tokio::spawn(crate::store::liveness::run(
+                store.clone(),
+                Arc::clone(&wake),
+            ))
+        });
         let client = crate::callbacks::client(&config.callbacks)?;
         let worker = CallbackWorker {
             store,
@@ -121,6 +129,7 @@ impl Daemon {
             server_stop,
             worker: Some(worker),
             worker_stop,
+            liveness,
         })
     }
 
@@ -140,6 +149,11 @@ impl Daemon {
     pub async fn shutdown(mut self) -> Result<(), DaemonError> {
         info!("shutting down: intake stopped");
         self.calls.shutdown().await;
+        // Heart-beating until every call's outcome is stored, so no other node takes the
+        // calls this one is still ending for lost.
+        if let Some(liveness) = self.liveness.take() {
+            liveness.abort();
+        }
         self.worker_stop.send_replace(true);
         if let Some(worker) = self.worker.take() {
             let _ = worker.await;
@@ -159,10 +173,11 @@ impl Daemon {
 /// Opens (and migrates) the store off the runtime's threads, and records the calls a
 /// previous run left unfinished as failed, with their callbacks.
 async fn open_store(config: &Config) -> Result<Store, DaemonError> {
-    let store_path = config.store.path.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&store_path))
-        .await
-        .map_err(|_| crate::error::StoreError::Task)??;
+    let node = config.node_id();
+    let store = Store::open(&config.store, &node).await?;
+    if config.store.url.is_some() {
+        info!(node = %node, "store: PostgreSQL");
+    }
     let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
     if orphans > 0 {
         warn!(
@@ -216,6 +231,9 @@ impl Drop for Daemon {
         }
         if let Some(worker) = self.worker.take() {
             worker.abort();
+        }
+        if let Some(liveness) = self.liveness.take() {
+            liveness.abort();
         }
     }
 }

@@ -36,12 +36,30 @@ pub enum ConfigError {
     },
 }
 
-/// Failures of the store (SQLite).
+/// Failures of the store (SQLite or PostgreSQL).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// An SQLite call failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL call failed (the message never holds the URL's password).
+    #[error("store: postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had from the pool in time.
+    #[error("store: postgres pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The PostgreSQL connection pool could not be built.
+    #[error("store: postgres pool: {0}")]
+    PoolBuild(#[from] deadpool_postgres::BuildError),
+    /// A schema migration failed.
+    #[error("store: migration: {0}")]
+    Migration(#[from] refinery::Error),
+    /// A row holds a value this binary never writes there.
+    #[error("store: column {column} holds a value out of range")]
+    Corrupt {
+        /// The column.
+        column: &'static str,
+    },
     /// The database directory could not be created.
     #[error("store: cannot create {path}: {source}")]
     CreateDir {

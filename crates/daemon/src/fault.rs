@@ -7,10 +7,10 @@
 //! - `VOICE_OTP_DEBUG_KEYPRESS_DIGIT` (2 to 9) fixes the `require-keypress` key, so the
 //!   suite's phone knows what to press.
 
-/// Sleeps on the (blocking-pool) thread that stored the instruction, when the variable
-/// asks for it (debug builds only).
+/// Holds the task that stored the instruction, when the variable asks for it (debug
+/// builds only).
 #[cfg(debug_assertions)]
-pub(crate) fn after_instruction_stored() {
+pub(crate) async fn after_instruction_stored() {
     static PAUSE: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
     let pause = PAUSE.get_or_init(|| {
         std::env::var("VOICE_OTP_DEBUG_PAUSE_AFTER_STORE_MS")
@@ -19,14 +19,14 @@ pub(crate) fn after_instruction_stored() {
             .map(std::time::Duration::from_millis)
     });
     if let Some(pause) = pause {
-        std::thread::sleep(*pause);
+        tokio::time::sleep(*pause).await;
     }
 }
 
 /// Release builds: nothing.
 #[cfg(not(debug_assertions))]
 #[inline(always)]
-pub(crate) fn after_instruction_stored() {}
+pub(crate) async fn after_instruction_stored() {}
 
 /// Debug builds only: `VOICE_OTP_DEBUG_KEYPRESS_DIGIT` (2 to 9) fixes the key, so the
 /// end-to-end suite's phone knows what to press. Release builds never read the variable.

@@ -1,6 +1,6 @@
-//! The voice-otp daemon: the CM.com-compatible HTTP API, configuration, the SQLite store of
-//! instructions, CDRs and the callback outbox, signed callbacks, metrics, and the commands
-//! of the `voice-otp` binary.
+//! The voice-otp daemon: the CM.com-compatible HTTP API, configuration, the store of
+//! instructions, CDRs and the callback outbox (SQLite, or PostgreSQL for several nodes),
+//! signed callbacks, metrics, and the commands of the `voice-otp` binary.
 //!
 //! The daemon places calls through an injected [`voice_otp_call::CallExecutor`]:
 //!

@@ -9,7 +9,7 @@
 //! TLS, and [`baresip`] a real baresip as the callee's phone (auto-answer, records what it
 //! hears, presses keys over RFC 4733); [`tls_certs`] makes their throwaway certificates.
 //! [`capture`] runs a real tcpdump on the loopback interface and reads back the UDP
-//! datagrams it saw.
+//! datagrams it saw. [`postgres`] starts a throwaway PostgreSQL cluster for cluster mode.
 //! They run in their own process group with a bounded lifetime and are killed, with every
 //! child, when the handle drops; their logs are printed when a test fails.
 //!
@@ -32,6 +32,7 @@ pub mod haproxy;
 pub mod kamailio;
 pub mod net;
 mod peer;
+pub mod postgres;
 pub mod sched;
 pub mod sipp;
 pub mod tls_certs;

@@ -28,6 +28,7 @@ pub(super) fn apply(
         "sip" => sip(c, key, raw),
         "rtp" => rtp(c, key, raw),
         "store" => store(c, key, raw),
+        "cluster" => cluster(c, key, raw),
         "audio" => audio(c, key, raw),
         "callbacks" => callbacks(c, key, raw),
         "calls" => calls(c, key, raw),
@@ -181,6 +182,32 @@ fn rtp(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
 fn store(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
     match key {
         "path" => c.store.path = raw.string().ok_or(TEXT)?.into(),
+        "url" => {
+            // Checked here so a bad URL stops the start with the key named; the caller
+            // redacts the value (it may hold a password).
+            let url = raw
+                .string()
+                .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+                .filter(|u| u.parse::<tokio_postgres::Config>().is_ok())
+                .ok_or("a URL like \"postgres://user@host:5432/database\"")?;
+            c.store.url = Some(url);
+        }
+        _ => return Err("a known key"),
+    }
+    Ok(())
+}
+
+/// One key of `[cluster]`.
+fn cluster(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
+    match key {
+        "node-id" => {
+            let id = raw
+                .string()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| (1..=128).contains(&s.len()) && !s.chars().any(char::is_control))
+                .ok_or("a name of 1 to 128 printable characters")?;
+            c.cluster.node_id = Some(id);
+        }
         _ => return Err("a known key"),
     }
     Ok(())

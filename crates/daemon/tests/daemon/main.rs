@@ -21,6 +21,7 @@ mod config_realtime_priority;
 mod config_rtp_latching;
 mod config_rtp_srtp;
 mod config_sip_tls;
+mod config_store_backend;
 mod config_tenants_and_guard;
 mod config_trunks;
 mod demo_places_call_and_records;

@@ -1,184 +1,43 @@
-//! The SQLite store: instructions, calls with their CDRs, and the callback outbox.
-//!
-//! The OTP code is never written here, not even hashed: the rows hold only what the CDR and
-//! the finished event show. A call's outcome and its callback are written in one
-//! transaction, so a crash loses neither. All SQLite work runs on tokio's blocking pool.
+//! The SQLite backend: one file, one daemon. All SQLite work runs on tokio's blocking pool,
+//! on one connection behind a lock, so transactions never interleave.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use voice_otp_call::{InputStatus, KeypressCheck};
 
 use crate::config::VelocityLimits;
 use crate::error::StoreError;
-use crate::event::{
-    CallIdentity, FinishedEvent, StoredInput, StoredOutcome, kind_from_name, kind_name,
+use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
+
+use super::rows::{CALL_COLUMNS, CallRow, call_from_row};
+use super::{
+    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
+    OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
+    orphan_outcome, receiver_of, tenant_hit,
 };
-use crate::fault;
 
-/// Schema migrations, applied in order; the index + 1 is the version they bring.
-const MIGRATIONS: &[&str] = &[
-    // 1: first schema.
-    "CREATE TABLE instructions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        instruction_id TEXT,
-        kind TEXT NOT NULL,
-        caller TEXT NOT NULL,
-        anonymous INTEGER NOT NULL,
-        callback_url TEXT,
-        voicemail_response TEXT,
-        created_ms INTEGER NOT NULL
-    );
-    CREATE TABLE calls (
-        call_id TEXT PRIMARY KEY,
-        instruction_row INTEGER NOT NULL REFERENCES instructions(id),
-        instruction_id TEXT,
-        kind TEXT NOT NULL,
-        caller TEXT NOT NULL,
-        callee TEXT NOT NULL,
-        callback_url TEXT,
-        created_ms INTEGER NOT NULL,
-        result_code INTEGER,
-        started_ms INTEGER,
-        answered_ms INTEGER,
-        ended_ms INTEGER,
-        code_read_count INTEGER,
-        replays INTEGER,
-        dtmf TEXT,
-        sip_code INTEGER,
-        sip_reason TEXT
-    );
-    CREATE INDEX calls_started ON calls(started_ms);
-    CREATE INDEX calls_instruction ON calls(instruction_id);
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        call_id TEXT NOT NULL,
-        url TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_ms INTEGER NOT NULL,
-        delivered_ms INTEGER,
-        gave_up INTEGER NOT NULL DEFAULT 0,
-        last_status TEXT
-    );
-    CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE delivered_ms IS NULL AND gave_up = 0;",
-    // 2: the receiver (the URL's authority) of each delivery, so the worker can skip a
-    // receiver that already has its share of deliveries in flight. Rows of version 1 get
-    // it from their URL (stored normalised, so a `/` always ends the authority).
-    "ALTER TABLE outbox ADD COLUMN receiver TEXT NOT NULL DEFAULT '';
-    UPDATE outbox SET receiver = substr(url, instr(url, '://') + 3,
-        instr(substr(url, instr(url, '://') + 3) || '/', '/') - 1);",
-    // 3: the tenant of each instruction and call; rows from before tenants belonged to
-    // the only client there was, the `default` tenant of `[http] tokens`.
-    "ALTER TABLE instructions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
-    ALTER TABLE calls ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
-    CREATE INDEX calls_tenant_started ON calls(tenant, started_ms);",
-    // 4: what the velocity limits count: calls per callee and per tenant by age, and the
-    // tenant's calls not yet ended.
-    "CREATE INDEX calls_callee_created ON calls(callee, created_ms);
-    CREATE INDEX calls_tenant_created ON calls(tenant, created_ms);
-    CREATE INDEX calls_tenant_open ON calls(tenant) WHERE result_code IS NULL;",
-    // 5: the first answer to each instruction-id of a tenant, kept 24 h, so a repeated
-    // request gets it again instead of new calls.
-    "CREATE TABLE idempotency (
-        tenant TEXT NOT NULL,
-        instruction_id TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        response TEXT NOT NULL,
-        PRIMARY KEY (tenant, instruction_id)
-    );
-    CREATE INDEX idempotency_created ON idempotency(created_ms);",
-    // 6: what a Request DTMF call collected (NULL for other calls and unanswered ones), and
-    // how an OTP call's `require-keypress` check went (NULL before it existed: not required).
-    "ALTER TABLE calls ADD COLUMN input_digits TEXT;
-    ALTER TABLE calls ADD COLUMN input_status TEXT;
-    ALTER TABLE calls ADD COLUMN input_attempts INTEGER;
-    ALTER TABLE calls ADD COLUMN keypress_check TEXT;",
-];
-
-/// How long a repeated `instruction-id` gets the first answer again.
-const IDEMPOTENCY_MS: i64 = 24 * 3600 * 1000;
-
-/// The receiver of a callback URL: its authority (`host:port`, as written), the unit of the
-/// per-receiver concurrency limit. The same rule as migration 2.
-pub(crate) fn receiver_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+/// The schema's versioned migrations (`migrations/sqlite/V<n>__<what>.sql`), run by refinery,
+/// which records them in `refinery_schema_history`.
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
 }
 
-/// What is recorded when a request is accepted: one instruction, one row per callee.
-#[derive(Debug, Clone)]
-pub(crate) struct NewInstruction {
-    pub(crate) instruction_id: Option<String>,
-    pub(crate) kind: voice_otp_call::CallKind,
-    /// The tenant whose token placed it: only it sees the calls.
-    pub(crate) tenant: String,
-    pub(crate) caller: String,
-    pub(crate) anonymous: bool,
-    pub(crate) callback_url: Option<String>,
-    pub(crate) voicemail_response: Option<&'static str>,
-    pub(crate) created_ms: i64,
-    /// (call id, callee)
-    pub(crate) calls: Vec<(String, String)>,
-    /// The JSON answered to the client (call ids, never the code), kept for a repeated
-    /// `instruction-id`.
-    pub(crate) response: String,
-}
+/// The versions the schema had when voice-otp counted them itself in `schema_version`
+/// (before refinery): they are `V1` to `V6` of `migrations/sqlite`, unchanged.
+const LEGACY_VERSIONS: i64 = 6;
 
-/// What storing an instruction did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Inserted {
-    /// Stored with its calls: launch them.
-    New,
-    /// The tenant sent this `instruction-id` within 24 h: nothing stored; the first answer.
-    Repeat(String),
-    /// A velocity limit would be broken: nothing stored.
-    Limited(LimitHit),
-}
-
-/// A call as the store knows it.
-#[derive(Debug, Clone)]
-pub(crate) struct CallRecord {
-    pub(crate) identity: CallIdentity,
-    pub(crate) created_ms: i64,
-    pub(crate) outcome: Option<StoredOutcome>,
-}
-
-/// One pending callback delivery.
-#[derive(Debug, Clone)]
-pub(crate) struct OutboxItem {
-    pub(crate) id: i64,
-    pub(crate) call_id: String,
-    pub(crate) url: String,
-    /// [`receiver_of`] the URL.
-    pub(crate) receiver: String,
-    pub(crate) body: String,
-    pub(crate) created_ms: i64,
-    pub(crate) attempts: u32,
-}
-
-/// Filters of `GET /v1/cdrs`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CdrFilter {
-    pub(crate) since_ms: Option<i64>,
-    pub(crate) until_ms: Option<i64>,
-    pub(crate) instruction_id: Option<String>,
-    pub(crate) limit: u32,
-    /// Only this tenant's calls.
-    pub(crate) tenant: String,
-}
-
-/// Handle to the database; cheap to clone.
+/// Handle to the SQLite database; cheap to clone.
 #[derive(Clone)]
-pub(crate) struct Store {
+pub(crate) struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// This daemon's node id, written with each call it accepts.
+    node: Arc<str>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
-    pub(crate) fn open(path: &Path) -> Result<Store, StoreError> {
+    pub(crate) fn open(path: &Path, node: &str) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.display().to_string(),
@@ -194,8 +53,9 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(Store {
+        Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            node: node.into(),
         })
     }
 
@@ -223,28 +83,17 @@ impl Store {
             .is_ok()
     }
 
-    /// Records an accepted instruction and its calls (all queued), on the calling thread:
-    /// the API does validation and this insert in one trip to the blocking pool. The
-    /// velocity limits are counted and a repeated `instruction-id` is looked up in the
-    /// same transaction (one connection: no other request counts in between); over a limit
-    /// or on a repeat, nothing is written.
-    pub(crate) fn insert_instruction_blocking(
+    /// See [`super::Store::insert_instruction`]: one connection, so no other request
+    /// counts in between.
+    pub(crate) async fn insert_instruction(
         &self,
         ins: NewInstruction,
         limits: VelocityLimits,
     ) -> Result<Inserted, StoreError> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        insert_instruction(&mut guard, ins, limits)
+        let node = Arc::clone(&self.node);
+        self.with(move |c| insert_instruction(c, ins, limits, &node))
+            .await
     }
-}
-
-/// A velocity limit a request would break.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LimitHit {
-    /// The `[guard]` key of the limit.
-    pub(crate) limit: &'static str,
-    /// Seconds until a request like it can pass.
-    pub(crate) retry_after: u64,
 }
 
 /// The first limit the instruction would break, counted from the stored calls.
@@ -254,45 +103,30 @@ fn check_velocity(
     limits: VelocityLimits,
 ) -> Result<Option<LimitHit>, StoreError> {
     let now = ins.created_ms;
-    let n = ins.calls.len() as i64;
-    let hit = |limit, retry_after| Ok(Some(LimitHit { limit, retry_after }));
     let open: i64 = tx.query_row(
         "SELECT COUNT(*) FROM calls WHERE tenant = ?1 AND result_code IS NULL",
         [&ins.tenant],
         |r| r.get(0),
     )?;
-    if open + n > i64::from(limits.max_queued_calls) {
-        return hit("max-queued-calls", 5);
-    }
     let last_second: i64 = tx.query_row(
         "SELECT COUNT(*) FROM calls WHERE tenant = ?1 AND created_ms > ?2",
         params![ins.tenant, now - 1000],
         |r| r.get(0),
     )?;
-    if last_second >= i64::from(limits.calls_per_second) {
-        return hit("calls-per-second", 1);
+    if let Some(hit) = tenant_hit(limits, open, last_second, ins.calls.len() as i64) {
+        return Ok(Some(hit));
     }
-    let windows = [
-        ("callee-calls-per-10m", 600_000_i64, limits.callee_per_10m),
-        (
-            "callee-calls-per-24h",
-            86_400_000_i64,
-            limits.callee_per_24h,
-        ),
-    ];
     let mut stmt = tx.prepare_cached(
         "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = ?1 AND created_ms > ?2",
     )?;
-    for (limit, window_ms, max) in windows {
+    for window in callee_windows(limits) {
         for (_, callee) in &ins.calls {
             let (count, oldest): (i64, Option<i64>) = stmt
-                .query_row(params![callee, now - window_ms], |r| {
+                .query_row(params![callee, now - window.1], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-            if count >= i64::from(max) {
-                // The oldest call in the window leaves it then.
-                let wait_ms = oldest.unwrap_or(now) + window_ms - now;
-                return hit(limit, u64::try_from(wait_ms / 1000 + 1).unwrap_or(1));
+            if let Some(hit) = callee_window_hit(window, count, oldest, now) {
+                return Ok(Some(hit));
             }
         }
     }
@@ -303,6 +137,7 @@ fn insert_instruction(
     c: &mut Connection,
     ins: NewInstruction,
     limits: VelocityLimits,
+    node: &str,
 ) -> Result<Inserted, StoreError> {
     let tx = c.transaction()?;
     if let Some(id) = &ins.instruction_id {
@@ -352,8 +187,8 @@ fn insert_instruction(
     {
         let mut stmt = tx.prepare(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                        callee, callback_url, created_ms, tenant)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        callee, callback_url, created_ms, tenant, node)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for (call_id, callee) in &ins.calls {
             stmt.execute(params![
@@ -365,16 +200,16 @@ fn insert_instruction(
                 callee,
                 ins.callback_url,
                 ins.created_ms,
-                ins.tenant
+                ins.tenant,
+                node
             ])?;
         }
     }
     tx.commit()?;
-    fault::after_instruction_stored();
     Ok(Inserted::New)
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores a call's outcome and, if it has a callback URL, enqueues the finished event,
     /// in one transaction. Returns the event. A call that already has an outcome keeps it.
     pub(crate) async fn finish_call(
@@ -402,33 +237,72 @@ impl Store {
     /// as Failed now, with their callbacks enqueued. The code is gone with the process, so
     /// they cannot be dialled again. Returns how many were closed.
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
+        // One file serves one daemon: every open call is its own, whatever node id it
+        // had when it accepted them.
         self.with(move |c| {
             let tx = c.transaction()?;
-            let ids: Vec<String> = {
-                let mut stmt = tx.prepare("SELECT call_id FROM calls WHERE result_code IS NULL")?;
-                stmt.query_map([], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            };
-            for id in &ids {
-                if let Some((record, url)) = load_call(&tx, id)? {
-                    let outcome = StoredOutcome {
-                        result_code: voice_otp_call::ResultCode::Failed.code(),
-                        started_ms: record.created_ms,
-                        answered_ms: None,
-                        ended_ms: now_ms,
-                        code_read_count: 0,
-                        replays: 0,
-                        dtmf: String::new(),
-                        input: None,
-                        keypress_check: KeypressCheck::NotRequired,
-                        sip_code: None,
-                        sip_reason: Some("daemon restarted before the call ended".to_owned()),
-                    };
-                    write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
-                }
-            }
+            let closed = close_open_calls(&tx, None, now_ms, RESTARTED)?;
             tx.commit()?;
-            Ok(ids.len())
+            Ok(closed)
+        })
+        .await
+    }
+
+    /// See [`super::Store::heartbeat`].
+    pub(crate) async fn heartbeat(&self, now_ms: i64) -> Result<(), StoreError> {
+        let node = Arc::clone(&self.node);
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO nodes (node, heartbeat_ms) VALUES (?1, ?2)
+                 ON CONFLICT (node) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms",
+                params![&*node, now_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// See [`super::Store::lost_nodes`].
+    pub(crate) async fn lost_nodes(
+        &self,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let node = Arc::clone(&self.node);
+        self.with(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT node FROM nodes WHERE heartbeat_ms < ?1 AND node <> ?2 ORDER BY node",
+            )?;
+            let rows = stmt.query_map(params![now_ms - timeout_ms, &*node], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    /// See [`super::Store::close_calls_of_node`].
+    pub(crate) async fn close_calls_of_node(
+        &self,
+        node: String,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<usize, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let heartbeat: Option<i64> = tx
+                .query_row(
+                    "SELECT heartbeat_ms FROM nodes WHERE node = ?1",
+                    [&node],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            // Gone from the table (another survivor closed it) or beating again: not lost.
+            if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
+                return Ok(0);
+            }
+            let closed = close_open_calls(&tx, Some(&node), now_ms, NODE_LOST)?;
+            tx.execute("DELETE FROM nodes WHERE node = ?1", [&node])?;
+            tx.commit()?;
+            Ok(closed)
         })
         .await
     }
@@ -447,6 +321,7 @@ impl Store {
                 row_to_call,
             )
             .optional()?
+            .transpose()?
             .map(|(r, _)| r))
         })
         .await
@@ -478,7 +353,7 @@ impl Store {
             )?;
             let mut out = Vec::new();
             for row in rows {
-                let (record, _) = row?;
+                let (record, _) = row??;
                 if let Some(o) = &record.outcome {
                     out.push(FinishedEvent::from_parts(&record.identity, o));
                 }
@@ -593,138 +468,123 @@ impl Store {
     }
 }
 
-/// Outbox rows the worker does not want back from a query.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct OutboxSkip {
-    /// Row ids (in flight, or with an attempt not yet recorded).
-    pub(crate) ids: Vec<i64>,
-    /// Receivers at their concurrency limit.
-    pub(crate) receivers: Vec<String>,
-}
-
-impl OutboxSkip {
-    /// Both lists as JSON arrays, for `json_each` (one bound parameter, any length).
-    fn to_json(&self) -> (String, String) {
-        (
-            serde_json::to_string(&self.ids).unwrap_or_else(|_| "[]".to_owned()),
-            serde_json::to_string(&self.receivers).unwrap_or_else(|_| "[]".to_owned()),
-        )
-    }
-}
-
-/// The result of one delivery attempt.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Attempt {
-    /// 2xx received.
-    Delivered { at_ms: i64 },
-    /// Failed; try again then.
-    Retry { next_ms: i64 },
-    /// Failed and out of time.
-    GaveUp,
-}
-
+/// Brings the schema up to date. A database written before refinery (versions counted in
+/// `schema_version`) first gets those versions recorded as applied, so refinery carries on
+/// from there instead of running them again.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-        [],
-    )?;
+    let runner = embedded::migrations::runner().set_abort_missing(true);
+    adopt_legacy_versions(conn, runner.get_migrations())?;
+    runner.run(conn)?;
+    Ok(())
+}
+
+/// Whether the database has a table of that name.
+fn has_table(c: &Connection, name: &str) -> rusqlite::Result<bool> {
+    c.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+}
+
+/// Records the versions of the old `schema_version` scheme as refinery migrations, once,
+/// and drops the old table in the same transaction.
+fn adopt_legacy_versions(
+    conn: &mut Connection,
+    migrations: &[refinery::Migration],
+) -> Result<(), StoreError> {
+    if !has_table(conn, "schema_version")? || has_table(conn, "refinery_schema_history")? {
+        return Ok(());
+    }
     let current: i64 = conn
         .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
             r.get::<_, Option<i64>>(0)
         })?
         .unwrap_or(0);
-    let supported = MIGRATIONS.len() as i64;
-    if current > supported {
+    if current > LEGACY_VERSIONS {
         return Err(StoreError::TooNew {
             found: current,
-            supported,
+            supported: LEGACY_VERSIONS,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+    let applied_on = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let tx = conn.transaction()?;
+    // refinery's own table, as it would create it.
+    tx.execute_batch(
+        "CREATE TABLE refinery_schema_history (version INT4 PRIMARY KEY, name VARCHAR(255),
+            applied_on VARCHAR(255), checksum VARCHAR(255));",
+    )?;
+    for m in migrations
+        .iter()
+        .filter(|m| i64::from(m.version()) <= current)
+    {
         tx.execute(
-            "INSERT INTO schema_version (version) VALUES (?1)",
-            [i as i64 + 1],
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![m.version(), m.name(), applied_on, m.checksum().to_string()],
         )?;
-        tx.commit()?;
     }
+    tx.execute_batch("DROP TABLE schema_version;")?;
+    tx.commit()?;
     Ok(())
 }
 
-const CALL_COLUMNS: &str =
-    "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
-    result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
-    sip_reason, input_digits, input_status, input_attempts, keypress_check";
+impl CallRow for rusqlite::Row<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(i)?)
+    }
 
-fn row_to_call(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CallRecord, Option<String>)> {
-    let kind: String = r.get(2)?;
-    let identity = CallIdentity {
-        call_id: r.get(0)?,
-        instruction_id: r.get(1)?,
-        kind: kind_from_name(&kind),
-        caller: r.get(3)?,
-        callee: r.get(4)?,
-    };
-    let url: Option<String> = r.get(5)?;
-    let result_code: Option<u8> = r.get(7)?;
-    let outcome = match result_code {
-        Some(result_code) => Some(StoredOutcome {
-            result_code,
-            started_ms: r.get(8)?,
-            answered_ms: r.get(9)?,
-            ended_ms: r.get(10)?,
-            code_read_count: r.get(11)?,
-            replays: r.get(12)?,
-            dtmf: r.get(13)?,
-            sip_code: r.get(14)?,
-            sip_reason: r.get(15)?,
-            input: row_input(r)?,
-            keypress_check: r
-                .get::<_, Option<String>>(19)?
-                .as_deref()
-                .and_then(KeypressCheck::parse)
-                .unwrap_or(KeypressCheck::NotRequired),
-        }),
-        None => None,
-    };
-    Ok((
-        CallRecord {
-            identity,
-            created_ms: r.get(6)?,
-            outcome,
-        },
-        url,
-    ))
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.get(i)?)
+    }
 }
 
-/// The collected input of a row, if it has one.
-fn row_input(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredInput>> {
-    let digits: Option<String> = r.get(16)?;
-    let status: Option<String> = r.get(17)?;
-    let attempts: Option<u8> = r.get(18)?;
-    Ok(
-        match (digits, status.as_deref().and_then(InputStatus::parse)) {
-            (Some(digits), Some(status)) => Some(StoredInput {
-                digits,
-                status,
-                attempts: attempts.unwrap_or(0),
-            }),
-            _ => None,
-        },
-    )
+/// [`call_from_row`] inside a rusqlite row callback: the row's own errors out, a bad
+/// value in.
+fn row_to_call(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<(CallRecord, Option<String>), StoreError>> {
+    Ok(call_from_row(r))
+}
+
+/// Records the open calls (of `node`, or all) as failed for `reason`, with their
+/// callbacks. Returns how many.
+fn close_open_calls(
+    tx: &Connection,
+    node: Option<&str>,
+    now_ms: i64,
+    reason: &str,
+) -> Result<usize, StoreError> {
+    let ids: Vec<String> = {
+        let mut stmt = tx.prepare(
+            "SELECT call_id FROM calls WHERE result_code IS NULL AND (?1 IS NULL OR node = ?1)",
+        )?;
+        stmt.query_map([node], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        if let Some((record, url)) = load_call(tx, id)? {
+            let outcome = orphan_outcome(record.created_ms, now_ms, reason);
+            write_outcome(tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
+        }
+    }
+    Ok(ids.len())
 }
 
 fn load_call(
     c: &Connection,
     call_id: &str,
 ) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
-    Ok(c.query_row(
+    c.query_row(
         &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = ?1"),
         [call_id],
         row_to_call,
     )
-    .optional()?)
+    .optional()?
+    .transpose()
 }
 
 fn write_outcome(
@@ -758,8 +618,7 @@ fn write_outcome(
     )?;
     let event = FinishedEvent::from_parts(identity, o);
     if let Some(url) = url {
-        // Serialising plain fields cannot fail; an empty body would only be a missed event.
-        let body = serde_json::to_string(&event).unwrap_or_default();
+        let body = event_body(&event);
         tx.execute(
             "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",

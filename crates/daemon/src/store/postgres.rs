@@ -1,0 +1,639 @@
+//! The PostgreSQL backend: the nodes of a cluster share one database. Spoken with
+//! tokio-postgres (asynchronous: nothing blocks a runtime worker) through a small
+//! deadpool pool; the schema is `migrations/postgres`, run by refinery.
+//!
+//! What one SQLite connection gives for free is explicit here: the velocity limits and a
+//! repeated `instruction-id` are checked under transaction-scoped advisory locks (one per
+//! tenant and one per callee), so two nodes cannot both pass the same limit; a call's
+//! row is locked while its outcome is written.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use sha2::{Digest, Sha256};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{NoTls, Row};
+use tracing::warn;
+
+use crate::config::VelocityLimits;
+use crate::error::StoreError;
+use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
+
+use super::rows::{CALL_COLUMNS, CallRow, call_from_row, in_range};
+use super::{
+    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
+    OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
+    orphan_outcome, receiver_of, tenant_hit,
+};
+
+/// The schema's versioned migrations (`migrations/postgres/V<n>__<what>.sql`).
+mod embedded {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// Connections per node: the API, the call tasks and the callback worker share them, and
+/// each holds one only for a statement or a short transaction.
+const POOL_SIZE: usize = 8;
+
+/// How long a connect, or a wait for a free connection, may take before the request fails
+/// (and `/healthz` says not ready) instead of hanging.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The advisory lock (two-key form, so it cannot meet the one-key locks of the limits)
+/// held while one node migrates the schema, so nodes starting together take turns.
+const MIGRATION_LOCK: (i32, i32) = (0x766f_7470, 1);
+
+/// Handle to the PostgreSQL database; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct PgStore {
+    pool: Pool,
+    /// This daemon's node id, written with each call it accepts.
+    node: Arc<str>,
+}
+
+impl PgStore {
+    /// Connects to `url`, migrates the schema and builds the pool. The URL was checked
+    /// when the configuration was read.
+    pub(crate) async fn open(url: &str, node: &str) -> Result<PgStore, StoreError> {
+        let mut config: tokio_postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        migrate(&config).await?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()?;
+        Ok(PgStore {
+            pool,
+            node: node.into(),
+        })
+    }
+
+    /// A connection of the pool.
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// See [`super::Store::ping`].
+    pub(crate) async fn ping(&self) -> bool {
+        match self.client().await {
+            Ok(c) => c.query_one("SELECT 1", &[]).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// See [`super::Store::insert_instruction`]: the tenant's and the callees' advisory
+    /// locks are held from the first count to the commit.
+    pub(crate) async fn insert_instruction(
+        &self,
+        ins: NewInstruction,
+        limits: VelocityLimits,
+    ) -> Result<Inserted, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Taken in one global order (sorted keys), so two requests cannot deadlock.
+        for key in lock_keys(&ins) {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
+                .await?;
+        }
+        if let Some(id) = &ins.instruction_id {
+            let first = tx
+                .query_opt(
+                    "SELECT response FROM idempotency
+                     WHERE tenant = $1 AND instruction_id = $2 AND created_ms > $3",
+                    &[&ins.tenant, id, &(ins.created_ms - IDEMPOTENCY_MS)],
+                )
+                .await?;
+            if let Some(row) = first {
+                return Ok(Inserted::Repeat(row.try_get(0)?));
+            }
+        }
+        if let Some(hit) = check_velocity(&tx, &ins, limits).await? {
+            // Dropping the transaction writes nothing.
+            return Ok(Inserted::Limited(hit));
+        }
+        if let Some(id) = &ins.instruction_id {
+            // Expired answers go as new ones come, so the table holds at most a day of them.
+            tx.execute(
+                "DELETE FROM idempotency WHERE created_ms <= $1",
+                &[&(ins.created_ms - IDEMPOTENCY_MS)],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (tenant, instruction_id)
+                 DO UPDATE SET created_ms = EXCLUDED.created_ms, response = EXCLUDED.response",
+                &[&ins.tenant, id, &ins.created_ms, &ins.response],
+            )
+            .await?;
+        }
+        insert_rows(&tx, &ins, &self.node).await?;
+        tx.commit().await?;
+        Ok(Inserted::New)
+    }
+
+    /// See [`super::Store::finish_call`]: the call's row stays locked until the outcome
+    /// and its callback are committed, so two writers cannot both record an outcome.
+    pub(crate) async fn finish_call(
+        &self,
+        call_id: String,
+        outcome: StoredOutcome,
+        now_ms: i64,
+    ) -> Result<Option<(FinishedEvent, bool)>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let Some((record, url)) = load_call_for_update(&tx, &call_id).await? else {
+            return Ok(None);
+        };
+        if record.outcome.is_some() {
+            return Ok(None);
+        }
+        let event = write_outcome(&tx, &record.identity, url.as_deref(), &outcome, now_ms).await?;
+        tx.commit().await?;
+        Ok(Some((event, url.is_some())))
+    }
+
+    /// See [`super::Store::close_orphans`]: only the calls of this node, so a node that
+    /// restarts never ends the live calls of the others.
+    pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let closed = close_open_calls(&tx, &self.node, now_ms, RESTARTED).await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    /// See [`super::Store::heartbeat`].
+    pub(crate) async fn heartbeat(&self, now_ms: i64) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
+                 ON CONFLICT (node) DO UPDATE SET heartbeat_ms = EXCLUDED.heartbeat_ms",
+                &[&&*self.node, &now_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// See [`super::Store::lost_nodes`].
+    pub(crate) async fn lost_nodes(
+        &self,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node",
+                &[&(now_ms - timeout_ms), &&*self.node],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// See [`super::Store::close_calls_of_node`]: the node's row stays locked until the
+    /// calls are closed, so two survivors cannot both close them, and a heartbeat that
+    /// comes meanwhile waits and then finds the node alive again.
+    pub(crate) async fn close_calls_of_node(
+        &self,
+        node: String,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let heartbeat = tx
+            .query_opt(
+                "SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE",
+                &[&node],
+            )
+            .await?
+            .map(|r| r.try_get::<_, i64>(0))
+            .transpose()?;
+        // Gone from the table (another survivor closed it) or beating again: not lost.
+        if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
+            return Ok(0);
+        }
+        let closed = close_open_calls(&tx, &node, now_ms, NODE_LOST).await?;
+        tx.execute("DELETE FROM nodes WHERE node = $1", &[&node])
+            .await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    /// See [`super::Store::get_call`].
+    pub(crate) async fn get_call(
+        &self,
+        call_id: String,
+        tenant: String,
+    ) -> Result<Option<CallRecord>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 AND tenant = $2"),
+                &[&call_id, &tenant],
+            )
+            .await?;
+        Ok(row.map(|r| call_from_row(&r)).transpose()?.map(|(r, _)| r))
+    }
+
+    /// See [`super::Store::query_cdrs`].
+    pub(crate) async fn query_cdrs(
+        &self,
+        filter: CdrFilter,
+    ) -> Result<Vec<FinishedEvent>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
+                       AND ($1::BIGINT IS NULL OR started_ms >= $1)
+                       AND ($2::BIGINT IS NULL OR started_ms < $2)
+                       AND ($3::TEXT IS NULL OR instruction_id = $3)
+                       AND tenant = $5
+                     ORDER BY started_ms DESC, seq DESC LIMIT $4"
+                ),
+                &[
+                    &filter.since_ms,
+                    &filter.until_ms,
+                    &filter.instruction_id,
+                    &i64::from(filter.limit),
+                    &filter.tenant,
+                ],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (record, _) = call_from_row(row)?;
+            if let Some(o) = &record.outcome {
+                out.push(FinishedEvent::from_parts(&record.identity, o));
+            }
+        }
+        Ok(out)
+    }
+
+    /// See [`super::Store::due_callbacks`].
+    pub(crate) async fn due_callbacks(
+        &self,
+        now_ms: i64,
+        limit: u32,
+        skip: OutboxSkip,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, call_id, url, receiver, body, created_ms, attempts FROM outbox
+                 WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
+                   AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
+                 ORDER BY next_attempt_ms, id LIMIT $2",
+                &[&now_ms, &i64::from(limit), &skip.ids, &skip.receivers],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxItem {
+                    id: r.try_get(0)?,
+                    call_id: r.try_get(1)?,
+                    url: r.try_get(2)?,
+                    receiver: r.try_get(3)?,
+                    body: r.try_get(4)?,
+                    created_ms: r.try_get(5)?,
+                    attempts: in_range(r.try_get::<_, i32>(6)?.into(), "outbox.attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// See [`super::Store::next_callback_due`].
+    pub(crate) async fn next_callback_due(
+        &self,
+        skip: OutboxSkip,
+    ) -> Result<Option<i64>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
+                   AND NOT (id = ANY($1)) AND NOT (receiver = ANY($2))",
+                &[&skip.ids, &skip.receivers],
+            )
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// See [`super::Store::record_attempt`].
+    pub(crate) async fn record_attempt(
+        &self,
+        id: i64,
+        status: String,
+        attempt: Attempt,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        match attempt {
+            Attempt::Delivered { at_ms } => {
+                client
+                    .execute(
+                        "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
+                         last_status = $3 WHERE id = $1",
+                        &[&id, &at_ms, &status],
+                    )
+                    .await?
+            }
+            Attempt::Retry { next_ms } => {
+                client
+                    .execute(
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
+                         last_status = $3 WHERE id = $1",
+                        &[&id, &next_ms, &status],
+                    )
+                    .await?
+            }
+            Attempt::GaveUp => {
+                client
+                    .execute(
+                        "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
+                         last_status = $2 WHERE id = $1",
+                        &[&id, &status],
+                    )
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    /// See [`super::Store::prune_outbox`].
+    pub(crate) async fn prune_outbox(&self, before_ms: i64) -> Result<usize, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
+                 AND created_ms < $1",
+                &[&before_ms],
+            )
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// See [`super::Store::checkpoint`]: PostgreSQL has every commit durable already.
+    pub(crate) async fn checkpoint(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// The rows of an accepted instruction: the instruction and one call per callee, each
+/// recorded as this `node`'s.
+async fn insert_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ins: &NewInstruction,
+    node: &str,
+) -> Result<(), StoreError> {
+    let row: i64 = tx
+        .query_one(
+            "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+                    voicemail_response, created_ms, tenant)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                &ins.instruction_id,
+                &kind_name(ins.kind),
+                &ins.caller,
+                &ins.anonymous,
+                &ins.callback_url,
+                &ins.voicemail_response,
+                &ins.created_ms,
+                &ins.tenant,
+            ],
+        )
+        .await?
+        .try_get(0)?;
+    let stmt = tx
+        .prepare(
+            "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
+                    callee, callback_url, created_ms, tenant, node)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .await?;
+    for (call_id, callee) in &ins.calls {
+        tx.execute(
+            &stmt,
+            &[
+                call_id,
+                &row,
+                &ins.instruction_id,
+                &kind_name(ins.kind),
+                &ins.caller,
+                callee,
+                &ins.callback_url,
+                &ins.created_ms,
+                &ins.tenant,
+                &node,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
+async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
+    let (mut client, connection) = config.connect(NoTls).await?;
+    let driver = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            warn!(error = %e, "store: the migration connection failed");
+        }
+    });
+    let (a, b) = MIGRATION_LOCK;
+    client
+        .execute("SELECT pg_advisory_lock($1, $2)", &[&a, &b])
+        .await?;
+    let report = embedded::migrations::runner()
+        .set_abort_missing(true)
+        .run_async(&mut client)
+        .await;
+    // The lock would go with the connection anyway; unlocking says so sooner.
+    let unlocked = client
+        .execute("SELECT pg_advisory_unlock($1, $2)", &[&a, &b])
+        .await;
+    drop(client);
+    let _ = driver.await;
+    report?;
+    unlocked?;
+    Ok(())
+}
+
+/// The advisory lock keys of an instruction: its tenant's and each callee's, sorted and
+/// without repeats. A key is the first 8 bytes of a SHA-256, the same on every node.
+fn lock_keys(ins: &NewInstruction) -> BTreeSet<i64> {
+    let key = |kind: &str, value: &str| {
+        let digest = Sha256::new()
+            .chain_update(kind.as_bytes())
+            .chain_update([0])
+            .chain_update(value.as_bytes())
+            .finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
+    };
+    std::iter::once(key("tenant", &ins.tenant))
+        .chain(ins.calls.iter().map(|(_, callee)| key("callee", callee)))
+        .collect()
+}
+
+/// The first limit the instruction would break, counted from the stored calls.
+async fn check_velocity(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ins: &NewInstruction,
+    limits: VelocityLimits,
+) -> Result<Option<LimitHit>, StoreError> {
+    let now = ins.created_ms;
+    let counts = tx
+        .query_one(
+            "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
+                    COUNT(*) FILTER (WHERE created_ms > $2)
+             FROM calls WHERE tenant = $1 AND (result_code IS NULL OR created_ms > $2)",
+            &[&ins.tenant, &(now - 1000)],
+        )
+        .await?;
+    let n = ins.calls.len() as i64;
+    if let Some(hit) = tenant_hit(limits, counts.try_get(0)?, counts.try_get(1)?, n) {
+        return Ok(Some(hit));
+    }
+    let stmt = tx
+        .prepare(
+            "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = $1 AND created_ms > $2",
+        )
+        .await?;
+    for window in callee_windows(limits) {
+        for (_, callee) in &ins.calls {
+            let row = tx.query_one(&stmt, &[callee, &(now - window.1)]).await?;
+            if let Some(hit) = callee_window_hit(window, row.try_get(0)?, row.try_get(1)?, now) {
+                return Ok(Some(hit));
+            }
+        }
+    }
+    Ok(None)
+}
+
+impl CallRow for Row {
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        // Counts and codes are INTEGER, times BIGINT: the driver reads each as its own type.
+        if *self.columns()[i].type_() == Type::INT4 {
+            Ok(self.try_get::<_, Option<i32>>(i)?.map(i64::from))
+        } else {
+            Ok(self.try_get(i)?)
+        }
+    }
+}
+
+/// Records the open calls of `node` as failed for `reason`, with their callbacks. Returns
+/// how many.
+async fn close_open_calls(
+    tx: &deadpool_postgres::Transaction<'_>,
+    node: &str,
+    now_ms: i64,
+    reason: &str,
+) -> Result<usize, StoreError> {
+    let ids: Vec<String> = tx
+        .query(
+            "SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1",
+            &[&node],
+        )
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut closed = 0;
+    for id in &ids {
+        if let Some((record, url)) = load_call_for_update(tx, id).await?
+            && record.outcome.is_none()
+        {
+            let outcome = orphan_outcome(record.created_ms, now_ms, reason);
+            write_outcome(tx, &record.identity, url.as_deref(), &outcome, now_ms).await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// A call and its callback URL, its row locked until the transaction ends.
+async fn load_call_for_update(
+    tx: &deadpool_postgres::Transaction<'_>,
+    call_id: &str,
+) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"),
+            &[&call_id],
+        )
+        .await?;
+    row.map(|r| call_from_row(&r)).transpose()
+}
+
+async fn write_outcome(
+    tx: &deadpool_postgres::Transaction<'_>,
+    identity: &CallIdentity,
+    url: Option<&str>,
+    o: &StoredOutcome,
+    now_ms: i64,
+) -> Result<FinishedEvent, StoreError> {
+    let input_attempts = o.input.as_ref().map(|i| i32::from(i.attempts));
+    let params: [&(dyn ToSql + Sync); 14] = [
+        &identity.call_id,
+        &i32::from(o.result_code),
+        &o.started_ms,
+        &o.answered_ms,
+        &o.ended_ms,
+        &i32::try_from(o.code_read_count).unwrap_or(i32::MAX),
+        &i32::try_from(o.replays).unwrap_or(i32::MAX),
+        &o.dtmf,
+        &o.sip_code.map(i32::from),
+        &o.sip_reason,
+        &o.input.as_ref().map(|i| i.digits.as_str()),
+        &o.input.as_ref().map(|i| i.status.as_str()),
+        &input_attempts,
+        &o.keypress_check.as_str(),
+    ];
+    tx.execute(
+        "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
+            code_read_count = $6, replays = $7, dtmf = $8, sip_code = $9, sip_reason = $10,
+            input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14
+         WHERE call_id = $1",
+        &params,
+    )
+    .await?;
+    let event = FinishedEvent::from_parts(identity, o);
+    if let Some(url) = url {
+        tx.execute(
+            "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
+             VALUES ($1, $2, $3, $4, $5, $5)",
+            &[
+                &identity.call_id,
+                &url,
+                &receiver_of(url),
+                &event_body(&event),
+                &now_ms,
+            ],
+        )
+        .await?;
+    }
+    Ok(event)
+}

@@ -1,0 +1,90 @@
+//! A call row read the same way from either backend: each backend only says how to read
+//! one column as text or as an integer ([`CallRow`]); the mapping to a [`CallRecord`],
+//! with the range checks, is here once.
+
+use voice_otp_call::{InputStatus, KeypressCheck};
+
+use super::CallRecord;
+use crate::error::StoreError;
+use crate::event::{CallIdentity, StoredInput, StoredOutcome, kind_from_name};
+
+/// The columns of a call, in the order [`call_from_row`] reads them.
+pub(super) const CALL_COLUMNS: &str =
+    "call_id, instruction_id, kind, caller, callee, callback_url, created_ms,
+    result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
+    sip_reason, input_digits, input_status, input_attempts, keypress_check";
+
+/// A row of [`CALL_COLUMNS`] as a backend returns it.
+pub(super) trait CallRow {
+    /// Column `i` as text (`None` for NULL).
+    fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    /// Column `i` as an integer (`None` for NULL).
+    fn int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+}
+
+/// A value this binary always writes, read back.
+fn required<T>(value: Option<T>, column: &'static str) -> Result<T, StoreError> {
+    value.ok_or(StoreError::Corrupt { column })
+}
+
+/// A stored integer in the range of the field it came from.
+pub(super) fn in_range<T: TryFrom<i64>>(v: i64, column: &'static str) -> Result<T, StoreError> {
+    T::try_from(v).map_err(|_| StoreError::Corrupt { column })
+}
+
+/// The call of a row of [`CALL_COLUMNS`] and its callback URL.
+pub(super) fn call_from_row(r: &impl CallRow) -> Result<(CallRecord, Option<String>), StoreError> {
+    let text = |i, column| required(r.text(i)?, column);
+    let int = |i, column| required(r.int(i)?, column);
+    let identity = CallIdentity {
+        call_id: text(0, "calls.call_id")?,
+        instruction_id: r.text(1)?,
+        kind: kind_from_name(&text(2, "calls.kind")?),
+        caller: text(3, "calls.caller")?,
+        callee: text(4, "calls.callee")?,
+    };
+    let outcome = match r.int(7)? {
+        Some(code) => Some(StoredOutcome {
+            result_code: in_range(code, "calls.result_code")?,
+            started_ms: int(8, "calls.started_ms")?,
+            answered_ms: r.int(9)?,
+            ended_ms: int(10, "calls.ended_ms")?,
+            code_read_count: in_range(int(11, "calls.code_read_count")?, "calls.code_read_count")?,
+            replays: in_range(int(12, "calls.replays")?, "calls.replays")?,
+            dtmf: text(13, "calls.dtmf")?,
+            sip_code: r
+                .int(14)?
+                .map(|c| in_range(c, "calls.sip_code"))
+                .transpose()?,
+            sip_reason: r.text(15)?,
+            input: input_from_row(r)?,
+            keypress_check: r
+                .text(19)?
+                .as_deref()
+                .and_then(KeypressCheck::parse)
+                .unwrap_or(KeypressCheck::NotRequired),
+        }),
+        None => None,
+    };
+    let record = CallRecord {
+        identity,
+        created_ms: int(6, "calls.created_ms")?,
+        outcome,
+    };
+    Ok((record, r.text(5)?))
+}
+
+/// The collected input of a row, if it has one.
+fn input_from_row(r: &impl CallRow) -> Result<Option<StoredInput>, StoreError> {
+    let status = r.text(17)?;
+    Ok(
+        match (r.text(16)?, status.as_deref().and_then(InputStatus::parse)) {
+            (Some(digits), Some(status)) => Some(StoredInput {
+                digits,
+                status,
+                attempts: in_range(r.int(18)?.unwrap_or(0), "calls.input_attempts")?,
+            }),
+            _ => None,
+        },
+    )
+}
