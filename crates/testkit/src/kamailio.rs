@@ -78,22 +78,7 @@ impl KamailioBuilder {
             }
             let script = script(&listen, &tls_setup, &self.username, &self.password, phone);
             std::fs::write(&cfg, script).expect("write kamailio.cfg");
-            let args: Vec<String> = [
-                "-f",
-                &cfg.display().to_string(),
-                "-DD",
-                "-E",
-                "-m",
-                "64",
-                "-M",
-                "8",
-                "-Y",
-                &dir.display().to_string(),
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            (Peer::spawn("kamailio", "kamailio", &args, dir), (udp, tls))
+            (spawn_kamailio(&cfg, &[], dir), (udp, tls))
         };
         let (peer, (udp, tls)) =
             Peer::start_ready(READY_WITHIN, spawn, |(udp, tls)| listening(*udp, *tls)).await;
@@ -117,24 +102,7 @@ pub async fn run_config(
 ) -> Kamailio {
     let spawn = |_attempt| {
         let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, free_udp_port()));
-        let mut args = vec!["-f".to_owned(), config.display().to_string()];
-        for define in defines(udp) {
-            args.extend(["-A".to_owned(), define]);
-        }
-        args.extend(
-            [
-                "-DD",
-                "-E",
-                "-m",
-                "64",
-                "-M",
-                "8",
-                "-Y",
-                &dir.display().to_string(),
-            ]
-            .map(str::to_owned),
-        );
-        (Peer::spawn("kamailio", "kamailio", &args, dir), udp)
+        (spawn_kamailio(config, &defines(udp), dir), udp)
     };
     let (peer, udp) = Peer::start_ready(READY_WITHIN, spawn, |udp| listening(*udp, None)).await;
     Kamailio {
@@ -143,6 +111,18 @@ pub async fn run_config(
         tls: None,
         config: config.to_owned(),
     }
+}
+
+/// Starts `kamailio -f config` in the foreground with `defines` as `-A` defines, its
+/// runtime files in `dir`, and small memory pools (a test proxy carries a few calls).
+fn spawn_kamailio(config: &Path, defines: &[String], dir: &Path) -> Peer {
+    let mut args = vec!["-f".to_owned(), config.display().to_string()];
+    for define in defines {
+        args.extend(["-A".to_owned(), define.clone()]);
+    }
+    args.extend(["-DD", "-E", "-m", "64", "-M", "8", "-Y"].map(str::to_owned));
+    args.push(dir.display().to_string());
+    Peer::spawn("kamailio", "kamailio", &args, dir)
 }
 
 /// Whether the UDP port is taken (a second bind fails) and the TLS port accepts.
