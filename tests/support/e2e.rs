@@ -193,7 +193,10 @@ level = "{level}"
             r0 = self.rtp.0,
             r1 = self.rtp.1,
             store = match &self.store_url {
-                Some(url) => format!("url = \"{url}\""),
+                // Cluster mode needs the sealing secret of the call queue.
+                Some(url) => format!(
+                    "url = \"{url}\"\n\n[cluster]\nsecret = \"e2e-cluster-secret-0123456789abcdef\""
+                ),
                 None => format!("path = \"{}\"", self.db().display()),
             },
             audio = self.dir.join("audio").display(),

@@ -8,7 +8,7 @@ use voice_otp_media::{CodeType, PromptSource, Voice};
 use crate::flow::{DEFAULT_ENDING_TIMEOUT, DEFAULT_MAX_DURATION, EndCause};
 
 /// The app a call belongs to; decides the finished event's `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CallKind {
     /// `POST /voiceapi/v2/OTP`: reads a code.
     Otp,
@@ -20,7 +20,7 @@ pub enum CallKind {
 
 /// How a Request DTMF call collects keys (CM's `min-digits`, `max-digits`,
 /// `max-attempts`, `timeout`, `terminators` and `regex`), validated by the daemon.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CollectRules {
     /// An entry shorter than this is invalid (at least 1).
     pub min_digits: u8,
@@ -70,6 +70,22 @@ impl DigitPattern {
     /// Whether the whole of `entry` matches.
     pub fn is_match(&self, entry: &str) -> bool {
         self.regex.is_match(entry)
+    }
+}
+
+/// A pattern serializes as its source (a sealed call spec carries it to another node).
+impl serde::Serialize for DigitPattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
+    }
+}
+
+/// Re-compiled from its source with the same limits as [`DigitPattern::new`], so a
+/// stored pattern is no more expensive than one from a request.
+impl<'de> serde::Deserialize<'de> for DigitPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let source = String::deserialize(deserializer)?;
+        DigitPattern::new(&source).map_err(serde::de::Error::custom)
     }
 }
 
@@ -181,7 +197,7 @@ pub use voice_otp_media::OtpCode;
 
 /// Everything one outbound call needs, built by the daemon from a validated request.
 /// One instruction with several callees makes one `CallSpec` per callee.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallSpec {
     /// Our call id (a UUID), the key of the CDR and of the finished event.
     pub call_id: String,
@@ -232,7 +248,7 @@ pub struct CallSpec {
 /// The settings every call gets from the daemon's configuration (`[calls]`): built once
 /// from it, copied into each [`CallSpec`] and from there into the call's
 /// [`FlowConfig`](crate::FlowConfig). A request cannot change them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallSettings {
     /// How long to wait for a key after the replay prompt (`replay-wait`).
     pub replay_wait: Duration,

@@ -147,6 +147,9 @@ pub struct ClusterConfig {
     /// `node-id`: this daemon's name in the store; by default the host name, `:` and the
     /// HTTP port ([`Config::node_id`]).
     pub node_id: Option<String>,
+    /// `secret` (also `VOICE_OTP_CLUSTER_SECRET`): seals the call specs waiting in the
+    /// shared queue (docs/cluster.md). Required with `[store] url`; never logged.
+    pub secret: Option<crate::cluster::sealed::ClusterSecret>,
 }
 
 /// `[audio]`: the audio store.
@@ -530,6 +533,7 @@ const KEYS: &[(&str, &str)] = &[
     ("store", "path"),
     ("store", "url"),
     ("cluster", "node-id"),
+    ("cluster", "secret"),
     ("audio", "dir"),
     ("audio", "defaults"),
     ("audio", "recorded"),
@@ -648,6 +652,13 @@ impl Config {
                 key: "[store] url".to_owned(),
                 expected: "either [store] url (PostgreSQL) or [store] path (SQLite), not both",
                 got: "both".to_owned(),
+            });
+        }
+        if config.store.url.is_some() && config.cluster.secret.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "[cluster] secret".to_owned(),
+                expected: "a secret of at least 32 characters, shared by every node, with [store] url",
+                got: "nothing".to_owned(),
             });
         }
         Ok(config)

@@ -18,6 +18,7 @@ mod api;
 mod audio;
 mod callbacks;
 mod calls;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 mod daemon;

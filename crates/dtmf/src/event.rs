@@ -4,7 +4,9 @@ use std::fmt;
 use std::time::Duration;
 
 /// One of the 16 DTMF keys: `0`-`9`, `*`, `#` and `A`-`D`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Digit {
     /// Key `0`.
     D0,
@@ -190,7 +192,7 @@ pub struct DtmfEvent {
 /// The keys a callee pressed, in order: typed [`Digit`]s from the merger to the call's
 /// outcome, printed (`Display`) as keypad characters such as `"5#"` only where a record or
 /// an event needs text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Keys(Vec<Digit>);
 
 impl Keys {

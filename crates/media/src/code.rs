@@ -42,5 +42,19 @@ impl Zeroize for OtpCode {
     }
 }
 
+/// Serialized only into a sealed call spec, whose plaintext buffer wipes itself.
+impl serde::Serialize for OtpCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+/// The deserialized `String` moves into the wiping wrapper without a copy.
+impl<'de> serde::Deserialize<'de> for OtpCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(OtpCode::new)
+    }
+}
+
 /// The inner `Zeroizing<String>` wipes on drop.
 impl ZeroizeOnDrop for OtpCode {}

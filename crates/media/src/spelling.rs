@@ -28,7 +28,9 @@ pub const TARGET_RMS_DBFS: f64 = -20.0;
 const TRIM_THRESHOLD: u16 = 164;
 
 /// How a code's letters are spoken (`letter-style` in the API).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum LetterStyle {
     /// The letter's name: "N".
     #[default]

@@ -5,7 +5,9 @@
 use crate::LetterStyle;
 
 /// Gender of a TTS voice (`Male` = 0 / `Female` = 1 in the API).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Gender {
     /// A male voice.
     Male,
@@ -15,7 +17,7 @@ pub enum Gender {
 }
 
 /// The `voice` object of a request: which TTS voice speaks and how loud.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Voice {
     /// Locale such as `en-GB`; also selects the spelling set of the `Default` code type.
     pub language: String,
@@ -42,7 +44,9 @@ impl Default for Voice {
 }
 
 /// How the characters of a code are spoken (`code-type` in the API).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum CodeType {
     /// The shipped spelling audio, `spelling/<language>/<char>.wav` under the defaults.
     #[default]
@@ -54,7 +58,7 @@ pub enum CodeType {
 }
 
 /// Where a prompt's audio comes from (`*-prompt` plus `*-prompt-type` in the API).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PromptSource {
     /// A path in the audio store, such as `/prompts/welcome.wav`.
     File(String),

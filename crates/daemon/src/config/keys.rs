@@ -208,6 +208,10 @@ fn cluster(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str>
                 .ok_or("a name of 1 to 128 printable characters")?;
             c.cluster.node_id = Some(id);
         }
+        "secret" => {
+            let secret = zeroize::Zeroizing::new(raw.string().ok_or("a string")?);
+            c.cluster.secret = Some(crate::cluster::sealed::ClusterSecret::new(&secret)?);
+        }
         _ => return Err("a known key"),
     }
     Ok(())

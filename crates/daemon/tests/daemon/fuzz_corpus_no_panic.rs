@@ -1,6 +1,7 @@
-//! The request validator and the config parser return (never panic) on every file of
-//! their fuzz corpora (`fuzz/corpus/otp_request`, `fuzz/corpus/config_toml`) and on
-//! truncations and byte mutations of them.
+//! The request validator, the config parser and the opener of sealed call specs return
+//! (never panic) on every file of their fuzz corpora (`fuzz/corpus/otp_request`,
+//! `fuzz/corpus/config_toml`, `fuzz/corpus/sealed_spec_open`) and on truncations and byte
+//! mutations of them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,6 +9,9 @@ use std::path::PathBuf;
 use voice_otp_call::CallKind;
 use voice_otp_daemon::config::AudioConfig;
 use voice_otp_daemon::{Config, check_instruction_body};
+
+#[path = "../../../../fuzz/harness/sealed_spec_open.rs"]
+mod sealed_harness;
 
 fn corpus(name: &str) -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -83,4 +87,25 @@ fn config_parser_never_panics_and_errors_are_one_line() {
             }
         }
     }
+}
+
+#[test]
+fn sealed_spec_opener_never_panics_and_opens_only_authentic_specs() {
+    let key = sealed_harness::key();
+    let mut opened = 0;
+    let mut mutants_opened = 0;
+    for input in corpus("sealed_spec_open") {
+        if sealed_harness::run(&key, &input).is_ok() {
+            opened += 1;
+        }
+        for v in variants(&input).into_iter().skip(1) {
+            if v != input && sealed_harness::run(&key, &v).is_ok() {
+                mutants_opened += 1;
+            }
+        }
+    }
+    // The corpus's really sealed specs open: the decoder behind the tag was exercised.
+    assert!(opened >= 4, "only {opened} corpus specs opened");
+    // No truncation or flipped byte gets past the tag.
+    assert_eq!(mutants_opened, 0);
 }
