@@ -12,6 +12,11 @@
 # over the trimmed file (crates/media/tests/media/shipped_audio_is_uniform.rs checks it).
 #
 # Needs espeak-ng, sox and awk. Deterministic: sox runs without dither (-D).
+#
+# GEN_AUDIO_VOICE=V renders the languages asked for with voice V instead (an espeak-ng
+# voice such as en-gb+m3, or flite:NAME for a flite voice, which gets the text without
+# SSML tags): how the candidate voices of docs/intelligibility.md were made, the same way
+# as the shipped sets.
 set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/audio}"
@@ -23,7 +28,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 # render VOICE SSML OUTFILE
 render() {
-  espeak-ng -v "$1" -m -w "$tmp/raw.wav" "$2"
+  case "$1" in
+    flite:*)
+      # flite reads no SSML; a lone capital is spelled as its letter name.
+      text="$(printf '%s' "$2" | sed 's/<[^>]*>//g')"
+      [ ${#text} -eq 1 ] && text="$(printf '%s' "$text" | tr a-z A-Z)"
+      flite -voice "${1#flite:}" -t "$text" -o "$tmp/raw.wav" ;;
+    *) espeak-ng -v "$1" -m -w "$tmp/raw.wav" "$2" ;;
+  esac
   # Trim at -46 dBFS (0.5%) from both ends, then resample with sox's very high quality filter.
   sox -D "$tmp/raw.wav" -b 16 -c 1 "$tmp/trim.wav" \
     silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse rate -v 8000
@@ -36,6 +48,7 @@ render() {
 while IFS='|' read -r lang voice intro code replay outro; do
   [ -n "$lang" ] || continue
   [ "$only" = "  " ] || case "$only" in *" $lang "*) ;; *) continue ;; esac
+  voice="${GEN_AUDIO_VOICE:-$voice}"
   mkdir -p "$out/spelling/$lang/phonetic" "$out/prompts/$lang"
   for c in 0 1 2 3 4 5 6 7 8 9 a b c d e f g h i j k l m n o p q r s t u v w x y z; do
     render "$voice" "<speak><say-as interpret-as=\"characters\">$c</say-as></speak>" \

@@ -172,6 +172,14 @@ pub struct AudioConfig {
     /// `max-prompt-seconds`: the longest a TTS or SSML prompt may speak; espeak-ng is
     /// stopped there and the call fails as 11 "audio could not be rendered". Default 120.
     pub max_prompt: Duration,
+    /// `char-gap`: silence between two characters of a code, 0 to 2 s. Default 300 ms.
+    pub char_gap: Duration,
+    /// `group-gap`: silence after each group of 3 characters in codes of 6 or more, 0 to
+    /// 5 s. Default 800 ms.
+    pub group_gap: Duration,
+    /// `repeat-last-group`: after a code of 6 or more characters, read its last group once
+    /// more, after a `group-gap`. Default false (see docs/intelligibility.md "Pacing").
+    pub repeat_last_group: bool,
 }
 
 /// `[callbacks]`: delivery of the finished event.
@@ -385,6 +393,9 @@ impl Default for Config {
                 letter_style: voice_otp_media::LetterStyle::Name,
                 cache_bytes: 64 * 1024 * 1024,
                 max_prompt: Duration::from_secs(120),
+                char_gap: Duration::from_millis(300),
+                group_gap: Duration::from_millis(800),
+                repeat_last_group: false,
             },
             callbacks: CallbacksConfig {
                 secret: String::new(),
@@ -540,6 +551,9 @@ const KEYS: &[(&str, &str)] = &[
     ("audio", "letter-style"),
     ("audio", "cache-bytes"),
     ("audio", "max-prompt-seconds"),
+    ("audio", "char-gap"),
+    ("audio", "group-gap"),
+    ("audio", "repeat-last-group"),
     ("callbacks", "secret"),
     ("callbacks", "timeout"),
     ("callbacks", "retry-for"),

@@ -266,6 +266,9 @@ pub(crate) async fn build_parts(
     let render = RenderConfig {
         cache_bytes: config.audio.cache_bytes,
         max_prompt: config.audio.max_prompt,
+        char_gap: config.audio.char_gap,
+        group_gap: config.audio.group_gap,
+        repeat_last_group: config.audio.repeat_last_group,
         ..RenderConfig::default()
     };
     let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), render);

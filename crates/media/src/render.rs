@@ -68,6 +68,12 @@ pub struct RenderConfig {
     pub group_size: usize,
     /// Shortest code that is grouped (default 6).
     pub group_min_len: usize,
+    /// After a grouped code, read its last group once more, after a `group_gap`: the
+    /// characters after the code's last group pause ("482 913 ... 913"; for 8 characters
+    /// read 3-3-2, the last 2). A listener copying the code checks the part heard last,
+    /// without waiting for a whole repeat. Codes too short to be grouped are not repeated.
+    /// Default false.
+    pub repeat_last_group: bool,
     /// Silence between the code prompt and the code, and between consecutive prompts of
     /// a call (default [`DEFAULT_PROMPT_GAP`]).
     pub prompt_gap: Duration,
@@ -92,6 +98,7 @@ impl Default for RenderConfig {
             group_gap: Duration::from_millis(800),
             group_size: 3,
             group_min_len: 6,
+            repeat_last_group: false,
             prompt_gap: DEFAULT_PROMPT_GAP,
             disk_cache: None,
             cache_bytes: 64 * 1024 * 1024,
@@ -414,10 +421,19 @@ impl Renderer {
                 CodeType::Tts => self.tts_char(ch, voice)?,
             });
         }
+        if grouped && cfg.repeat_last_group {
+            // The last group as the listener heard it: after the last group pause.
+            let last_start = (count - 1) / cfg.group_size * cfg.group_size;
+            pieces.extend_from_within(last_start..count);
+        }
+        let len = pieces.len();
         let gap_after = |i: usize| {
-            if i + 1 == count {
+            if i + 1 == len {
                 0
-            } else if grouped && (i + 1).is_multiple_of(cfg.group_size) {
+            } else if i + 1 == count
+                || (grouped && i < count && (i + 1).is_multiple_of(cfg.group_size))
+            {
+                // The end of the code, before its repeated group, is a group pause too.
                 samples_for(cfg.group_gap)
             } else {
                 samples_for(cfg.char_gap)

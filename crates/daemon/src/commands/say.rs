@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use voice_otp_media::{
     AudioRoot, CodeType, EspeakNg, Gender, LetterStyle, PromptSource, RenderConfig, Renderer,
@@ -54,6 +55,16 @@ pub struct Args {
     /// Gender of the voice: picks a spelling set of that gender where one exists.
     #[arg(long, default_value = "Female", value_parser = super::audio::parse_gender)]
     pub gender: Gender,
+    /// Silence between two characters, in ms (0-2000), as `[audio] char-gap`.
+    #[arg(long = "char-gap", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=2000))]
+    pub char_gap: u64,
+    /// Silence after each group of 3 in codes of 6+ characters, in ms (0-5000), as
+    /// `[audio] group-gap`.
+    #[arg(long = "group-gap", default_value_t = 800, value_parser = clap::value_parser!(u64).range(0..=5000))]
+    pub group_gap: u64,
+    /// Read the last group once more after the code, as `[audio] repeat-last-group`.
+    #[arg(long = "repeat-last-group")]
+    pub repeat_last_group: bool,
     /// Where to write the WAV.
     #[arg(long)]
     pub out: PathBuf,
@@ -79,7 +90,13 @@ pub fn run(args: Args) -> Result<(), CommandError> {
         return Err("code is longer than 64 characters".into());
     }
     let root = AudioRoot::new(args.audio_dir, args.defaults).with_recorded(Some(args.recorded));
-    let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), RenderConfig::default());
+    let config = RenderConfig {
+        char_gap: Duration::from_millis(args.char_gap),
+        group_gap: Duration::from_millis(args.group_gap),
+        repeat_last_group: args.repeat_last_group,
+        ..RenderConfig::default()
+    };
+    let renderer = Renderer::new(root, Arc::new(EspeakNg::new()), config);
     let voice = Voice {
         language: args.lang,
         gender: args.gender,

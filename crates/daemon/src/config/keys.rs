@@ -52,6 +52,14 @@ fn count(raw: &Raw<'_>) -> Result<usize, &'static str> {
         .ok_or("an integer from 1 to 1000000")
 }
 
+/// A pause of a code reading, at most `max_secs` (longer would outlast a listener's
+/// patience, and a call's audio is bounded anyway).
+fn gap(raw: &Raw<'_>, max_secs: u64, expected: &'static str) -> Result<Duration, &'static str> {
+    raw.duration()
+        .filter(|d| *d <= Duration::from_secs(max_secs))
+        .ok_or(expected)
+}
+
 /// A non-empty file path.
 fn path(raw: &Raw<'_>) -> Result<PathBuf, &'static str> {
     let text = raw.string().filter(|s| !s.trim().is_empty());
@@ -243,6 +251,9 @@ fn audio(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
                 .map(|n| Duration::from_secs(n as u64))
                 .ok_or("an integer from 1 to 600")?
         }
+        "char-gap" => c.audio.char_gap = gap(raw, 2, "a duration from 0 to 2s, like \"300ms\"")?,
+        "group-gap" => c.audio.group_gap = gap(raw, 5, "a duration from 0 to 5s, like \"800ms\"")?,
+        "repeat-last-group" => c.audio.repeat_last_group = raw.boolean().ok_or(BOOL)?,
         _ => return Err("a known key"),
     }
     Ok(())

@@ -14,6 +14,7 @@ mod callee_number_is_not_logged_at_info_level;
 mod callees_dedup_and_skip;
 mod cdr_query_filters;
 mod code_never_leaks;
+mod config_audio_pacing;
 mod config_audio_render_limits;
 mod config_audio_voices;
 mod config_file_and_env;

@@ -1,6 +1,6 @@
 //! A reading is the code prompt, a prompt gap, then the characters with ~300 ms between
 //! them and a longer pause after every group of 3 in codes of 6+ characters (all
-//! configurable); its G.711 frames are encoded once and handed out as zero-copy slices.
+//! configurable), optionally the last group once more after a group pause; its G.711 frames are encoded once and handed out as zero-copy slices.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -102,6 +102,51 @@ fn pauses_are_configurable() {
         .render_code("1234", CodeType::Default, &Voice::default())
         .unwrap();
     assert_eq!(code.samples(), &expected("1234", 800, 8000, 2, 4)[..]);
+}
+
+/// `parts` in order, each character's piece followed by the silence (in samples) after it.
+fn joined(parts: &[(char, usize)]) -> Vec<i16> {
+    let mut out = Vec::new();
+    for &(c, gap) in parts {
+        out.extend(piece(c));
+        out.extend(vec![0; gap]);
+    }
+    out
+}
+
+#[test]
+fn the_last_group_is_read_again_after_a_group_pause() {
+    let config = RenderConfig {
+        repeat_last_group: true,
+        ..RenderConfig::default()
+    };
+    let (_d, r) = setup(config);
+    let voice = Voice::default();
+    let (c, g) = (2400, 6400);
+    let six = r.render_code("48a913", CodeType::Default, &voice).unwrap();
+    let want = joined(&[
+        ('4', c),
+        ('8', c),
+        ('a', g),
+        ('9', c),
+        ('1', c),
+        ('3', g),
+        ('9', c),
+        ('1', c),
+        ('3', 0),
+    ]);
+    assert_eq!(six.samples(), &want[..]);
+    // Eight characters are read 3 + 3 + 2: the group heard last is the 2.
+    let eight = r
+        .render_code("12345678", CodeType::Default, &voice)
+        .unwrap();
+    let mut want = expected("12345678", c, g, 3, 6);
+    want.extend(vec![0; g]);
+    want.extend(joined(&[('7', c), ('8', 0)]));
+    assert_eq!(eight.samples(), &want[..]);
+    // Too short to be grouped: read once, as without the option.
+    let five = r.render_code("7a3b5", CodeType::Default, &voice).unwrap();
+    assert_eq!(five.samples(), &expected("7a3b5", c, g, 3, 6)[..]);
 }
 
 #[test]
