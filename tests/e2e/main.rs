@@ -28,6 +28,7 @@ mod callback_url_inside_the_network_is_refused;
 mod callee_hangs_up_mid_code;
 mod cluster_egress_fails_over_between_trunks;
 mod cluster_http_balancer_survives_a_dead_node;
+mod cluster_nodes_share_the_trunk_budget;
 mod code_never_leaks_at_trace_level;
 mod destination_policy_refuses_callees;
 mod dtmf_app_collects_digits;

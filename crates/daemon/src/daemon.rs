@@ -179,6 +179,8 @@ async fn open_store(config: &Config) -> Result<Store, DaemonError> {
         info!(node = %node, "store: PostgreSQL");
     }
     let orphans = store.close_orphans(to_ms(SystemTime::now())).await?;
+    // The trunk calls a previous run held in the shared budget ended with it.
+    store.release_trunk_holds_of_node(&node, None).await?;
     if orphans > 0 {
         warn!(
             calls = orphans,

@@ -24,6 +24,7 @@ use voice_otp_sip::{
 
 use crate::config::{Config, SipTransport, TrunkConfig};
 use crate::metrics::Metrics;
+use crate::store::PgTrunkBudget;
 
 /// Why no executor could be built. Each message is one line naming what failed.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,12 @@ pub enum BuildExecutorError {
     Trunks {
         /// What the call crate said.
         source: voice_otp_call::Error,
+    },
+    /// The trunks' shared budget could not be set up from `[store] url`.
+    #[error("trunks: shared budget: {source}")]
+    TrunkBudget {
+        /// What the store said.
+        source: crate::error::StoreError,
     },
     /// The RTP media engine did not start.
     #[error("rtp: cannot start the media engine on {ip}: {source}")]
@@ -221,6 +228,21 @@ fn supervise(sips: &[Arc<SipEndpoint>], metrics: Metrics) -> SipFailure {
     })
 }
 
+/// The trunk group over `limits`: in cluster mode (`[store] url`) its budget is shared by
+/// every node through the database, so N nodes together keep each trunk's `max-cps` and
+/// `max-concurrent`; otherwise it is this node's own.
+fn trunk_group(
+    config: &Config,
+    limits: Vec<TrunkLimits>,
+) -> Result<TrunkGroup, BuildExecutorError> {
+    let Some(url) = &config.store.url else {
+        return Ok(TrunkGroup::local(limits, None));
+    };
+    let budget = PgTrunkBudget::connect(url, &config.node_id())
+        .map_err(|source| BuildExecutorError::TrunkBudget { source })?;
+    Ok(TrunkGroup::new(limits, Arc::new(budget), None))
+}
+
 /// The runner and its SIP endpoints, one per trunk (the demo shuts them down when it is
 /// done).
 pub(crate) async fn build_parts(
@@ -280,10 +302,10 @@ pub(crate) async fn build_parts(
         // Asked for explicitly, so preferred: better quality where the trunk has it.
         stack.codecs.insert(0, Codec::Opus);
     }
-    let group = Arc::new(TrunkGroup::local(
+    let group = Arc::new(trunk_group(
+        config,
         trunks.iter().map(trunk_limits).collect(),
-        None,
-    ));
+    )?);
     metrics.watch_trunk_group(&group);
     let backend = Stack::with_trunks(sips.clone(), group, media, renderer, stack)
         .map_err(|source| BuildExecutorError::Trunks { source })?;

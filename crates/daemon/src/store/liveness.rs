@@ -1,7 +1,8 @@
 //! Node liveness in cluster mode: every node writes a heartbeat every
 //! [`HEARTBEAT_EVERY`]; a node silent for [`LOST_AFTER`] is lost, and the first survivor
 //! to see it records the lost node's un-ended calls as Failed (11) "node lost" and queues
-//! their callbacks (one transaction, see [`Store::close_calls_of_node`]).
+//! their callbacks (one transaction, see [`Store::close_calls_of_node`]), then gives the
+//! calls it held on the trunks back to the shared budget.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -45,6 +46,11 @@ pub(crate) async fn round(store: &Store, now_ms: i64) -> usize {
                 closed += n;
             }
             Err(e) => warn!(node = %node, error = %e, "store: a lost node's calls not closed"),
+        }
+        // Its calls on the trunks go back to the shared budget (kept if it beat again).
+        let since = now_ms - timeout_ms;
+        if let Err(e) = store.release_trunk_holds_of_node(&node, Some(since)).await {
+            warn!(node = %node, error = %e, "store: a lost node's trunk calls not released");
         }
     }
     closed

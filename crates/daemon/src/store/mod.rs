@@ -14,9 +14,11 @@ mod rows;
 mod sqlite;
 #[cfg(test)]
 mod tests;
+mod trunk_budget;
 
 pub(crate) use postgres::PgStore;
 pub(crate) use sqlite::SqliteStore;
+pub(crate) use trunk_budget::PgTrunkBudget;
 
 use crate::config::{StoreConfig, VelocityLimits};
 use crate::error::StoreError;
@@ -236,6 +238,23 @@ impl Store {
         timeout_ms: i64,
     ) -> Result<usize, StoreError> {
         on_backend!(self, s => s.close_calls_of_node(node, now_ms, timeout_ms).await)
+    }
+
+    /// Frees the calls `node` holds in the trunks' shared budget ([`PgTrunkBudget`]): it
+    /// restarted (`None`), or was declared lost (`Some(t)`: unless it has beaten since
+    /// `t` ms, so a node that came back keeps them). Returns how many calls that freed;
+    /// always 0 on SQLite, whose node keeps its budget in memory.
+    pub(crate) async fn release_trunk_holds_of_node(
+        &self,
+        node: &str,
+        unless_beaten_since_ms: Option<i64>,
+    ) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(0),
+            Store::Postgres(s) => {
+                trunk_budget::release_holds_of_node(s.pool(), node, unless_beaten_since_ms).await
+            }
+        }
     }
 
     /// One call of `tenant`, live or ended; another tenant's call is as absent as an

@@ -45,6 +45,33 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// held while one node migrates the schema, so nodes starting together take turns.
 const MIGRATION_LOCK: (i32, i32) = (0x766f_7470, 1);
 
+/// The connection settings of `url`, with [`CONNECT_TIMEOUT`] unless it names one.
+pub(crate) fn connect_config(url: &str) -> Result<tokio_postgres::Config, StoreError> {
+    let mut config: tokio_postgres::Config = url.parse()?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    Ok(config)
+}
+
+/// A pool of at most `size` connections to `config`. It connects on first use, so building
+/// it needs no database.
+pub(crate) fn build_pool(config: tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(CONNECT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .build()?)
+}
+
 /// Handle to the PostgreSQL database; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct PgStore {
@@ -57,28 +84,17 @@ impl PgStore {
     /// Connects to `url`, migrates the schema and builds the pool. The URL was checked
     /// when the configuration was read.
     pub(crate) async fn open(url: &str, node: &str) -> Result<PgStore, StoreError> {
-        let mut config: tokio_postgres::Config = url.parse()?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
+        let config = connect_config(url)?;
         migrate(&config).await?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(CONNECT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .build()?;
         Ok(PgStore {
-            pool,
+            pool: build_pool(config, POOL_SIZE)?,
             node: node.into(),
         })
+    }
+
+    /// The connection pool (for the trunk budget's store functions).
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// A connection of the pool.

@@ -6,6 +6,7 @@ mod calls;
 mod migrations;
 mod nodes;
 mod outbox;
+mod trunk_budget;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
