@@ -75,6 +75,7 @@ impl CallQueue {
         }
     }
 
+    /// One call from queued to stored: waits for a slot (or shutdown), executes, records.
     async fn run(self: Arc<Self>, spec: CallSpec) {
         let call_id = spec.call_id.clone();
         let mut shutdown = self.shutdown_tx.subscribe();
@@ -93,49 +94,61 @@ impl CallQueue {
             None => {
                 let now = SystemTime::now();
                 info!("daemon stopping: call never dialled");
-                (
-                    CallOutcome::not_dialled(
-                        ResultCode::Cancelled,
-                        now,
-                        now,
-                        "daemon shutting down",
-                    ),
-                    false,
-                )
+                let outcome = CallOutcome::not_dialled(
+                    ResultCode::Cancelled,
+                    now,
+                    now,
+                    "daemon shutting down",
+                );
+                (outcome, false)
             }
             Some(permit) => {
-                self.metrics.call_started();
-                self.live.insert(call_id.clone(), LiveState::Dialling);
-                let live = Arc::clone(&self.live);
-                let id = call_id.clone();
-                // Live state only: the answer latency reaches the metrics from the runner
-                // (its `CallObserver`), which knows when the INVITE went out.
-                let progress: voice_otp_call::ProgressFn = Box::new(move |state| {
-                    if let Some(mut entry) = live.get_mut(&id) {
-                        *entry = state;
-                    }
-                });
-                let started = SystemTime::now();
-                let fut = self
-                    .executor
-                    .execute(spec, progress, self.shutdown_tx.subscribe());
-                // Its own task, so a panicking runner still leaves a CDR and a callback.
-                let outcome = match tokio::spawn(fut.in_current_span()).await {
-                    Ok(o) => o,
-                    Err(_) => {
-                        error!("call runner panicked; recording the call as failed");
-                        CallOutcome::not_dialled(
-                            ResultCode::Failed,
-                            started,
-                            SystemTime::now(),
-                            "internal error",
-                        )
-                    }
-                };
+                let outcome = self.execute(spec).await;
                 drop(permit);
                 (outcome, true)
             }
         };
+        self.record(&call_id, &outcome, was_active).await;
+        self.live.remove(&call_id);
+        if self.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Places the call with the executor, holding a slot, and keeps its live state current.
+    async fn execute(&self, spec: CallSpec) -> CallOutcome {
+        self.metrics.call_started();
+        self.live.insert(spec.call_id.clone(), LiveState::Dialling);
+        let live = Arc::clone(&self.live);
+        let id = spec.call_id.clone();
+        // Live state only: the answer latency reaches the metrics from the runner (its
+        // `CallObserver`), which knows when the INVITE went out.
+        let progress: voice_otp_call::ProgressFn = Box::new(move |state| {
+            if let Some(mut entry) = live.get_mut(&id) {
+                *entry = state;
+            }
+        });
+        let started = SystemTime::now();
+        let fut = self
+            .executor
+            .execute(spec, progress, self.shutdown_tx.subscribe());
+        // Its own task, so a panicking runner still leaves a CDR and a callback.
+        match tokio::spawn(fut.in_current_span()).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                error!("call runner panicked; recording the call as failed");
+                CallOutcome::not_dialled(
+                    ResultCode::Failed,
+                    started,
+                    SystemTime::now(),
+                    "internal error",
+                )
+            }
+        }
+    }
+
+    /// Counts and logs the end of a call, and stores its outcome with its callback.
+    async fn record(&self, call_id: &str, outcome: &CallOutcome, was_active: bool) {
         self.metrics.call_ended(outcome.result, was_active);
         info!(
             result = outcome.result.code(),
@@ -144,19 +157,15 @@ impl CallQueue {
             replays = outcome.replays,
             "call ended"
         );
-        let stored = StoredOutcome::from(&outcome);
+        let stored = StoredOutcome::from(outcome);
         match self
             .store
-            .finish_call(call_id.clone(), stored, to_ms(SystemTime::now()))
+            .finish_call(call_id.to_owned(), stored, to_ms(SystemTime::now()))
             .await
         {
             Ok(Some((_, true))) => self.callbacks_wake.notify_one(),
             Ok(_) => {}
             Err(e) => error!(error = %e, "could not store the call outcome"),
-        }
-        self.live.remove(&call_id);
-        if self.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.idle.notify_waiters();
         }
     }
 

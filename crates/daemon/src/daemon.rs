@@ -26,9 +26,7 @@ use crate::store::Store;
 /// server and the callback worker as a crash would (pending callbacks stay in the store).
 pub struct Daemon {
     calls: Arc<CallQueue>,
-    local_addr: SocketAddr,
-    server: Option<JoinHandle<std::io::Result<()>>>,
-    server_stop: watch::Sender<bool>,
+    http: HttpServer,
     worker: Option<JoinHandle<()>>,
     worker_stop: watch::Sender<bool>,
     /// Cluster mode: the heartbeat and lost-node task.
@@ -65,17 +63,7 @@ impl Daemon {
             );
         }
 
-        // Every live call holds one RTP port pair: more slots than pairs would turn the
-        // excess into failed calls instead of queued ones.
-        let pairs = config.rtp.ports.pairs().max(1);
-        let slots = config.calls.max_concurrent.min(pairs);
-        if slots < config.calls.max_concurrent {
-            warn!(
-                max_concurrent = config.calls.max_concurrent,
-                port_pairs = pairs,
-                "[rtp] ports hold fewer pairs than [calls] max-concurrent: at most {slots} calls run at once, the rest queue"
-            );
-        }
+        let slots = call_slots(&config);
         let wake = Arc::new(Notify::new());
         let calls = Arc::new(CallQueue::new(
             store.clone(),
@@ -103,30 +91,10 @@ impl Daemon {
         let worker = tokio::spawn(worker.run(worker_stop_rx));
 
         let state = Arc::new(app_state(&config, Arc::clone(&calls)));
-        let listener = tokio::net::TcpListener::bind(config.http.listen)
-            .await
-            .map_err(|source| DaemonError::Bind {
-                addr: config.http.listen,
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| DaemonError::Bind {
-            addr: config.http.listen,
-            source,
-        })?;
-        let (server_stop, server_stop_rx) = watch::channel(false);
-        let limits = http::Limits {
-            header_timeout: config.http.header_timeout,
-            body_timeout: config.http.body_timeout,
-            idle_timeout: config.http.idle_timeout,
-            max_connections: config.http.max_connections,
-        };
-        let server = tokio::spawn(http::serve(listener, router(state), limits, server_stop_rx));
-        info!(%local_addr, "HTTP API listening");
+        let http = serve_http(&config, state).await?;
         Ok(Daemon {
             calls,
-            local_addr,
-            server: Some(server),
-            server_stop,
+            http,
             worker: Some(worker),
             worker_stop,
             liveness,
@@ -135,7 +103,7 @@ impl Daemon {
 
     /// The address the API is bound to.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.http.local_addr
     }
 
     /// The metrics handle (shared with the executor when given to `start_with_metrics`).
@@ -158,8 +126,8 @@ impl Daemon {
         if let Some(worker) = self.worker.take() {
             let _ = worker.await;
         }
-        self.server_stop.send_replace(true);
-        if let Some(server) = self.server.take()
+        self.http.stop.send_replace(true);
+        if let Some(server) = self.http.task.take()
             && let Ok(Err(e)) = server.await
         {
             return Err(DaemonError::Serve(e));
@@ -168,6 +136,57 @@ impl Daemon {
         info!("shutdown complete");
         Ok(())
     }
+}
+
+/// How many calls may run at once: `[calls] max-concurrent`, but no more than `[rtp]
+/// ports` has pairs. Every live call holds one RTP port pair: more slots than pairs would
+/// turn the excess into failed calls instead of queued ones.
+fn call_slots(config: &Config) -> usize {
+    let pairs = config.rtp.ports.pairs().max(1);
+    let slots = config.calls.max_concurrent.min(pairs);
+    if slots < config.calls.max_concurrent {
+        warn!(
+            max_concurrent = config.calls.max_concurrent,
+            port_pairs = pairs,
+            "[rtp] ports hold fewer pairs than [calls] max-concurrent: at most {slots} calls run at once, the rest queue"
+        );
+    }
+    slots
+}
+
+/// The running HTTP server.
+struct HttpServer {
+    local_addr: SocketAddr,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    stop: watch::Sender<bool>,
+}
+
+/// Binds `[http] listen` and serves the API there.
+async fn serve_http(config: &Config, state: Arc<AppState>) -> Result<HttpServer, DaemonError> {
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .map_err(|source| DaemonError::Bind {
+            addr: config.http.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| DaemonError::Bind {
+        addr: config.http.listen,
+        source,
+    })?;
+    let (stop, stop_rx) = watch::channel(false);
+    let limits = http::Limits {
+        header_timeout: config.http.header_timeout,
+        body_timeout: config.http.body_timeout,
+        idle_timeout: config.http.idle_timeout,
+        max_connections: config.http.max_connections,
+    };
+    let task = tokio::spawn(http::serve(listener, router(state), limits, stop_rx));
+    info!(%local_addr, "HTTP API listening");
+    Ok(HttpServer {
+        local_addr,
+        task: Some(task),
+        stop,
+    })
 }
 
 /// Opens (and migrates) the store off the runtime's threads, and records the calls a
@@ -228,7 +247,7 @@ fn app_state(config: &Config, calls: Arc<CallQueue>) -> AppState {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
+        if let Some(server) = self.http.task.take() {
             server.abort();
         }
         if let Some(worker) = self.worker.take() {

@@ -11,6 +11,7 @@
 pub(crate) mod liveness;
 mod postgres;
 mod rows;
+mod rules;
 mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -23,17 +24,6 @@ pub(crate) use trunk_budget::PgTrunkBudget;
 use crate::config::{StoreConfig, VelocityLimits};
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome};
-use voice_otp_call::KeypressCheck;
-
-/// How long a repeated `instruction-id` gets the first answer again.
-const IDEMPOTENCY_MS: i64 = 24 * 3600 * 1000;
-
-/// The receiver of a callback URL: its authority (`host:port`, as written), the unit of the
-/// per-receiver concurrency limit. The same rule as migration 2.
-pub(crate) fn receiver_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
-}
 
 /// What is recorded when a request is accepted: one instruction, one row per callee.
 #[derive(Debug, Clone)]
@@ -79,7 +69,7 @@ pub(crate) struct OutboxItem {
     pub(crate) id: i64,
     pub(crate) call_id: String,
     pub(crate) url: String,
-    /// [`receiver_of`] the URL.
+    /// [`rules::receiver_of`] the URL.
     pub(crate) receiver: String,
     pub(crate) body: String,
     pub(crate) created_ms: i64,
@@ -316,73 +306,4 @@ impl Store {
     pub(crate) async fn checkpoint(&self) -> Result<(), StoreError> {
         on_backend!(self, s => s.checkpoint().await)
     }
-}
-
-/// Why a restarted daemon ended the calls it had left open.
-const RESTARTED: &str = "daemon restarted before the call ended";
-
-/// Why a survivor ended the calls of a node that stopped heart-beating.
-const NODE_LOST: &str = "node lost";
-
-/// The outcome recorded for a call a dead daemon left without one.
-fn orphan_outcome(created_ms: i64, now_ms: i64, reason: &str) -> StoredOutcome {
-    StoredOutcome {
-        result_code: voice_otp_call::ResultCode::Failed.code(),
-        started_ms: created_ms,
-        answered_ms: None,
-        ended_ms: now_ms,
-        code_read_count: 0,
-        replays: 0,
-        dtmf: String::new(),
-        input: None,
-        keypress_check: KeypressCheck::NotRequired,
-        sip_code: None,
-        sip_reason: Some(reason.to_owned()),
-    }
-}
-
-/// The outbox body of a finished event.
-fn event_body(event: &FinishedEvent) -> String {
-    // Serialising plain fields cannot fail; an empty body would only be a missed event.
-    serde_json::to_string(event).unwrap_or_default()
-}
-
-/// The per-callee windows of the velocity limits: (`[guard]` key, window in ms, maximum).
-fn callee_windows(limits: VelocityLimits) -> [(&'static str, i64, u32); 2] {
-    [
-        ("callee-calls-per-10m", 600_000, limits.callee_per_10m),
-        ("callee-calls-per-24h", 86_400_000, limits.callee_per_24h),
-    ]
-}
-
-/// The hit of a per-callee window holding `count` calls, the oldest at `oldest` (ms).
-fn callee_window_hit(
-    (limit, window_ms, max): (&'static str, i64, u32),
-    count: i64,
-    oldest: Option<i64>,
-    now: i64,
-) -> Option<LimitHit> {
-    // The oldest call in the window leaves it then.
-    (count >= i64::from(max)).then(|| {
-        let wait_ms = oldest.unwrap_or(now) + window_ms - now;
-        LimitHit {
-            limit,
-            retry_after: u64::try_from(wait_ms / 1000 + 1).unwrap_or(1),
-        }
-    })
-}
-
-/// The hit of the tenant-wide limits, from its calls not yet ended (`open`) and those
-/// created in the last second, for a request of `n` calls.
-fn tenant_hit(limits: VelocityLimits, open: i64, last_second: i64, n: i64) -> Option<LimitHit> {
-    if open + n > i64::from(limits.max_queued_calls) {
-        return Some(LimitHit {
-            limit: "max-queued-calls",
-            retry_after: 5,
-        });
-    }
-    (last_second >= i64::from(limits.calls_per_second)).then_some(LimitHit {
-        limit: "calls-per-second",
-        retry_after: 1,
-    })
 }

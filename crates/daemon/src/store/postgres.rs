@@ -21,11 +21,10 @@ use crate::config::VelocityLimits;
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
 
-use super::rows::{CALL_COLUMNS, CallRow, call_from_row, in_range};
+use super::rows::{CALL_COLUMNS, OUTBOX_COLUMNS, StoredRow, call_from_row, outbox_from_row};
 use super::{
-    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
-    OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
-    orphan_outcome, receiver_of, tenant_hit,
+    Attempt, CallRecord, CdrFilter, Inserted, LimitHit, NewInstruction, OutboxItem, OutboxSkip,
+    rules,
 };
 
 /// The schema's versioned migrations (`migrations/postgres/V<n>__<what>.sql`).
@@ -129,7 +128,7 @@ impl PgStore {
                 .query_opt(
                     "SELECT response FROM idempotency
                      WHERE tenant = $1 AND instruction_id = $2 AND created_ms > $3",
-                    &[&ins.tenant, id, &(ins.created_ms - IDEMPOTENCY_MS)],
+                    &[&ins.tenant, id, &(ins.created_ms - rules::IDEMPOTENCY_MS)],
                 )
                 .await?;
             if let Some(row) = first {
@@ -144,7 +143,7 @@ impl PgStore {
             // Expired answers go as new ones come, so the table holds at most a day of them.
             tx.execute(
                 "DELETE FROM idempotency WHERE created_ms <= $1",
-                &[&(ins.created_ms - IDEMPOTENCY_MS)],
+                &[&(ins.created_ms - rules::IDEMPOTENCY_MS)],
             )
             .await?;
             tx.execute(
@@ -187,7 +186,7 @@ impl PgStore {
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let closed = close_open_calls(&tx, &self.node, now_ms, RESTARTED).await?;
+        let closed = close_open_calls(&tx, &self.node, now_ms, rules::RESTARTED).await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -247,7 +246,7 @@ impl PgStore {
         if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
             return Ok(0);
         }
-        let closed = close_open_calls(&tx, &node, now_ms, NODE_LOST).await?;
+        let closed = close_open_calls(&tx, &node, now_ms, rules::NODE_LOST).await?;
         tx.execute("DELETE FROM nodes WHERE node = $1", &[&node])
             .await?;
         tx.commit().await?;
@@ -315,26 +314,16 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT id, call_id, url, receiver, body, created_ms, attempts FROM outbox
-                 WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
-                   AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
-                 ORDER BY next_attempt_ms, id LIMIT $2",
+                &format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox
+                     WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
+                       AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
+                     ORDER BY next_attempt_ms, id LIMIT $2"
+                ),
                 &[&now_ms, &i64::from(limit), &skip.ids, &skip.receivers],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxItem {
-                    id: r.try_get(0)?,
-                    call_id: r.try_get(1)?,
-                    url: r.try_get(2)?,
-                    receiver: r.try_get(3)?,
-                    body: r.try_get(4)?,
-                    created_ms: r.try_get(5)?,
-                    attempts: in_range(r.try_get::<_, i32>(6)?.into(), "outbox.attempts")?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_from_row).collect()
     }
 
     /// See [`super::Store::next_callback_due`].
@@ -526,7 +515,7 @@ async fn check_velocity(
         )
         .await?;
     let n = ins.calls.len() as i64;
-    if let Some(hit) = tenant_hit(limits, counts.try_get(0)?, counts.try_get(1)?, n) {
+    if let Some(hit) = rules::tenant_hit(limits, counts.try_get(0)?, counts.try_get(1)?, n) {
         return Ok(Some(hit));
     }
     let stmt = tx
@@ -534,10 +523,12 @@ async fn check_velocity(
             "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = $1 AND created_ms > $2",
         )
         .await?;
-    for window in callee_windows(limits) {
+    for window in rules::callee_windows(limits) {
         for (_, callee) in &ins.calls {
             let row = tx.query_one(&stmt, &[callee, &(now - window.1)]).await?;
-            if let Some(hit) = callee_window_hit(window, row.try_get(0)?, row.try_get(1)?, now) {
+            if let Some(hit) =
+                rules::callee_window_hit(window, row.try_get(0)?, row.try_get(1)?, now)
+            {
                 return Ok(Some(hit));
             }
         }
@@ -545,7 +536,7 @@ async fn check_velocity(
     Ok(None)
 }
 
-impl CallRow for Row {
+impl StoredRow for Row {
     fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
         Ok(self.try_get(i)?)
     }
@@ -582,7 +573,7 @@ async fn close_open_calls(
         if let Some((record, url)) = load_call_for_update(tx, id).await?
             && record.outcome.is_none()
         {
-            let outcome = orphan_outcome(record.created_ms, now_ms, reason);
+            let outcome = rules::orphan_outcome(record.created_ms, now_ms, reason);
             write_outcome(tx, &record.identity, url.as_deref(), &outcome, now_ms).await?;
             closed += 1;
         }
@@ -644,8 +635,8 @@ async fn write_outcome(
             &[
                 &identity.call_id,
                 &url,
-                &receiver_of(url),
-                &event_body(&event),
+                &rules::receiver_of(url),
+                &rules::event_body(&event),
                 &now_ms,
             ],
         )

@@ -1,10 +1,10 @@
-//! A call row read the same way from either backend: each backend only says how to read
-//! one column as text or as an integer ([`CallRow`]); the mapping to a [`CallRecord`],
-//! with the range checks, is here once.
+//! Rows read the same way from either backend: each backend only says how to read one
+//! column as text or as an integer ([`StoredRow`]); the mapping to a [`CallRecord`] or an
+//! [`OutboxItem`], with the range checks, is here once.
 
 use voice_otp_call::{InputStatus, KeypressCheck};
 
-use super::CallRecord;
+use super::{CallRecord, OutboxItem};
 use crate::error::StoreError;
 use crate::event::{CallIdentity, StoredInput, StoredOutcome, kind_from_name};
 
@@ -14,8 +14,8 @@ pub(super) const CALL_COLUMNS: &str =
     result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
     sip_reason, input_digits, input_status, input_attempts, keypress_check";
 
-/// A row of [`CALL_COLUMNS`] as a backend returns it.
-pub(super) trait CallRow {
+/// A row as a backend returns it.
+pub(super) trait StoredRow {
     /// Column `i` as text (`None` for NULL).
     fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
     /// Column `i` as an integer (`None` for NULL).
@@ -33,7 +33,9 @@ pub(super) fn in_range<T: TryFrom<i64>>(v: i64, column: &'static str) -> Result<
 }
 
 /// The call of a row of [`CALL_COLUMNS`] and its callback URL.
-pub(super) fn call_from_row(r: &impl CallRow) -> Result<(CallRecord, Option<String>), StoreError> {
+pub(super) fn call_from_row(
+    r: &impl StoredRow,
+) -> Result<(CallRecord, Option<String>), StoreError> {
     let text = |i, column| required(r.text(i)?, column);
     let int = |i, column| required(r.int(i)?, column);
     let identity = CallIdentity {
@@ -74,8 +76,26 @@ pub(super) fn call_from_row(r: &impl CallRow) -> Result<(CallRecord, Option<Stri
     Ok((record, r.text(5)?))
 }
 
+/// The columns of an outbox row, in the order [`outbox_from_row`] reads them.
+pub(super) const OUTBOX_COLUMNS: &str = "id, call_id, url, receiver, body, created_ms, attempts";
+
+/// The delivery of a row of [`OUTBOX_COLUMNS`].
+pub(super) fn outbox_from_row(r: &impl StoredRow) -> Result<OutboxItem, StoreError> {
+    let text = |i, column| required(r.text(i)?, column);
+    let int = |i, column| required(r.int(i)?, column);
+    Ok(OutboxItem {
+        id: int(0, "outbox.id")?,
+        call_id: text(1, "outbox.call_id")?,
+        url: text(2, "outbox.url")?,
+        receiver: text(3, "outbox.receiver")?,
+        body: text(4, "outbox.body")?,
+        created_ms: int(5, "outbox.created_ms")?,
+        attempts: in_range(int(6, "outbox.attempts")?, "outbox.attempts")?,
+    })
+}
+
 /// The collected input of a row, if it has one.
-fn input_from_row(r: &impl CallRow) -> Result<Option<StoredInput>, StoreError> {
+fn input_from_row(r: &impl StoredRow) -> Result<Option<StoredInput>, StoreError> {
     let status = r.text(17)?;
     Ok(
         match (r.text(16)?, status.as_deref().and_then(InputStatus::parse)) {

@@ -10,11 +10,10 @@ use crate::config::VelocityLimits;
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
 
-use super::rows::{CALL_COLUMNS, CallRow, call_from_row};
+use super::rows::{CALL_COLUMNS, OUTBOX_COLUMNS, StoredRow, call_from_row, outbox_from_row};
+use super::rules;
 use super::{
-    Attempt, CallRecord, CdrFilter, IDEMPOTENCY_MS, Inserted, LimitHit, NODE_LOST, NewInstruction,
-    OutboxItem, OutboxSkip, RESTARTED, callee_window_hit, callee_windows, event_body,
-    orphan_outcome, receiver_of, tenant_hit,
+    Attempt, CallRecord, CdrFilter, Inserted, LimitHit, NewInstruction, OutboxItem, OutboxSkip,
 };
 
 /// The schema's versioned migrations (`migrations/sqlite/V<n>__<what>.sql`), run by refinery,
@@ -113,19 +112,19 @@ fn check_velocity(
         params![ins.tenant, now - 1000],
         |r| r.get(0),
     )?;
-    if let Some(hit) = tenant_hit(limits, open, last_second, ins.calls.len() as i64) {
+    if let Some(hit) = rules::tenant_hit(limits, open, last_second, ins.calls.len() as i64) {
         return Ok(Some(hit));
     }
     let mut stmt = tx.prepare_cached(
         "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = ?1 AND created_ms > ?2",
     )?;
-    for window in callee_windows(limits) {
+    for window in rules::callee_windows(limits) {
         for (_, callee) in &ins.calls {
             let (count, oldest): (i64, Option<i64>) = stmt
                 .query_row(params![callee, now - window.1], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-            if let Some(hit) = callee_window_hit(window, count, oldest, now) {
+            if let Some(hit) = rules::callee_window_hit(window, count, oldest, now) {
                 return Ok(Some(hit));
             }
         }
@@ -145,7 +144,7 @@ fn insert_instruction(
             .query_row(
                 "SELECT response FROM idempotency
                  WHERE tenant = ?1 AND instruction_id = ?2 AND created_ms > ?3",
-                params![ins.tenant, id, ins.created_ms - IDEMPOTENCY_MS],
+                params![ins.tenant, id, ins.created_ms - rules::IDEMPOTENCY_MS],
                 |r| r.get(0),
             )
             .optional()?;
@@ -161,7 +160,7 @@ fn insert_instruction(
         // Expired answers go as new ones come, so the table holds at most a day of them.
         tx.execute(
             "DELETE FROM idempotency WHERE created_ms <= ?1",
-            [ins.created_ms - IDEMPOTENCY_MS],
+            [ins.created_ms - rules::IDEMPOTENCY_MS],
         )?;
         tx.execute(
             "INSERT OR REPLACE INTO idempotency (tenant, instruction_id, created_ms, response)
@@ -210,8 +209,8 @@ fn insert_instruction(
 }
 
 impl SqliteStore {
-    /// Stores a call's outcome and, if it has a callback URL, enqueues the finished event,
-    /// in one transaction. Returns the event. A call that already has an outcome keeps it.
+    /// See [`super::Store::finish_call`]: one connection, so no other writer comes between
+    /// the check for an outcome and its write.
     pub(crate) async fn finish_call(
         &self,
         call_id: String,
@@ -233,15 +232,13 @@ impl SqliteStore {
         .await
     }
 
-    /// Calls that were accepted but never got an outcome (the daemon died): they are ended
-    /// as Failed now, with their callbacks enqueued. The code is gone with the process, so
-    /// they cannot be dialled again. Returns how many were closed.
+    /// See [`super::Store::close_orphans`]: one daemon per file, so every open call is this daemon's.
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         // One file serves one daemon: every open call is its own, whatever node id it
         // had when it accepted them.
         self.with(move |c| {
             let tx = c.transaction()?;
-            let closed = close_open_calls(&tx, None, now_ms, RESTARTED)?;
+            let closed = close_open_calls(&tx, None, now_ms, rules::RESTARTED)?;
             tx.commit()?;
             Ok(closed)
         })
@@ -299,7 +296,7 @@ impl SqliteStore {
             if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
                 return Ok(0);
             }
-            let closed = close_open_calls(&tx, Some(&node), now_ms, NODE_LOST)?;
+            let closed = close_open_calls(&tx, Some(&node), now_ms, rules::NODE_LOST)?;
             tx.execute("DELETE FROM nodes WHERE node = ?1", [&node])?;
             tx.commit()?;
             Ok(closed)
@@ -307,8 +304,7 @@ impl SqliteStore {
         .await
     }
 
-    /// One call of `tenant`, live or ended; another tenant's call is as absent as an
-    /// unknown one.
+    /// See [`super::Store::get_call`].
     pub(crate) async fn get_call(
         &self,
         call_id: String,
@@ -327,7 +323,7 @@ impl SqliteStore {
         .await
     }
 
-    /// Ended calls matching `filter`, newest first.
+    /// See [`super::Store::query_cdrs`].
     pub(crate) async fn query_cdrs(
         &self,
         filter: CdrFilter,
@@ -363,9 +359,7 @@ impl SqliteStore {
         .await
     }
 
-    /// Deliveries due at `now_ms`, oldest first, leaving out the rows `skip` (in flight, or
-    /// delivered but not yet recorded) and every row of the receivers `full` (at their
-    /// concurrency limit), so that one busy receiver cannot fill the batch.
+    /// See [`super::Store::due_callbacks`].
     pub(crate) async fn due_callbacks(
         &self,
         now_ms: i64,
@@ -373,31 +367,23 @@ impl SqliteStore {
         skip: OutboxSkip,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         self.with(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT id, call_id, url, receiver, body, created_ms, attempts FROM outbox
-                 WHERE delivered_ms IS NULL AND gave_up = 0 AND next_attempt_ms <= ?1
-                   AND id NOT IN (SELECT value FROM json_each(?3))
-                   AND receiver NOT IN (SELECT value FROM json_each(?4))
-                 ORDER BY next_attempt_ms, id LIMIT ?2",
-            )?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox
+                     WHERE delivered_ms IS NULL AND gave_up = 0 AND next_attempt_ms <= ?1
+                       AND id NOT IN (SELECT value FROM json_each(?3))
+                       AND receiver NOT IN (SELECT value FROM json_each(?4))
+                     ORDER BY next_attempt_ms, id LIMIT ?2"
+            ))?;
             let (ids, receivers) = skip.to_json();
             let rows = stmt.query_map(params![now_ms, limit, ids, receivers], |r| {
-                Ok(OutboxItem {
-                    id: r.get(0)?,
-                    call_id: r.get(1)?,
-                    url: r.get(2)?,
-                    receiver: r.get(3)?,
-                    body: r.get(4)?,
-                    created_ms: r.get(5)?,
-                    attempts: r.get(6)?,
-                })
+                Ok(outbox_from_row(r))
             })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            rows.map(|r| r?).collect()
         })
         .await
     }
 
-    /// When the next pending delivery outside `skip` is due, if any.
+    /// See [`super::Store::next_callback_due`].
     pub(crate) async fn next_callback_due(
         &self,
         skip: OutboxSkip,
@@ -415,7 +401,7 @@ impl SqliteStore {
         .await
     }
 
-    /// Records an attempt: delivered, or when to try again, or given up.
+    /// See [`super::Store::record_attempt`].
     pub(crate) async fn record_attempt(
         &self,
         id: i64,
@@ -445,8 +431,7 @@ impl SqliteStore {
         .await
     }
 
-    /// Deletes finished outbox rows (delivered or given up) created before `before_ms`;
-    /// the CDRs stay. Returns how many went.
+    /// See [`super::Store::prune_outbox`].
     pub(crate) async fn prune_outbox(&self, before_ms: i64) -> Result<usize, StoreError> {
         self.with(move |c| {
             Ok(c.execute(
@@ -532,7 +517,7 @@ fn adopt_legacy_versions(
     Ok(())
 }
 
-impl CallRow for rusqlite::Row<'_> {
+impl StoredRow for rusqlite::Row<'_> {
     fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
         Ok(self.get(i)?)
     }
@@ -567,7 +552,7 @@ fn close_open_calls(
     };
     for id in &ids {
         if let Some((record, url)) = load_call(tx, id)? {
-            let outcome = orphan_outcome(record.created_ms, now_ms, reason);
+            let outcome = rules::orphan_outcome(record.created_ms, now_ms, reason);
             write_outcome(tx, &record.identity, url.as_deref(), &outcome, now_ms)?;
         }
     }
@@ -618,11 +603,11 @@ fn write_outcome(
     )?;
     let event = FinishedEvent::from_parts(identity, o);
     if let Some(url) = url {
-        let body = event_body(&event);
+        let body = rules::event_body(&event);
         tx.execute(
             "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![identity.call_id, url, receiver_of(url), body, now_ms],
+            params![identity.call_id, url, rules::receiver_of(url), body, now_ms],
         )?;
     }
     Ok(event)
