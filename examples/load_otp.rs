@@ -20,6 +20,13 @@
 //!   (407 challenge, then forwarded over UDP), which the daemon reaches over UDP or over TLS
 //!   (Kamailio's `tls` module, throwaway certificates): the setup rate of the two signalling
 //!   transports through the same proxy (issue 13; SIPp itself has no TLS in Debian's build).
+//! - `store <sqlite|pg|pg2> <calls/s> <seconds>` (issue 14): the setup rate and request ->
+//!   INVITE latency of one node on SQLite, one node on PostgreSQL, and two nodes on one
+//!   PostgreSQL (requests alternate between them), each node's trunk a tap in front of SIPp
+//!   as in `latency`. A throwaway PostgreSQL (testkit, `initdb` in a temp dir) is reached
+//!   through a TCP relay in this process that counts round trips (a client-to-server burst
+//!   after the server spoke): per call, after taking off what the idle nodes spend
+//!   (heartbeats, polls) in the same time.
 //! - `tls-handshake <count>`: that many full TLS handshakes, one after the other, of a rustls
 //!   client (the daemon's TLS stack) with Kamailio's TLS listener; p50/p99/mean.
 #![allow(missing_docs, unreachable_pub, dead_code)]
@@ -28,15 +35,17 @@ use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use voice_otp_suite::e2e::{self, Daemon, DaemonConfig, free_udp_port, scenario};
 use voice_otp_testkit::kamailio::Kamailio;
+use voice_otp_testkit::postgres::Postgres;
 use voice_otp_testkit::tls_certs::TestPki;
 
 const MAX_SECONDS: u64 = 120;
@@ -118,9 +127,16 @@ fn work_dir() -> tempfile::TempDir {
 
 fn load_config(dir: &Path, trunk: SocketAddr) -> DaemonConfig {
     let mut c = DaemonConfig::new(dir, trunk);
-    c.log_level = "warn".to_owned();
+    c.log_level = std::env::var("LOAD_LOG").unwrap_or_else(|_| "warn".to_owned());
     c.rtp = (40_000, 47_999);
     c.calls_extra = "max-concurrent = 3000".to_owned();
+    // `LOAD_ENV="KEY=VALUE ..."`: more of the daemon's environment (any config key).
+    if let Ok(extra) = std::env::var("LOAD_ENV") {
+        c.env.extend(extra.split_whitespace().filter_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            Some((k.to_owned(), v.to_owned()))
+        }));
+    }
     c
 }
 
@@ -172,51 +188,19 @@ fn cpu_ms(pid: u32) -> u64 {
     (ticks(11) + ticks(12)) * 10
 }
 
-/// Sends `total` OTP requests at `rate`/s; each gets a distinct callee. Returns per-request
-/// (index, send instant, HTTP status).
-async fn drive(d: &Daemon, rate: u64, total: u64) -> Vec<(u64, Instant, u16)> {
-    let out = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
-    let limit = Arc::new(tokio::sync::Semaphore::new(256));
-    let t0 = Instant::now();
-    let mut tasks = Vec::new();
-    for i in 0..total {
-        let at = t0 + Duration::from_secs_f64(i as f64 / rate as f64);
-        tokio::time::sleep_until(at.into()).await;
-        let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
-        let (client, url, out) = (
-            d.client.clone(),
-            d.url("/voiceapi/v2/OTP"),
-            Arc::clone(&out),
-        );
-        tasks.push(tokio::spawn(async move {
-            let body = json!({
-                "callee": format!("+3161{:07}", i),
-                "caller": "+31201234567",
-                "code": "1",
-            });
-            let sent = Instant::now();
-            let status = client
-                .post(url)
-                .header("X-CM-PRODUCTTOKEN", e2e::TOKEN)
-                .json(&body)
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0);
-            out.lock().unwrap().push((i, sent, status));
-            drop(permit);
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let elapsed = t0.elapsed();
-    println!(
-        "sent {total} requests in {:.2} s ({:.1}/s offered {rate}/s)",
-        elapsed.as_secs_f64(),
-        total as f64 / elapsed.as_secs_f64()
-    );
-    Arc::try_unwrap(out).unwrap().into_inner().unwrap()
+/// One request [`drive`] sent.
+#[derive(Debug)]
+struct Sent {
+    index: u64,
+    at: Instant,
+    /// 0: no answer.
+    status: u16,
+    answered_in: Duration,
+}
+
+/// Sends `total` OTP requests at `rate`/s; each gets a distinct callee.
+async fn drive(d: &Daemon, rate: u64, total: u64) -> Vec<Sent> {
+    drive_spread(std::slice::from_ref(d), rate, total).await
 }
 
 async fn wait_ended(d: &Daemon, total: u64, within: Duration) -> String {
@@ -296,7 +280,7 @@ async fn rate(rate: u64, secs: u64, via: Via) {
     let cpu0 = cpu_ms(d.pid());
     let t0 = Instant::now();
     let sent = drive(&d, rate, total).await;
-    let ok = sent.iter().filter(|s| s.2 == 200).count();
+    let ok = sent.iter().filter(|s| s.status == 200).count();
     println!("accepted (200): {ok} of {total}");
     let m = wait_ended(&d, total, Duration::from_secs(60)).await;
     let wall = t0.elapsed().as_secs_f64();
@@ -453,30 +437,159 @@ fn tap(
     }
 }
 
+/// `latency` is `store sqlite`: one node on SQLite behind the tap.
 async fn latency(rate: u64, secs: u64) {
+    store_load(Backend::Sqlite, rate, secs).await
+}
+
+/// `store`'s backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres { nodes: usize },
+}
+
+/// A TCP relay between the nodes and PostgreSQL that counts round trips: each time a
+/// connection's client sends after the server last spoke (or first), one more.
+async fn counting_relay(upstream: SocketAddr, round_trips: Arc<AtomicU64>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let round_trips = Arc::clone(&round_trips);
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                // As the driver does on its own socket: no Nagle delay on either leg.
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                // true: the client spoke last.
+                let client_last = Arc::new(AtomicBool::new(false));
+                let up = {
+                    let client_last = Arc::clone(&client_last);
+                    async move {
+                        let mut buf = vec![0u8; 65_536];
+                        while let Ok(n @ 1..) = cr.read(&mut buf).await {
+                            if !client_last.swap(true, Ordering::Relaxed) {
+                                round_trips.fetch_add(1, Ordering::Relaxed);
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                };
+                let down = async move {
+                    let mut buf = vec![0u8; 65_536];
+                    while let Ok(n @ 1..) = sr.read(&mut buf).await {
+                        client_last.store(false, Ordering::Relaxed);
+                        if cw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                tokio::join!(up, down);
+            });
+        }
+    });
+    addr
+}
+
+/// Starts a tap (see [`tap`]) in front of `sipp`: its address and its thread.
+fn start_tap(
+    sipp: SocketAddr,
+    seen: &Arc<Mutex<HashMap<String, Instant>>>,
+    stop: &Arc<AtomicBool>,
+) -> (SocketAddr, std::thread::JoinHandle<()>) {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    let (seen, stop) = (Arc::clone(seen), Arc::clone(stop));
+    (
+        addr,
+        std::thread::spawn(move || tap(sock, sipp, seen, stop)),
+    )
+}
+
+async fn store_load(backend: Backend, rate: u64, secs: u64) {
     let total = (rate * secs).min(MAX_CALLS);
     let dir = work_dir();
     let mut sipp = SippUas::start(dir.path(), total, None, secs + 60);
-    let tap_sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let tap_addr = tap_sock.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(HashMap::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let tap_thread = {
-        let (seen, stop, sipp_addr) = (Arc::clone(&seen), Arc::clone(&stop), sipp.addr);
-        std::thread::spawn(move || tap(tap_sock, sipp_addr, seen, stop))
+    let round_trips = Arc::new(AtomicU64::new(0));
+    let (nodes, pg) = match backend {
+        Backend::Sqlite => (1, None),
+        Backend::Postgres { nodes } => (nodes, Some(Postgres::start())),
     };
-    let d = Daemon::start(load_config(dir.path(), tap_addr)).await;
-    let sent = drive(&d, rate, total).await;
-    let m = wait_ended(&d, total, Duration::from_secs(60)).await;
+    let store_url = match &pg {
+        None => None,
+        Some(pg) => {
+            let url = pg.create_database("voice_otp_load");
+            let upstream = SocketAddr::from(([127, 0, 0, 1], pg.port()));
+            let relay = counting_relay(upstream, Arc::clone(&round_trips)).await;
+            Some(url.replace(&format!(":{}/", pg.port()), &format!(":{}/", relay.port())))
+        }
+    };
+    let mut daemons = Vec::new();
+    let mut taps = Vec::new();
+    for n in 0..nodes {
+        let (tap_addr, tap_thread) = start_tap(sipp.addr, &seen, &stop);
+        taps.push(tap_thread);
+        let mut config = load_config(dir.path(), tap_addr);
+        config.rtp = (40_000 + 4_000 * n as u16, 43_999 + 4_000 * n as u16);
+        config.store_url = store_url.clone();
+        daemons.push(Daemon::start(config).await);
+    }
+    println!("backend: {backend:?}");
+    // What the idle nodes spend on the database (heartbeats, polls), to take off below.
+    let idle = Duration::from_secs(5);
+    let rt0 = round_trips.load(Ordering::Relaxed);
+    tokio::time::sleep(idle).await;
+    let idle_per_s = (round_trips.load(Ordering::Relaxed) - rt0) as f64 / idle.as_secs_f64();
+    let rt0 = round_trips.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    let sent = drive_spread(&daemons, rate, total).await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for s in &sent {
+        *statuses.entry(s.status).or_insert(0) += 1;
+    }
+    println!("HTTP statuses (0: no answer): {statuses:?}");
+    let mut answered: Vec<f64> = sent
+        .iter()
+        .map(|s| s.answered_in.as_secs_f64() * 1000.0)
+        .collect();
+    answered.sort_by(f64::total_cmp);
+    println!("request -> HTTP answer: {}", p50_p99(&answered));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (ended, results) = loop {
+        let mut results = Vec::new();
+        for d in &daemons {
+            results.push(metrics(d).await);
+        }
+        let ended: u64 = results
+            .iter()
+            .map(|m| metric(m, "voice_otp_calls_total{"))
+            .sum();
+        if ended >= total || Instant::now() > deadline {
+            break (ended, results);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let wall = t0.elapsed().as_secs_f64();
+    let rts = (round_trips.load(Ordering::Relaxed) - rt0) as f64;
     stop.store(true, Ordering::Relaxed);
-    tap_thread.join().unwrap();
+    for t in taps {
+        t.join().unwrap();
+    }
+    println!("all {ended} calls ended {wall:.2} s after the first request");
     let seen = std::mem::take(&mut *seen.lock().unwrap());
     let mut lat: Vec<f64> = sent
         .iter()
-        .filter_map(|(i, at, _)| {
-            let user = format!("+3161{:07}", i);
-            seen.get(&user)
-                .map(|inv| inv.saturating_duration_since(*at).as_secs_f64() * 1000.0)
+        .filter_map(|s| {
+            seen.get(&format!("+3161{:07}", s.index))
+                .map(|inv| inv.saturating_duration_since(s.at).as_secs_f64() * 1000.0)
         })
         .collect();
     lat.sort_by(f64::total_cmp);
@@ -486,9 +599,71 @@ async fn latency(rate: u64, secs: u64) {
         p50_p99(&lat),
         lat.last().copied().unwrap_or(0.0)
     );
-    report_results(&m);
+    if pg.is_some() {
+        println!(
+            "database round trips: {:.1} per call ({rts:.0} in {wall:.1} s, less {idle_per_s:.1}/s idle)",
+            (rts - idle_per_s * wall).max(0.0) / ended.max(1) as f64
+        );
+    }
+    for m in &results {
+        report_results(m);
+    }
     let code = sipp.wait(Duration::from_secs(30)).await;
-    println!("sipp exit: {code:?}");
+    println!("sipp exit: {code:?} (0 = every call as scripted)");
+    let errors = std::fs::read_to_string(dir.path().join("sipp-errors.log")).unwrap_or_default();
+    println!("sipp error lines: {}", errors.lines().count());
+}
+
+/// [`drive`] over several nodes: request `i` goes to node `i % n`.
+async fn drive_spread(daemons: &[Daemon], rate: u64, total: u64) -> Vec<Sent> {
+    let out = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
+    let limit = Arc::new(tokio::sync::Semaphore::new(256));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..total {
+        let at = t0 + Duration::from_secs_f64(i as f64 / rate as f64);
+        tokio::time::sleep_until(at.into()).await;
+        let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
+        let d = &daemons[i as usize % daemons.len()];
+        let (client, url, out) = (
+            d.client.clone(),
+            d.url("/voiceapi/v2/OTP"),
+            Arc::clone(&out),
+        );
+        tasks.push(tokio::spawn(async move {
+            let body = json!({
+                "callee": format!("+3161{:07}", i),
+                "caller": "+31201234567",
+                "code": "1",
+            });
+            let sent = Instant::now();
+            let status = client
+                .post(url)
+                .header("X-CM-PRODUCTTOKEN", e2e::TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            out.lock().unwrap().push(Sent {
+                index: i,
+                at: sent,
+                status,
+                answered_in: sent.elapsed(),
+            });
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let elapsed = t0.elapsed();
+    println!(
+        "sent {total} requests in {:.2} s ({:.1}/s offered {rate}/s)",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+    Arc::try_unwrap(out).unwrap().into_inner().unwrap()
 }
 
 fn main() {
@@ -517,8 +692,18 @@ fn main() {
         Some("tls-handshake") => rt.block_on(tls_handshakes(num(1, 200).min(MAX_CALLS))),
         Some("concurrent") => rt.block_on(concurrent(num(1, 1000), num(2, 20).min(MAX_SECONDS))),
         Some("latency") => rt.block_on(latency(num(1, 50), secs)),
+        Some("store") => {
+            let backend = match args.get(1).map(String::as_str) {
+                Some("sqlite") => Backend::Sqlite,
+                Some("pg") => Backend::Postgres { nodes: 1 },
+                Some("pg2") => Backend::Postgres { nodes: 2 },
+                other => return eprintln!("store: backend {other:?} is not sqlite, pg or pg2"),
+            };
+            let secs = num(3, 10).min(MAX_SECONDS);
+            rt.block_on(store_load(backend, num(2, 50), secs))
+        }
         _ => eprintln!(
-            "usage: load_otp rate|concurrent|latency <n> <seconds> [udp|tls], load_otp tls-handshake <n>"
+            "usage: load_otp rate|concurrent|latency <n> <seconds> [udp|tls], load_otp store sqlite|pg|pg2 <n> <seconds>, load_otp tls-handshake <n>"
         ),
     }
 }

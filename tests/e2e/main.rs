@@ -20,6 +20,7 @@
 mod auto_replay_reads_code_three_times;
 mod burst_of_calls_all_finish;
 mod busy_486_is_rejected;
+mod call_outcome_survives_a_store_failure;
 mod callback_pending_survives_sigkill;
 mod callback_redirect_is_not_followed;
 mod callback_slow_receiver_does_not_delay_others;

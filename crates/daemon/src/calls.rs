@@ -4,16 +4,24 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use dashmap::DashMap;
 use tokio::sync::{Notify, Semaphore, watch};
+use tokio::time::Instant;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ResultCode};
 
 use crate::event::{StoredOutcome, to_ms};
 use crate::metrics::Metrics;
 use crate::store::Store;
+
+/// The first wait before an outcome that could not be stored is written again; it doubles
+/// up to [`OUTCOME_RETRY_MAX`].
+const OUTCOME_RETRY_FIRST: Duration = Duration::from_millis(100);
+const OUTCOME_RETRY_MAX: Duration = Duration::from_secs(5);
+/// How long a stopping daemon keeps retrying an outcome it could not store.
+const OUTCOME_RETRY_AT_SHUTDOWN: Duration = Duration::from_secs(10);
 
 /// Everything a call task needs; shared by the API and the tasks.
 pub(crate) struct CallQueue {
@@ -157,15 +165,41 @@ impl CallQueue {
             replays = outcome.replays,
             "call ended"
         );
-        let stored = StoredOutcome::from(outcome);
-        match self
-            .store
-            .finish_call(call_id.to_owned(), stored, to_ms(SystemTime::now()))
-            .await
-        {
-            Ok(Some((_, true))) => self.callbacks_wake.notify_one(),
-            Ok(_) => {}
-            Err(e) => error!(error = %e, "could not store the call outcome"),
+        self.store_outcome(call_id, StoredOutcome::from(outcome))
+            .await;
+    }
+
+    /// Stores the outcome with its callback, retrying while the store fails (a database
+    /// restarting, a lock held too long): the call record is not dropped on a transient
+    /// error. Once shutdown has begun it gives up after [`OUTCOME_RETRY_AT_SHUTDOWN`]; the
+    /// call then stays open in the store, and the next start (or, in cluster mode, a
+    /// surviving node) records it as failed with its callback.
+    async fn store_outcome(&self, call_id: &str, stored: StoredOutcome) {
+        let mut backoff = OUTCOME_RETRY_FIRST;
+        let mut give_up_at = None;
+        loop {
+            let now = to_ms(SystemTime::now());
+            match self
+                .store
+                .finish_call(call_id.to_owned(), stored.clone(), now)
+                .await
+            {
+                Ok(Some((_, true))) => return self.callbacks_wake.notify_one(),
+                Ok(_) => return,
+                Err(e) => {
+                    error!(error = %e, retry_in = ?backoff, "could not store the call outcome")
+                }
+            }
+            if *self.shutdown_tx.borrow() {
+                let at = *give_up_at.get_or_insert(Instant::now() + OUTCOME_RETRY_AT_SHUTDOWN);
+                if Instant::now() >= at {
+                    return error!(
+                        "call outcome not stored before shutdown: the next start records the call as failed"
+                    );
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(OUTCOME_RETRY_MAX);
         }
     }
 

@@ -1,0 +1,58 @@
+//! A call's outcome that the store refuses for a while is written once the store works
+//! again: the CDR and the signed callback are not lost to a transient store error (a
+//! database restarting, a lock held too long). A trigger in the real store refuses every
+//! outcome; the call ends meanwhile; once the trigger is dropped the CDR and the callback
+//! arrive. Without the retry the call stays open with no CDR and no callback.
+
+use std::time::Duration;
+
+use voice_otp_suite::e2e::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outcome_is_stored_once_the_store_works_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sipp = sipp_trunk(dir.path(), "uas_busy_486.xml", 1).await;
+    let receiver = Receiver::start(&[]).await;
+    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
+
+    let db = rusqlite::Connection::open(daemon.config.db()).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_outcome BEFORE UPDATE ON calls
+         WHEN NEW.result_code IS NOT NULL
+         BEGIN SELECT RAISE(ABORT, 'injected store failure'); END;",
+    )
+    .unwrap();
+
+    let call_id = daemon.otp_call(&otp_body("4829", &receiver.url())).await;
+    // The call ends (486) and its outcome is refused, more than once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while daemon
+        .logs()
+        .matches("could not store the call outcome")
+        .count()
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outcome was never refused: {}",
+            daemon.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(receiver.all().is_empty(), "a callback without a stored CDR");
+
+    db.execute_batch("DROP TRIGGER refuse_outcome").unwrap();
+    let got = receiver.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got[0].json()["call-id"], call_id.as_str());
+    assert_signed(&got[0], "e2e-callback-secret");
+    let result: Option<i64> = db
+        .query_row(
+            "SELECT result_code FROM calls WHERE call_id = ?1",
+            [&call_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(result.is_some(), "the CDR was stored");
+    sipp.assert_ok(Duration::from_secs(10)).await;
+}
