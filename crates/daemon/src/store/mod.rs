@@ -268,16 +268,26 @@ impl Store {
     /// Deliveries due at `now_ms`, oldest first, leaving out the rows `skip` (in flight, or
     /// delivered but not yet recorded) and every row of the receivers `full` (at their
     /// concurrency limit), so that one busy receiver cannot fill the batch.
+    ///
+    /// On PostgreSQL the rows returned are claimed: leased to this node for `lease_ms`, in
+    /// which no other node gets them; [`Store::record_attempt`] ends the lease, and a node
+    /// that dies mid-delivery loses the row to the others when the lease expires. SQLite
+    /// has one node and ignores `lease_ms`.
     pub(crate) async fn due_callbacks(
         &self,
         now_ms: i64,
         limit: u32,
         skip: OutboxSkip,
+        lease_ms: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        on_backend!(self, s => s.due_callbacks(now_ms, limit, skip).await)
+        match self {
+            Store::Sqlite(s) => s.due_callbacks(now_ms, limit, skip).await,
+            Store::Postgres(s) => s.due_callbacks(now_ms, limit, skip, lease_ms).await,
+        }
     }
 
-    /// When the next pending delivery outside `skip` is due, if any.
+    /// When the next pending delivery outside `skip` is due, if any (on PostgreSQL a row
+    /// another node holds is due when its lease expires).
     pub(crate) async fn next_callback_due(
         &self,
         skip: OutboxSkip,
@@ -285,7 +295,7 @@ impl Store {
         on_backend!(self, s => s.next_callback_due(skip).await)
     }
 
-    /// Records an attempt: delivered, or when to try again, or given up.
+    /// Records an attempt: delivered, or when to try again, or given up; ends its lease.
     pub(crate) async fn record_attempt(
         &self,
         id: i64,

@@ -304,29 +304,51 @@ impl PgStore {
         Ok(out)
     }
 
-    /// See [`super::Store::due_callbacks`].
+    /// See [`super::Store::due_callbacks`]: the due rows are claimed, leased to this node
+    /// until `now_ms + lease_ms`. A row another node holds under a lease not yet expired is
+    /// not due; one this node holds is (the worker's `skip` keeps out the rows it has in
+    /// flight, and a restarted node takes back at once what it held when it died). Rows
+    /// another node is claiming at the same moment are skipped, not waited for.
     pub(crate) async fn due_callbacks(
         &self,
         now_ms: i64,
         limit: u32,
         skip: OutboxSkip,
+        lease_ms: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         let client = self.client().await?;
         let rows = client
             .query(
                 &format!(
-                    "SELECT {OUTBOX_COLUMNS} FROM outbox
-                     WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
-                       AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
-                     ORDER BY next_attempt_ms, id LIMIT $2"
+                    "WITH due AS (
+                         SELECT id FROM outbox
+                         WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
+                           AND (lease_until_ms IS NULL OR lease_until_ms <= $1 OR lease_node = $5)
+                           AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
+                         ORDER BY next_attempt_ms, id LIMIT $2
+                         FOR UPDATE SKIP LOCKED
+                     ), claimed AS (
+                         UPDATE outbox o SET lease_node = $5, lease_until_ms = $1 + $6
+                         FROM due WHERE o.id = due.id
+                         RETURNING o.*
+                     )
+                     SELECT {OUTBOX_COLUMNS} FROM claimed ORDER BY next_attempt_ms, id"
                 ),
-                &[&now_ms, &i64::from(limit), &skip.ids, &skip.receivers],
+                &[
+                    &now_ms,
+                    &i64::from(limit),
+                    &skip.ids,
+                    &skip.receivers,
+                    &&*self.node,
+                    &lease_ms,
+                ],
             )
             .await?;
         rows.iter().map(outbox_from_row).collect()
     }
 
-    /// See [`super::Store::next_callback_due`].
+    /// See [`super::Store::next_callback_due`]: a row another node holds is due when its
+    /// lease expires, if that is later.
     pub(crate) async fn next_callback_due(
         &self,
         skip: OutboxSkip,
@@ -334,15 +356,18 @@ impl PgStore {
         let client = self.client().await?;
         let row = client
             .query_one(
-                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
+                "SELECT MIN(CASE WHEN lease_node IS NOT NULL AND lease_node <> $3
+                                  THEN GREATEST(next_attempt_ms, lease_until_ms)
+                                  ELSE next_attempt_ms END)
+                 FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
                    AND NOT (id = ANY($1)) AND NOT (receiver = ANY($2))",
-                &[&skip.ids, &skip.receivers],
+                &[&skip.ids, &skip.receivers, &&*self.node],
             )
             .await?;
         Ok(row.try_get(0)?)
     }
 
-    /// See [`super::Store::record_attempt`].
+    /// See [`super::Store::record_attempt`]: the lease goes with it.
     pub(crate) async fn record_attempt(
         &self,
         id: i64,
@@ -355,7 +380,8 @@ impl PgStore {
                 client
                     .execute(
                         "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
-                         last_status = $3 WHERE id = $1",
+                         last_status = $3, lease_node = NULL, lease_until_ms = NULL
+                         WHERE id = $1",
                         &[&id, &at_ms, &status],
                     )
                     .await?
@@ -364,7 +390,8 @@ impl PgStore {
                 client
                     .execute(
                         "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
-                         last_status = $3 WHERE id = $1",
+                         last_status = $3, lease_node = NULL, lease_until_ms = NULL
+                         WHERE id = $1",
                         &[&id, &next_ms, &status],
                     )
                     .await?
@@ -373,7 +400,8 @@ impl PgStore {
                 client
                     .execute(
                         "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
-                         last_status = $2 WHERE id = $1",
+                         last_status = $2, lease_node = NULL, lease_until_ms = NULL
+                         WHERE id = $1",
                         &[&id, &status],
                     )
                     .await?

@@ -100,12 +100,17 @@ on_both_backends!(
     calls::limits_hold_across_nodes,
     outbox::outbox_due_and_skipped,
     outbox::outbox_attempts_and_prune,
+    outbox::a_leased_delivery_is_one_nodes_until_it_expires,
+    outbox::racing_nodes_claim_each_delivery_once,
     nodes::close_orphans_of_own_node_only,
     nodes::lost_node_calls_are_closed_once,
     nodes::a_node_that_beats_again_is_not_lost,
 );
 
 const T0: i64 = 1_700_000_000_000;
+
+/// The lease of a claimed callback delivery (PostgreSQL).
+const LEASE: i64 = 15_000;
 
 fn instruction(tenant: &str, id: Option<&str>, calls: &[(&str, &str)], at: i64) -> NewInstruction {
     NewInstruction {
