@@ -17,7 +17,8 @@ mod sqlite;
 mod tests;
 mod trunk_budget;
 
-pub(crate) use postgres::PgStore;
+pub(crate) use postgres::{PgStore, QUEUE_CHANNEL};
+
 pub(crate) use sqlite::SqliteStore;
 pub(crate) use trunk_budget::PgTrunkBudget;
 
@@ -42,6 +43,48 @@ pub(crate) struct NewInstruction {
     /// The JSON answered to the client (call ids, never the code), kept for a repeated
     /// `instruction-id`.
     pub(crate) response: String,
+    /// Cluster mode (PostgreSQL): each call's spec sealed under the cluster secret, in the
+    /// order of `calls`. The calls are then stored queued, for whichever node claims them;
+    /// empty: this node runs them itself (SQLite always).
+    pub(crate) sealed_specs: Vec<Vec<u8>>,
+}
+
+/// Where a call stands in the shared work queue (PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueueState {
+    /// Accepted, waiting for a node with a free slot.
+    Queued,
+    /// A node took it and is opening its spec.
+    Claimed,
+    /// A node placed it.
+    Dialling,
+}
+
+impl QueueState {
+    fn from_column(v: &str) -> Option<QueueState> {
+        match v {
+            "queued" => Some(QueueState::Queued),
+            "claimed" => Some(QueueState::Claimed),
+            "dialling" => Some(QueueState::Dialling),
+            _ => None,
+        }
+    }
+
+    /// The `state` of `GET /v1/calls/{id}` for a call no live state of this node knows.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            QueueState::Queued | QueueState::Claimed => "queued",
+            QueueState::Dialling => "dialling",
+        }
+    }
+}
+
+/// A call this node claimed from the shared queue.
+#[derive(Debug)]
+pub(crate) struct ClaimedCall {
+    pub(crate) call_id: String,
+    /// Its sealed spec, opened with the cluster key.
+    pub(crate) sealed: Vec<u8>,
 }
 
 /// What storing an instruction did.
@@ -61,6 +104,8 @@ pub(crate) struct CallRecord {
     pub(crate) identity: CallIdentity,
     pub(crate) created_ms: i64,
     pub(crate) outcome: Option<StoredOutcome>,
+    /// PostgreSQL: where an un-ended call stands in the shared queue (any node's call).
+    pub(crate) queue_state: Option<QueueState>,
 }
 
 /// One pending callback delivery.
@@ -195,6 +240,14 @@ impl Store {
     /// the process, so they cannot be dialled again. Returns how many were closed.
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         on_backend!(self, s => s.close_orphans(now_ms).await)
+    }
+
+    /// The PostgreSQL backend, for what only it has (the shared work queue).
+    pub(crate) fn as_postgres(&self) -> Option<&PgStore> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(s) => Some(s),
+        }
     }
 
     /// Whether several nodes may share this database (PostgreSQL): then each writes

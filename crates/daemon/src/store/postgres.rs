@@ -21,10 +21,12 @@ use crate::config::VelocityLimits;
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
 
-use super::rows::{CALL_COLUMNS, OUTBOX_COLUMNS, StoredRow, call_from_row, outbox_from_row};
+use super::rows::{
+    CALL_COLUMN_COUNT, CALL_COLUMNS, OUTBOX_COLUMNS, StoredRow, call_from_row, outbox_from_row,
+};
 use super::{
-    Attempt, CallRecord, CdrFilter, Inserted, LimitHit, NewInstruction, OutboxItem, OutboxSkip,
-    rules,
+    Attempt, CallRecord, CdrFilter, ClaimedCall, Inserted, LimitHit, NewInstruction, OutboxItem,
+    OutboxSkip, QueueState, rules,
 };
 
 /// The schema's versioned migrations (`migrations/postgres/V<n>__<what>.sql`).
@@ -71,10 +73,16 @@ pub(crate) fn build_pool(config: tokio_postgres::Config, size: usize) -> Result<
         .build()?)
 }
 
+/// The `LISTEN`/`NOTIFY` channel of the shared work queue: notified, on commit, when calls
+/// are queued (accepted, or released by a lost or stopping node).
+pub(crate) const QUEUE_CHANNEL: &str = "voice_otp_queue";
+
 /// Handle to the PostgreSQL database; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct PgStore {
     pool: Pool,
+    /// For connections of their own (the queue's `LISTEN`).
+    config: Arc<tokio_postgres::Config>,
     /// This daemon's node id, written with each call it accepts.
     node: Arc<str>,
 }
@@ -86,9 +94,78 @@ impl PgStore {
         let config = connect_config(url)?;
         migrate(&config).await?;
         Ok(PgStore {
-            pool: build_pool(config, POOL_SIZE)?,
+            pool: build_pool(config.clone(), POOL_SIZE)?,
+            config: Arc::new(config),
             node: node.into(),
         })
+    }
+
+    /// The connection settings, for a connection outside the pool.
+    pub(crate) fn connect_config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+
+    /// Claims up to `limit` queued calls for this node, oldest first: `queued` rows locked by
+    /// another node's claim at the same moment are skipped, not waited for. Each becomes
+    /// `claimed` by this node and is returned with its sealed spec.
+    pub(crate) async fn claim_queued(&self, limit: u32) -> Result<Vec<ClaimedCall>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "WITH next AS (
+                     SELECT call_id FROM calls WHERE state = 'queued'
+                     ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+                 ), claimed AS (
+                     UPDATE calls c SET state = 'claimed', node = $2
+                     FROM next WHERE c.call_id = next.call_id
+                     RETURNING c.call_id, c.sealed_spec, c.seq
+                 )
+                 SELECT call_id, sealed_spec FROM claimed ORDER BY seq",
+                &[&i64::from(limit), &&*self.node],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimedCall {
+                    call_id: r.try_get(0)?,
+                    sealed: r.try_get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a call this node claimed as dialled and forgets its sealed spec. False when it
+    /// is no longer this node's claim (a survivor released it, or it ended): then it must
+    /// not be dialled.
+    pub(crate) async fn start_dialling(&self, call_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE calls SET state = 'dialling', sealed_spec = NULL
+                 WHERE call_id = $1 AND node = $2 AND state = 'claimed'",
+                &[&call_id, &&*self.node],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Gives this node's claimed, not dialled calls back to the queue (`call_id`, or all of
+    /// them), with a `NOTIFY` so another node places them. Returns how many.
+    pub(crate) async fn release_claimed(&self, call_id: Option<&str>) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE calls SET state = 'queued', node = NULL
+                 WHERE node = $1 AND state = 'claimed' AND ($2::TEXT IS NULL OR call_id = $2)",
+                &[&&*self.node, &call_id],
+            )
+            .await?;
+        if n > 0 {
+            notify_queue(&tx).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// The connection pool (for the trunk budget's store functions).
@@ -156,6 +233,10 @@ impl PgStore {
             .await?;
         }
         insert_rows(&tx, &ins, &self.node).await?;
+        if !ins.sealed_specs.is_empty() {
+            // Delivered to the listeners when (and only if) the transaction commits.
+            notify_queue(&tx).await?;
+        }
         tx.commit().await?;
         Ok(Inserted::New)
     }
@@ -186,6 +267,11 @@ impl PgStore {
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        // Claimed but never dialled: their sealed specs are still there, so they can still
+        // be placed, by any node.
+        if release_claims_of(&tx, &self.node).await? > 0 {
+            notify_queue(&tx).await?;
+        }
         let closed = close_open_calls(&tx, &self.node, now_ms, rules::RESTARTED).await?;
         tx.commit().await?;
         Ok(closed)
@@ -246,6 +332,11 @@ impl PgStore {
         if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
             return Ok(0);
         }
+        // Its claimed, not dialled calls are placed by the others; only the dialled ones
+        // (which no other node may take over) end as node lost.
+        if release_claims_of(&tx, &node).await? > 0 {
+            notify_queue(&tx).await?;
+        }
         let closed = close_open_calls(&tx, &node, now_ms, rules::NODE_LOST).await?;
         tx.execute("DELETE FROM nodes WHERE node = $1", &[&node])
             .await?;
@@ -262,11 +353,19 @@ impl PgStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 AND tenant = $2"),
+                &format!(
+                    "SELECT {CALL_COLUMNS}, state FROM calls WHERE call_id = $1 AND tenant = $2"
+                ),
                 &[&call_id, &tenant],
             )
             .await?;
-        Ok(row.map(|r| call_from_row(&r)).transpose()?.map(|(r, _)| r))
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (mut record, _) = call_from_row(&row)?;
+        let state: String = row.try_get(CALL_COLUMN_COUNT)?;
+        record.queue_state = QueueState::from_column(&state);
+        Ok(Some(record))
     }
 
     /// See [`super::Store::query_cdrs`].
@@ -457,11 +556,23 @@ async fn insert_rows(
     let stmt = tx
         .prepare(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                    callee, callback_url, created_ms, tenant, node)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    callee, callback_url, created_ms, tenant, node, state, sealed_spec)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .await?;
-    for (call_id, callee) in &ins.calls {
+    let queued = !ins.sealed_specs.is_empty();
+    if queued && ins.sealed_specs.len() != ins.calls.len() {
+        return Err(StoreError::Corrupt {
+            column: "calls.sealed_spec",
+        });
+    }
+    for (i, (call_id, callee)) in ins.calls.iter().enumerate() {
+        // Queued: no node yet, the sealed spec waits for one. Otherwise this node runs it.
+        let (node, state, sealed) = if queued {
+            (None, "queued", Some(ins.sealed_specs[i].as_slice()))
+        } else {
+            (Some(node), "dialling", None)
+        };
         tx.execute(
             &stmt,
             &[
@@ -475,11 +586,33 @@ async fn insert_rows(
                 &ins.created_ms,
                 &ins.tenant,
                 &node,
+                &state,
+                &sealed,
             ],
         )
         .await?;
     }
     Ok(())
+}
+
+/// `NOTIFY` of [`QUEUE_CHANNEL`]: sent when `tx` commits.
+async fn notify_queue(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute("SELECT pg_notify($1, '')", &[&QUEUE_CHANNEL])
+        .await?;
+    Ok(())
+}
+
+/// Puts the claimed, not dialled calls of `node` back in the queue. Returns how many.
+async fn release_claims_of(
+    tx: &deadpool_postgres::Transaction<'_>,
+    node: &str,
+) -> Result<u64, StoreError> {
+    Ok(tx
+        .execute(
+            "UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'",
+            &[&node],
+        )
+        .await?)
 }
 
 /// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
@@ -647,10 +780,12 @@ async fn write_outcome(
         &input_attempts,
         &o.keypress_check.as_str(),
     ];
+    // An ended call's sealed spec goes with its queue state, whichever way it ended.
     tx.execute(
         "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
             code_read_count = $6, replays = $7, dtmf = $8, sip_code = $9, sip_reason = $10,
-            input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14
+            input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14,
+            state = 'ended', sealed_spec = NULL
          WHERE call_id = $1",
         &params,
     )

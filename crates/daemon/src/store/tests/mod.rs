@@ -6,6 +6,7 @@ mod calls;
 mod migrations;
 mod nodes;
 mod outbox;
+mod queue;
 mod trunk_budget;
 
 use std::path::PathBuf;
@@ -105,6 +106,10 @@ on_both_backends!(
     nodes::close_orphans_of_own_node_only,
     nodes::lost_node_calls_are_closed_once,
     nodes::a_node_that_beats_again_is_not_lost,
+    queue::queued_calls_are_claimed_once_and_dialled_by_their_claimer,
+    queue::racing_nodes_claim_each_queued_call_once,
+    queue::a_lost_nodes_claims_are_queued_again_and_its_dialled_calls_closed,
+    queue::a_restarted_nodes_claims_are_queued_again,
 );
 
 const T0: i64 = 1_700_000_000_000;
@@ -127,6 +132,7 @@ fn instruction(tenant: &str, id: Option<&str>, calls: &[(&str, &str)], at: i64) 
             .map(|(c, n)| ((*c).to_owned(), (*n).to_owned()))
             .collect(),
         response: format!("{{\"first\":\"{}\"}}", calls.first().map_or("", |c| c.0)),
+        sealed_specs: Vec::new(),
     }
 }
 
