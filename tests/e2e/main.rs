@@ -30,6 +30,7 @@ mod cluster_egress_fails_over_between_trunks;
 mod cluster_http_balancer_survives_a_dead_node;
 mod cluster_nodes_share_the_trunk_budget;
 mod cluster_queued_calls_are_sealed_and_seen_by_every_node;
+mod cluster_survives_a_killed_node;
 mod code_never_leaks_at_trace_level;
 mod destination_policy_refuses_callees;
 mod dtmf_app_collects_digits;
