@@ -30,6 +30,8 @@ mod cluster_egress_fails_over_between_trunks;
 mod cluster_http_balancer_survives_a_dead_node;
 mod cluster_nodes_share_the_trunk_budget;
 mod cluster_queued_calls_are_sealed_and_seen_by_every_node;
+mod cluster_shutdown_leaves_queued_calls_to_others;
+mod cluster_spec_under_another_secret_is_not_dialled;
 mod cluster_survives_a_killed_node;
 mod code_never_leaks_at_trace_level;
 mod destination_policy_refuses_callees;
