@@ -6,6 +6,10 @@
 //! repeated `instruction-id` are checked under transaction-scoped advisory locks (one per
 //! tenant and one per callee), so two nodes cannot both pass the same limit; a call's
 //! row is locked while its outcome is written.
+//!
+//! Statements are prepared once per pooled connection (deadpool's statement cache): a
+//! statement given as text would cost two round trips each time (parse, then bind and
+//! execute), a cached one costs one.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -112,7 +116,9 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "WITH next AS (
+                &client
+                    .prepare_cached(
+                        "WITH next AS (
                      SELECT call_id FROM calls WHERE state = 'queued'
                      ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
                  ), claimed AS (
@@ -121,6 +127,8 @@ impl PgStore {
                      RETURNING c.call_id, c.sealed_spec, c.seq
                  )
                  SELECT call_id, sealed_spec FROM claimed ORDER BY seq",
+                    )
+                    .await?,
                 &[&i64::from(limit), &&*self.node],
             )
             .await?;
@@ -141,8 +149,12 @@ impl PgStore {
         let client = self.client().await?;
         let n = client
             .execute(
-                "UPDATE calls SET state = 'dialling', sealed_spec = NULL
+                &client
+                    .prepare_cached(
+                        "UPDATE calls SET state = 'dialling', sealed_spec = NULL
                  WHERE call_id = $1 AND node = $2 AND state = 'claimed'",
+                    )
+                    .await?,
                 &[&call_id, &&*self.node],
             )
             .await?;
@@ -156,8 +168,11 @@ impl PgStore {
         let tx = client.transaction().await?;
         let n = tx
             .execute(
-                "UPDATE calls SET state = 'queued', node = NULL
+                &tx.prepare_cached(
+                    "UPDATE calls SET state = 'queued', node = NULL
                  WHERE node = $1 AND state = 'claimed' AND ($2::TEXT IS NULL OR call_id = $2)",
+                )
+                .await?,
                 &[&&*self.node, &call_id],
             )
             .await?;
@@ -197,14 +212,21 @@ impl PgStore {
         let tx = client.transaction().await?;
         // Taken in one global order (sorted keys), so two requests cannot deadlock.
         for key in lock_keys(&ins) {
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
-                .await?;
+            tx.execute(
+                &tx.prepare_cached("SELECT pg_advisory_xact_lock($1)")
+                    .await?,
+                &[&key],
+            )
+            .await?;
         }
         if let Some(id) = &ins.instruction_id {
             let first = tx
                 .query_opt(
-                    "SELECT response FROM idempotency
+                    &tx.prepare_cached(
+                        "SELECT response FROM idempotency
                      WHERE tenant = $1 AND instruction_id = $2 AND created_ms > $3",
+                    )
+                    .await?,
                     &[&ins.tenant, id, &(ins.created_ms - rules::IDEMPOTENCY_MS)],
                 )
                 .await?;
@@ -219,15 +241,19 @@ impl PgStore {
         if let Some(id) = &ins.instruction_id {
             // Expired answers go as new ones come, so the table holds at most a day of them.
             tx.execute(
-                "DELETE FROM idempotency WHERE created_ms <= $1",
+                &tx.prepare_cached("DELETE FROM idempotency WHERE created_ms <= $1")
+                    .await?,
                 &[&(ins.created_ms - rules::IDEMPOTENCY_MS)],
             )
             .await?;
             tx.execute(
-                "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
+                &tx.prepare_cached(
+                    "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
                  VALUES ($1, $2, $3, $4)
                  ON CONFLICT (tenant, instruction_id)
                  DO UPDATE SET created_ms = EXCLUDED.created_ms, response = EXCLUDED.response",
+                )
+                .await?,
                 &[&ins.tenant, id, &ins.created_ms, &ins.response],
             )
             .await?;
@@ -282,8 +308,12 @@ impl PgStore {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
+                &client
+                    .prepare_cached(
+                        "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
                  ON CONFLICT (node) DO UPDATE SET heartbeat_ms = EXCLUDED.heartbeat_ms",
+                    )
+                    .await?,
                 &[&&*self.node, &now_ms],
             )
             .await?;
@@ -299,7 +329,7 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node",
+                &client.prepare_cached("SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node").await?,
                 &[&(now_ms - timeout_ms), &&*self.node],
             )
             .await?;
@@ -322,7 +352,8 @@ impl PgStore {
         let tx = client.transaction().await?;
         let heartbeat = tx
             .query_opt(
-                "SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE",
+                &tx.prepare_cached("SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE")
+                    .await?,
                 &[&node],
             )
             .await?
@@ -338,8 +369,12 @@ impl PgStore {
             notify_queue(&tx).await?;
         }
         let closed = close_open_calls(&tx, &node, now_ms, rules::NODE_LOST).await?;
-        tx.execute("DELETE FROM nodes WHERE node = $1", &[&node])
-            .await?;
+        tx.execute(
+            &tx.prepare_cached("DELETE FROM nodes WHERE node = $1")
+                .await?,
+            &[&node],
+        )
+        .await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -353,9 +388,11 @@ impl PgStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &format!(
-                    "SELECT {CALL_COLUMNS}, state FROM calls WHERE call_id = $1 AND tenant = $2"
-                ),
+                &client
+                    .prepare_cached(&format!(
+                        "SELECT {CALL_COLUMNS}, state FROM calls WHERE call_id = $1 AND tenant = $2"
+                    ))
+                    .await?,
                 &[&call_id, &tenant],
             )
             .await?;
@@ -376,14 +413,16 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!(
-                    "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
+                &client
+                    .prepare_cached(&format!(
+                        "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
                        AND ($1::BIGINT IS NULL OR started_ms >= $1)
                        AND ($2::BIGINT IS NULL OR started_ms < $2)
                        AND ($3::TEXT IS NULL OR instruction_id = $3)
                        AND tenant = $5
                      ORDER BY started_ms DESC, seq DESC LIMIT $4"
-                ),
+                    ))
+                    .await?,
                 &[
                     &filter.since_ms,
                     &filter.until_ms,
@@ -418,8 +457,9 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!(
-                    "WITH due AS (
+                &client
+                    .prepare_cached(&format!(
+                        "WITH due AS (
                          SELECT id FROM outbox
                          WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
                            AND (lease_until_ms IS NULL OR lease_until_ms <= $1 OR lease_node = $5)
@@ -432,7 +472,8 @@ impl PgStore {
                          RETURNING o.*
                      )
                      SELECT {OUTBOX_COLUMNS} FROM claimed ORDER BY next_attempt_ms, id"
-                ),
+                    ))
+                    .await?,
                 &[
                     &now_ms,
                     &i64::from(limit),
@@ -455,11 +496,15 @@ impl PgStore {
         let client = self.client().await?;
         let row = client
             .query_one(
-                "SELECT MIN(CASE WHEN lease_node IS NOT NULL AND lease_node <> $3
+                &client
+                    .prepare_cached(
+                        "SELECT MIN(CASE WHEN lease_node IS NOT NULL AND lease_node <> $3
                                   THEN GREATEST(next_attempt_ms, lease_until_ms)
                                   ELSE next_attempt_ms END)
                  FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
                    AND NOT (id = ANY($1)) AND NOT (receiver = ANY($2))",
+                    )
+                    .await?,
                 &[&skip.ids, &skip.receivers, &&*self.node],
             )
             .await?;
@@ -478,9 +523,13 @@ impl PgStore {
             Attempt::Delivered { at_ms } => {
                 client
                     .execute(
-                        "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
+                        &client
+                            .prepare_cached(
+                                "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
                          last_status = $3, lease_node = NULL, lease_until_ms = NULL
                          WHERE id = $1",
+                            )
+                            .await?,
                         &[&id, &at_ms, &status],
                     )
                     .await?
@@ -488,9 +537,13 @@ impl PgStore {
             Attempt::Retry { next_ms } => {
                 client
                     .execute(
-                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
+                        &client
+                            .prepare_cached(
+                                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
                          last_status = $3, lease_node = NULL, lease_until_ms = NULL
                          WHERE id = $1",
+                            )
+                            .await?,
                         &[&id, &next_ms, &status],
                     )
                     .await?
@@ -498,9 +551,13 @@ impl PgStore {
             Attempt::GaveUp => {
                 client
                     .execute(
-                        "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
+                        &client
+                            .prepare_cached(
+                                "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
                          last_status = $2, lease_node = NULL, lease_until_ms = NULL
                          WHERE id = $1",
+                            )
+                            .await?,
                         &[&id, &status],
                     )
                     .await?
@@ -514,8 +571,12 @@ impl PgStore {
         let client = self.client().await?;
         let n = client
             .execute(
-                "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
+                &client
+                    .prepare_cached(
+                        "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
                  AND created_ms < $1",
+                    )
+                    .await?,
                 &[&before_ms],
             )
             .await?;
@@ -537,9 +598,12 @@ async fn insert_rows(
 ) -> Result<(), StoreError> {
     let row: i64 = tx
         .query_one(
-            "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+            &tx.prepare_cached(
+                "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
                     voicemail_response, created_ms, tenant)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .await?,
             &[
                 &ins.instruction_id,
                 &kind_name(ins.kind),
@@ -554,7 +618,7 @@ async fn insert_rows(
         .await?
         .try_get(0)?;
     let stmt = tx
-        .prepare(
+        .prepare_cached(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
                     callee, callback_url, created_ms, tenant, node, state, sealed_spec)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -597,8 +661,11 @@ async fn insert_rows(
 
 /// `NOTIFY` of [`QUEUE_CHANNEL`]: sent when `tx` commits.
 async fn notify_queue(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute("SELECT pg_notify($1, '')", &[&QUEUE_CHANNEL])
-        .await?;
+    tx.execute(
+        &tx.prepare_cached("SELECT pg_notify($1, '')").await?,
+        &[&QUEUE_CHANNEL],
+    )
+    .await?;
     Ok(())
 }
 
@@ -609,7 +676,7 @@ async fn release_claims_of(
 ) -> Result<u64, StoreError> {
     Ok(tx
         .execute(
-            "UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'",
+            &tx.prepare_cached("UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'").await?,
             &[&node],
         )
         .await?)
@@ -669,9 +736,12 @@ async fn check_velocity(
     let now = ins.created_ms;
     let counts = tx
         .query_one(
-            "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
+            &tx.prepare_cached(
+                "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
                     COUNT(*) FILTER (WHERE created_ms > $2)
              FROM calls WHERE tenant = $1 AND (result_code IS NULL OR created_ms > $2)",
+            )
+            .await?,
             &[&ins.tenant, &(now - 1000)],
         )
         .await?;
@@ -680,7 +750,7 @@ async fn check_velocity(
         return Ok(Some(hit));
     }
     let stmt = tx
-        .prepare(
+        .prepare_cached(
             "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = $1 AND created_ms > $2",
         )
         .await?;
@@ -722,7 +792,8 @@ async fn close_open_calls(
 ) -> Result<usize, StoreError> {
     let ids: Vec<String> = tx
         .query(
-            "SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1",
+            &tx.prepare_cached("SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1")
+                .await?,
             &[&node],
         )
         .await?
@@ -749,7 +820,10 @@ async fn load_call_for_update(
 ) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
     let row = tx
         .query_opt(
-            &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"),
+            &tx.prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"
+            ))
+            .await?,
             &[&call_id],
         )
         .await?;
@@ -782,19 +856,25 @@ async fn write_outcome(
     ];
     // An ended call's sealed spec goes with its queue state, whichever way it ended.
     tx.execute(
-        "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
+        &tx.prepare_cached(
+            "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
             code_read_count = $6, replays = $7, dtmf = $8, sip_code = $9, sip_reason = $10,
             input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14,
             state = 'ended', sealed_spec = NULL
          WHERE call_id = $1",
+        )
+        .await?,
         &params,
     )
     .await?;
     let event = FinishedEvent::from_parts(identity, o);
     if let Some(url) = url {
         tx.execute(
-            "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
+            &tx.prepare_cached(
+                "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
              VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .await?,
             &[
                 &identity.call_id,
                 &url,
