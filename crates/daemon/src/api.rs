@@ -342,6 +342,20 @@ async fn record_and_launch(
         .map(|callee| ins.call_spec(callee, state.call_settings))
         .collect();
     let response = response_body(&ins, &specs);
+    // Cluster mode: the calls wait in the shared queue, their specs (the code included)
+    // sealed, for whichever node has a free slot.
+    let sealed_specs = match &state.calls.seal {
+        Some(key) => specs
+            .iter()
+            .map(|s| key.seal(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                error!(error = %e, "could not seal a call spec");
+                ApiError::Internal
+            })?,
+        None => Vec::new(),
+    };
+    let queued = !sealed_specs.is_empty();
     let record = NewInstruction {
         instruction_id: ins.instruction_id.clone(),
         kind: ins.kind,
@@ -356,6 +370,7 @@ async fn record_and_launch(
             .map(|s| (s.call_id.clone(), s.callee.clone()))
             .collect(),
         response: response.to_string(),
+        sealed_specs,
     };
     match state.calls.store.insert_instruction(record, limits).await {
         Ok(Inserted::New) => crate::fault::after_instruction_stored().await,
@@ -381,7 +396,9 @@ async fn record_and_launch(
         skipped = ins.skipped.len(),
         "instruction accepted"
     );
-    state.calls.launch(specs);
+    if !queued {
+        state.calls.launch(specs);
+    }
     Ok(response)
 }
 
@@ -481,10 +498,13 @@ async fn get_call(
     let body = match &record.outcome {
         Some(o) => ended_view(&FinishedEvent::from_parts(&record.identity, o)),
         None => {
+            // This node's live state; else, in cluster mode, where it stands in the shared
+            // queue (queued, or dialling on another node).
             let live = state
                 .calls
                 .live_state(&call_id)
                 .map(|s| s.as_str())
+                .or(record.queue_state.map(|q| q.as_str()))
                 .unwrap_or("ending");
             let id = &record.identity;
             json!({

@@ -273,7 +273,11 @@ impl CallbackWorker {
         }
         let now = to_ms(SystemTime::now());
         let limit = u32::try_from(free).unwrap_or(u32::MAX);
-        let due = match self.store.due_callbacks(now, limit, state.skip()).await {
+        let due = match self
+            .store
+            .due_callbacks(now, limit, state.skip(), lease_ms(&self.config))
+            .await
+        {
             Ok(d) => d,
             Err(e) => {
                 warn!(error = %e, "callback outbox unreadable");
@@ -447,6 +451,17 @@ impl CallbackWorker {
         Attempt::Retry { next_ms }
     }
 }
+
+/// How long a claimed delivery stays this node's (PostgreSQL): the request timeout plus
+/// [`LEASE_MARGIN`] for the connect, the recording and a busy database, so that a live node
+/// records its attempt before the lease runs out, and a node killed mid-delivery holds the
+/// row no longer than that before another node delivers it.
+fn lease_ms(cfg: &CallbacksConfig) -> i64 {
+    i64::try_from((cfg.timeout + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+/// See [`lease_ms`].
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// Sleeps for `wait`, or forever without one.
 async fn sleep_for(wait: Option<Duration>) {

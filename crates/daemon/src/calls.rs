@@ -1,17 +1,22 @@
 //! Runs accepted calls: one task per callee, at most `max-concurrent` executing at once
 //! (the rest wait in FIFO order, never refused), live state kept for `GET /v1/calls/{id}`,
 //! and each outcome stored together with its callback.
+//!
+//! In cluster mode the accepted calls wait in the store's shared queue instead
+//! ([`crate::cluster::claimer`]): a node claims them when it has a free slot and runs each
+//! through [`CallQueue::launch_claimed`], the same execute-and-record path.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use dashmap::DashMap;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 use voice_otp_call::{CallExecutor, CallOutcome, CallSpec, LiveState, ResultCode};
 
+use crate::cluster::sealed::SealKey;
 use crate::event::{StoredOutcome, to_ms};
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -36,6 +41,19 @@ pub(crate) struct CallQueue {
     idle: Notify,
     /// Woken when a callback was enqueued.
     pub(crate) callbacks_wake: Arc<Notify>,
+    /// Cluster mode: the key that seals call specs for the shared queue. With it, accepted
+    /// calls are queued in the store, not launched here.
+    pub(crate) seal: Option<SealKey>,
+}
+
+/// What a claimed call turned out to be once its spec was opened and its claim checked.
+pub(crate) enum Prepared {
+    /// Still this node's: dial it.
+    Dial(Box<CallSpec>),
+    /// It cannot be placed: record this outcome (and its callback).
+    Fail(CallOutcome),
+    /// No longer this node's (released, taken over or ended): nothing to do.
+    Drop,
 }
 
 impl CallQueue {
@@ -45,6 +63,7 @@ impl CallQueue {
         executor: Arc<dyn CallExecutor>,
         max_concurrent: usize,
         callbacks_wake: Arc<Notify>,
+        seal: Option<SealKey>,
     ) -> Self {
         let (shutdown_tx, _) = watch::channel(false);
         CallQueue {
@@ -58,7 +77,61 @@ impl CallQueue {
             inflight: AtomicUsize::new(0),
             idle: Notify::new(),
             callbacks_wake,
+            seal,
         }
+    }
+
+    /// The call slots, for the claimer: it claims calls only for slots it holds.
+    pub(crate) fn slots(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.slots)
+    }
+
+    /// Turns true when shutdown begins.
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown_tx.subscribe()
+    }
+
+    /// Runs a call this node claimed from the shared queue, holding `permit` (one slot):
+    /// `prepare` opens its spec and turns the claim into `dialling`; then the call is
+    /// executed and recorded like a launched one. Shutdown waits for it.
+    pub(crate) fn launch_claimed<F>(
+        self: &Arc<Self>,
+        call_id: String,
+        permit: OwnedSemaphorePermit,
+        prepare: F,
+    ) where
+        F: Future<Output = Prepared> + Send + 'static,
+    {
+        self.live.insert(call_id.clone(), LiveState::Queued);
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        let queue = Arc::clone(self);
+        let span = info_span!("call", call_id = %call_id);
+        tokio::spawn(
+            async move {
+                // Counted as accepted by the node that runs it (or records its failure),
+                // so a claim given back is counted nowhere twice.
+                match prepare.await {
+                    Prepared::Dial(spec) => {
+                        queue.metrics.call_accepted();
+                        info!(kind = ?spec.kind, "claimed call placed");
+                        let outcome = queue.execute(*spec).await;
+                        drop(permit);
+                        queue.record(&call_id, &outcome, true).await;
+                    }
+                    Prepared::Fail(outcome) => {
+                        queue.metrics.call_accepted();
+                        drop(permit);
+                        queue.record(&call_id, &outcome, false).await;
+                    }
+                    Prepared::Drop => drop(permit),
+                }
+                queue.live.remove(&call_id);
+                if queue.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    queue.idle.notify_waiters();
+                }
+            }
+            .instrument(span),
+        );
     }
 
     /// False once shutdown has begun: new instructions get 503.

@@ -15,6 +15,7 @@ use crate::api::{AppState, router};
 use crate::audio::AudioFiles;
 use crate::callbacks::CallbackWorker;
 use crate::calls::CallQueue;
+use crate::cluster::sealed::SealKey;
 use crate::config::Config;
 use crate::error::DaemonError;
 use crate::event::to_ms;
@@ -31,6 +32,8 @@ pub struct Daemon {
     worker_stop: watch::Sender<bool>,
     /// Cluster mode: the heartbeat and lost-node task.
     liveness: Option<JoinHandle<()>>,
+    /// Cluster mode: the task that claims queued calls.
+    claimer: Option<JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -65,13 +68,28 @@ impl Daemon {
 
         let slots = call_slots(&config);
         let wake = Arc::new(Notify::new());
+        // Cluster mode: accepted calls are sealed into the shared queue, and this node's
+        // claimer places what it has slots for.
+        let seal = match (&config.cluster.secret, store.is_shared()) {
+            (Some(secret), true) => Some(SealKey::derive(secret)),
+            _ => None,
+        };
         let calls = Arc::new(CallQueue::new(
             store.clone(),
             metrics.clone(),
             executor,
             slots,
             Arc::clone(&wake),
+            seal.clone(),
         ));
+        let claimer = match (store.as_postgres(), seal) {
+            (Some(pg), Some(key)) => Some(tokio::spawn(crate::cluster::claimer::run(
+                Arc::clone(&calls),
+                pg.clone(),
+                key,
+            ))),
+            _ => None,
+        };
 
         let liveness = store.is_shared().then(|| {
             tokio::spawn(crate::store::liveness::run(
@@ -98,6 +116,7 @@ impl Daemon {
             worker: Some(worker),
             worker_stop,
             liveness,
+            claimer,
         })
     }
 
@@ -117,6 +136,11 @@ impl Daemon {
     pub async fn shutdown(mut self) -> Result<(), DaemonError> {
         info!("shutting down: intake stopped");
         self.calls.shutdown().await;
+        // Cluster mode: claiming stopped with the queue; the calls claimed but not dialled
+        // are given back to the queue for the other nodes (queued ones stay queued).
+        if let Some(claimer) = self.claimer.take() {
+            let _ = claimer.await;
+        }
         // Heart-beating until every call's outcome is stored, so no other node takes the
         // calls this one is still ending for lost.
         if let Some(liveness) = self.liveness.take() {
@@ -255,6 +279,9 @@ impl Drop for Daemon {
         }
         if let Some(liveness) = self.liveness.take() {
             liveness.abort();
+        }
+        if let Some(claimer) = self.claimer.take() {
+            claimer.abort();
         }
     }
 }

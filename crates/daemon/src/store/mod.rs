@@ -17,7 +17,8 @@ mod sqlite;
 mod tests;
 mod trunk_budget;
 
-pub(crate) use postgres::PgStore;
+pub(crate) use postgres::{PgStore, QUEUE_CHANNEL};
+
 pub(crate) use sqlite::SqliteStore;
 pub(crate) use trunk_budget::PgTrunkBudget;
 
@@ -42,6 +43,48 @@ pub(crate) struct NewInstruction {
     /// The JSON answered to the client (call ids, never the code), kept for a repeated
     /// `instruction-id`.
     pub(crate) response: String,
+    /// Cluster mode (PostgreSQL): each call's spec sealed under the cluster secret, in the
+    /// order of `calls`. The calls are then stored queued, for whichever node claims them;
+    /// empty: this node runs them itself (SQLite always).
+    pub(crate) sealed_specs: Vec<Vec<u8>>,
+}
+
+/// Where a call stands in the shared work queue (PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueueState {
+    /// Accepted, waiting for a node with a free slot.
+    Queued,
+    /// A node took it and is opening its spec.
+    Claimed,
+    /// A node placed it.
+    Dialling,
+}
+
+impl QueueState {
+    fn from_column(v: &str) -> Option<QueueState> {
+        match v {
+            "queued" => Some(QueueState::Queued),
+            "claimed" => Some(QueueState::Claimed),
+            "dialling" => Some(QueueState::Dialling),
+            _ => None,
+        }
+    }
+
+    /// The `state` of `GET /v1/calls/{id}` for a call no live state of this node knows.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            QueueState::Queued | QueueState::Claimed => "queued",
+            QueueState::Dialling => "dialling",
+        }
+    }
+}
+
+/// A call this node claimed from the shared queue.
+#[derive(Debug)]
+pub(crate) struct ClaimedCall {
+    pub(crate) call_id: String,
+    /// Its sealed spec, opened with the cluster key.
+    pub(crate) sealed: Vec<u8>,
 }
 
 /// What storing an instruction did.
@@ -61,6 +104,8 @@ pub(crate) struct CallRecord {
     pub(crate) identity: CallIdentity,
     pub(crate) created_ms: i64,
     pub(crate) outcome: Option<StoredOutcome>,
+    /// PostgreSQL: where an un-ended call stands in the shared queue (any node's call).
+    pub(crate) queue_state: Option<QueueState>,
 }
 
 /// One pending callback delivery.
@@ -197,6 +242,14 @@ impl Store {
         on_backend!(self, s => s.close_orphans(now_ms).await)
     }
 
+    /// The PostgreSQL backend, for what only it has (the shared work queue).
+    pub(crate) fn as_postgres(&self) -> Option<&PgStore> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(s) => Some(s),
+        }
+    }
+
     /// Whether several nodes may share this database (PostgreSQL): then each writes
     /// heartbeats and watches the others' ([`liveness`]).
     pub(crate) fn is_shared(&self) -> bool {
@@ -268,16 +321,26 @@ impl Store {
     /// Deliveries due at `now_ms`, oldest first, leaving out the rows `skip` (in flight, or
     /// delivered but not yet recorded) and every row of the receivers `full` (at their
     /// concurrency limit), so that one busy receiver cannot fill the batch.
+    ///
+    /// On PostgreSQL the rows returned are claimed: leased to this node for `lease_ms`, in
+    /// which no other node gets them; [`Store::record_attempt`] ends the lease, and a node
+    /// that dies mid-delivery loses the row to the others when the lease expires. SQLite
+    /// has one node and ignores `lease_ms`.
     pub(crate) async fn due_callbacks(
         &self,
         now_ms: i64,
         limit: u32,
         skip: OutboxSkip,
+        lease_ms: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        on_backend!(self, s => s.due_callbacks(now_ms, limit, skip).await)
+        match self {
+            Store::Sqlite(s) => s.due_callbacks(now_ms, limit, skip).await,
+            Store::Postgres(s) => s.due_callbacks(now_ms, limit, skip, lease_ms).await,
+        }
     }
 
-    /// When the next pending delivery outside `skip` is due, if any.
+    /// When the next pending delivery outside `skip` is due, if any (on PostgreSQL a row
+    /// another node holds is due when its lease expires).
     pub(crate) async fn next_callback_due(
         &self,
         skip: OutboxSkip,
@@ -285,7 +348,7 @@ impl Store {
         on_backend!(self, s => s.next_callback_due(skip).await)
     }
 
-    /// Records an attempt: delivered, or when to try again, or given up.
+    /// Records an attempt: delivered, or when to try again, or given up; ends its lease.
     pub(crate) async fn record_attempt(
         &self,
         id: i64,

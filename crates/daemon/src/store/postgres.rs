@@ -6,6 +6,10 @@
 //! repeated `instruction-id` are checked under transaction-scoped advisory locks (one per
 //! tenant and one per callee), so two nodes cannot both pass the same limit; a call's
 //! row is locked while its outcome is written.
+//!
+//! Statements are prepared once per pooled connection (deadpool's statement cache): a
+//! statement given as text would cost two round trips each time (parse, then bind and
+//! execute), a cached one costs one.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -21,10 +25,12 @@ use crate::config::VelocityLimits;
 use crate::error::StoreError;
 use crate::event::{CallIdentity, FinishedEvent, StoredOutcome, kind_name};
 
-use super::rows::{CALL_COLUMNS, OUTBOX_COLUMNS, StoredRow, call_from_row, outbox_from_row};
+use super::rows::{
+    CALL_COLUMN_COUNT, CALL_COLUMNS, OUTBOX_COLUMNS, StoredRow, call_from_row, outbox_from_row,
+};
 use super::{
-    Attempt, CallRecord, CdrFilter, Inserted, LimitHit, NewInstruction, OutboxItem, OutboxSkip,
-    rules,
+    Attempt, CallRecord, CdrFilter, ClaimedCall, Inserted, LimitHit, NewInstruction, OutboxItem,
+    OutboxSkip, QueueState, rules,
 };
 
 /// The schema's versioned migrations (`migrations/postgres/V<n>__<what>.sql`).
@@ -71,10 +77,16 @@ pub(crate) fn build_pool(config: tokio_postgres::Config, size: usize) -> Result<
         .build()?)
 }
 
+/// The `LISTEN`/`NOTIFY` channel of the shared work queue: notified, on commit, when calls
+/// are queued (accepted, or released by a lost or stopping node).
+pub(crate) const QUEUE_CHANNEL: &str = "voice_otp_queue";
+
 /// Handle to the PostgreSQL database; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct PgStore {
     pool: Pool,
+    /// For connections of their own (the queue's `LISTEN`).
+    config: Arc<tokio_postgres::Config>,
     /// This daemon's node id, written with each call it accepts.
     node: Arc<str>,
 }
@@ -86,9 +98,89 @@ impl PgStore {
         let config = connect_config(url)?;
         migrate(&config).await?;
         Ok(PgStore {
-            pool: build_pool(config, POOL_SIZE)?,
+            pool: build_pool(config.clone(), POOL_SIZE)?,
+            config: Arc::new(config),
             node: node.into(),
         })
+    }
+
+    /// The connection settings, for a connection outside the pool.
+    pub(crate) fn connect_config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+
+    /// Claims up to `limit` queued calls for this node, oldest first: `queued` rows locked by
+    /// another node's claim at the same moment are skipped, not waited for. Each becomes
+    /// `claimed` by this node and is returned with its sealed spec.
+    pub(crate) async fn claim_queued(&self, limit: u32) -> Result<Vec<ClaimedCall>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &client
+                    .prepare_cached(
+                        "WITH next AS (
+                     SELECT call_id FROM calls WHERE state = 'queued'
+                     ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+                 ), claimed AS (
+                     UPDATE calls c SET state = 'claimed', node = $2
+                     FROM next WHERE c.call_id = next.call_id
+                     RETURNING c.call_id, c.sealed_spec, c.seq
+                 )
+                 SELECT call_id, sealed_spec FROM claimed ORDER BY seq",
+                    )
+                    .await?,
+                &[&i64::from(limit), &&*self.node],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimedCall {
+                    call_id: r.try_get(0)?,
+                    sealed: r.try_get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a call this node claimed as dialled and forgets its sealed spec. False when it
+    /// is no longer this node's claim (a survivor released it, or it ended): then it must
+    /// not be dialled.
+    pub(crate) async fn start_dialling(&self, call_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                &client
+                    .prepare_cached(
+                        "UPDATE calls SET state = 'dialling', sealed_spec = NULL
+                 WHERE call_id = $1 AND node = $2 AND state = 'claimed'",
+                    )
+                    .await?,
+                &[&call_id, &&*self.node],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Gives this node's claimed, not dialled calls back to the queue (`call_id`, or all of
+    /// them), with a `NOTIFY` so another node places them. Returns how many.
+    pub(crate) async fn release_claimed(&self, call_id: Option<&str>) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                &tx.prepare_cached(
+                    "UPDATE calls SET state = 'queued', node = NULL
+                 WHERE node = $1 AND state = 'claimed' AND ($2::TEXT IS NULL OR call_id = $2)",
+                )
+                .await?,
+                &[&&*self.node, &call_id],
+            )
+            .await?;
+        if n > 0 {
+            notify_queue(&tx).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// The connection pool (for the trunk budget's store functions).
@@ -120,14 +212,21 @@ impl PgStore {
         let tx = client.transaction().await?;
         // Taken in one global order (sorted keys), so two requests cannot deadlock.
         for key in lock_keys(&ins) {
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
-                .await?;
+            tx.execute(
+                &tx.prepare_cached("SELECT pg_advisory_xact_lock($1)")
+                    .await?,
+                &[&key],
+            )
+            .await?;
         }
         if let Some(id) = &ins.instruction_id {
             let first = tx
                 .query_opt(
-                    "SELECT response FROM idempotency
+                    &tx.prepare_cached(
+                        "SELECT response FROM idempotency
                      WHERE tenant = $1 AND instruction_id = $2 AND created_ms > $3",
+                    )
+                    .await?,
                     &[&ins.tenant, id, &(ins.created_ms - rules::IDEMPOTENCY_MS)],
                 )
                 .await?;
@@ -142,20 +241,28 @@ impl PgStore {
         if let Some(id) = &ins.instruction_id {
             // Expired answers go as new ones come, so the table holds at most a day of them.
             tx.execute(
-                "DELETE FROM idempotency WHERE created_ms <= $1",
+                &tx.prepare_cached("DELETE FROM idempotency WHERE created_ms <= $1")
+                    .await?,
                 &[&(ins.created_ms - rules::IDEMPOTENCY_MS)],
             )
             .await?;
             tx.execute(
-                "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
+                &tx.prepare_cached(
+                    "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
                  VALUES ($1, $2, $3, $4)
                  ON CONFLICT (tenant, instruction_id)
                  DO UPDATE SET created_ms = EXCLUDED.created_ms, response = EXCLUDED.response",
+                )
+                .await?,
                 &[&ins.tenant, id, &ins.created_ms, &ins.response],
             )
             .await?;
         }
         insert_rows(&tx, &ins, &self.node).await?;
+        if !ins.sealed_specs.is_empty() {
+            // Delivered to the listeners when (and only if) the transaction commits.
+            notify_queue(&tx).await?;
+        }
         tx.commit().await?;
         Ok(Inserted::New)
     }
@@ -186,6 +293,11 @@ impl PgStore {
     pub(crate) async fn close_orphans(&self, now_ms: i64) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        // Claimed but never dialled: their sealed specs are still there, so they can still
+        // be placed, by any node.
+        if release_claims_of(&tx, &self.node).await? > 0 {
+            notify_queue(&tx).await?;
+        }
         let closed = close_open_calls(&tx, &self.node, now_ms, rules::RESTARTED).await?;
         tx.commit().await?;
         Ok(closed)
@@ -196,8 +308,12 @@ impl PgStore {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
+                &client
+                    .prepare_cached(
+                        "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
                  ON CONFLICT (node) DO UPDATE SET heartbeat_ms = EXCLUDED.heartbeat_ms",
+                    )
+                    .await?,
                 &[&&*self.node, &now_ms],
             )
             .await?;
@@ -213,7 +329,7 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node",
+                &client.prepare_cached("SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node").await?,
                 &[&(now_ms - timeout_ms), &&*self.node],
             )
             .await?;
@@ -236,7 +352,8 @@ impl PgStore {
         let tx = client.transaction().await?;
         let heartbeat = tx
             .query_opt(
-                "SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE",
+                &tx.prepare_cached("SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE")
+                    .await?,
                 &[&node],
             )
             .await?
@@ -246,9 +363,18 @@ impl PgStore {
         if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
             return Ok(0);
         }
+        // Its claimed, not dialled calls are placed by the others; only the dialled ones
+        // (which no other node may take over) end as node lost.
+        if release_claims_of(&tx, &node).await? > 0 {
+            notify_queue(&tx).await?;
+        }
         let closed = close_open_calls(&tx, &node, now_ms, rules::NODE_LOST).await?;
-        tx.execute("DELETE FROM nodes WHERE node = $1", &[&node])
-            .await?;
+        tx.execute(
+            &tx.prepare_cached("DELETE FROM nodes WHERE node = $1")
+                .await?,
+            &[&node],
+        )
+        .await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -262,11 +388,21 @@ impl PgStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 AND tenant = $2"),
+                &client
+                    .prepare_cached(&format!(
+                        "SELECT {CALL_COLUMNS}, state FROM calls WHERE call_id = $1 AND tenant = $2"
+                    ))
+                    .await?,
                 &[&call_id, &tenant],
             )
             .await?;
-        Ok(row.map(|r| call_from_row(&r)).transpose()?.map(|(r, _)| r))
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (mut record, _) = call_from_row(&row)?;
+        let state: String = row.try_get(CALL_COLUMN_COUNT)?;
+        record.queue_state = QueueState::from_column(&state);
+        Ok(Some(record))
     }
 
     /// See [`super::Store::query_cdrs`].
@@ -277,14 +413,16 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!(
-                    "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
+                &client
+                    .prepare_cached(&format!(
+                        "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
                        AND ($1::BIGINT IS NULL OR started_ms >= $1)
                        AND ($2::BIGINT IS NULL OR started_ms < $2)
                        AND ($3::TEXT IS NULL OR instruction_id = $3)
                        AND tenant = $5
                      ORDER BY started_ms DESC, seq DESC LIMIT $4"
-                ),
+                    ))
+                    .await?,
                 &[
                     &filter.since_ms,
                     &filter.until_ms,
@@ -304,29 +442,53 @@ impl PgStore {
         Ok(out)
     }
 
-    /// See [`super::Store::due_callbacks`].
+    /// See [`super::Store::due_callbacks`]: the due rows are claimed, leased to this node
+    /// until `now_ms + lease_ms`. A row another node holds under a lease not yet expired is
+    /// not due; one this node holds is (the worker's `skip` keeps out the rows it has in
+    /// flight, and a restarted node takes back at once what it held when it died). Rows
+    /// another node is claiming at the same moment are skipped, not waited for.
     pub(crate) async fn due_callbacks(
         &self,
         now_ms: i64,
         limit: u32,
         skip: OutboxSkip,
+        lease_ms: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!(
-                    "SELECT {OUTBOX_COLUMNS} FROM outbox
-                     WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
-                       AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
-                     ORDER BY next_attempt_ms, id LIMIT $2"
-                ),
-                &[&now_ms, &i64::from(limit), &skip.ids, &skip.receivers],
+                &client
+                    .prepare_cached(&format!(
+                        "WITH due AS (
+                         SELECT id FROM outbox
+                         WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
+                           AND (lease_until_ms IS NULL OR lease_until_ms <= $1 OR lease_node = $5)
+                           AND NOT (id = ANY($3)) AND NOT (receiver = ANY($4))
+                         ORDER BY next_attempt_ms, id LIMIT $2
+                         FOR UPDATE SKIP LOCKED
+                     ), claimed AS (
+                         UPDATE outbox o SET lease_node = $5, lease_until_ms = $1 + $6
+                         FROM due WHERE o.id = due.id
+                         RETURNING o.*
+                     )
+                     SELECT {OUTBOX_COLUMNS} FROM claimed ORDER BY next_attempt_ms, id"
+                    ))
+                    .await?,
+                &[
+                    &now_ms,
+                    &i64::from(limit),
+                    &skip.ids,
+                    &skip.receivers,
+                    &&*self.node,
+                    &lease_ms,
+                ],
             )
             .await?;
         rows.iter().map(outbox_from_row).collect()
     }
 
-    /// See [`super::Store::next_callback_due`].
+    /// See [`super::Store::next_callback_due`]: a row another node holds is due when its
+    /// lease expires, if that is later.
     pub(crate) async fn next_callback_due(
         &self,
         skip: OutboxSkip,
@@ -334,15 +496,22 @@ impl PgStore {
         let client = self.client().await?;
         let row = client
             .query_one(
-                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
+                &client
+                    .prepare_cached(
+                        "SELECT MIN(CASE WHEN lease_node IS NOT NULL AND lease_node <> $3
+                                  THEN GREATEST(next_attempt_ms, lease_until_ms)
+                                  ELSE next_attempt_ms END)
+                 FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
                    AND NOT (id = ANY($1)) AND NOT (receiver = ANY($2))",
-                &[&skip.ids, &skip.receivers],
+                    )
+                    .await?,
+                &[&skip.ids, &skip.receivers, &&*self.node],
             )
             .await?;
         Ok(row.try_get(0)?)
     }
 
-    /// See [`super::Store::record_attempt`].
+    /// See [`super::Store::record_attempt`]: the lease goes with it.
     pub(crate) async fn record_attempt(
         &self,
         id: i64,
@@ -354,8 +523,13 @@ impl PgStore {
             Attempt::Delivered { at_ms } => {
                 client
                     .execute(
-                        "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
-                         last_status = $3 WHERE id = $1",
+                        &client
+                            .prepare_cached(
+                                "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
+                         last_status = $3, lease_node = NULL, lease_until_ms = NULL
+                         WHERE id = $1",
+                            )
+                            .await?,
                         &[&id, &at_ms, &status],
                     )
                     .await?
@@ -363,8 +537,13 @@ impl PgStore {
             Attempt::Retry { next_ms } => {
                 client
                     .execute(
-                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
-                         last_status = $3 WHERE id = $1",
+                        &client
+                            .prepare_cached(
+                                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
+                         last_status = $3, lease_node = NULL, lease_until_ms = NULL
+                         WHERE id = $1",
+                            )
+                            .await?,
                         &[&id, &next_ms, &status],
                     )
                     .await?
@@ -372,8 +551,13 @@ impl PgStore {
             Attempt::GaveUp => {
                 client
                     .execute(
-                        "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
-                         last_status = $2 WHERE id = $1",
+                        &client
+                            .prepare_cached(
+                                "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
+                         last_status = $2, lease_node = NULL, lease_until_ms = NULL
+                         WHERE id = $1",
+                            )
+                            .await?,
                         &[&id, &status],
                     )
                     .await?
@@ -387,8 +571,12 @@ impl PgStore {
         let client = self.client().await?;
         let n = client
             .execute(
-                "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
+                &client
+                    .prepare_cached(
+                        "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
                  AND created_ms < $1",
+                    )
+                    .await?,
                 &[&before_ms],
             )
             .await?;
@@ -410,9 +598,12 @@ async fn insert_rows(
 ) -> Result<(), StoreError> {
     let row: i64 = tx
         .query_one(
-            "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+            &tx.prepare_cached(
+                "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
                     voicemail_response, created_ms, tenant)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .await?,
             &[
                 &ins.instruction_id,
                 &kind_name(ins.kind),
@@ -427,13 +618,25 @@ async fn insert_rows(
         .await?
         .try_get(0)?;
     let stmt = tx
-        .prepare(
+        .prepare_cached(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
-                    callee, callback_url, created_ms, tenant, node)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    callee, callback_url, created_ms, tenant, node, state, sealed_spec)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .await?;
-    for (call_id, callee) in &ins.calls {
+    let queued = !ins.sealed_specs.is_empty();
+    if queued && ins.sealed_specs.len() != ins.calls.len() {
+        return Err(StoreError::Corrupt {
+            column: "calls.sealed_spec",
+        });
+    }
+    for (i, (call_id, callee)) in ins.calls.iter().enumerate() {
+        // Queued: no node yet, the sealed spec waits for one. Otherwise this node runs it.
+        let (node, state, sealed) = if queued {
+            (None, "queued", Some(ins.sealed_specs[i].as_slice()))
+        } else {
+            (Some(node), "dialling", None)
+        };
         tx.execute(
             &stmt,
             &[
@@ -447,11 +650,36 @@ async fn insert_rows(
                 &ins.created_ms,
                 &ins.tenant,
                 &node,
+                &state,
+                &sealed,
             ],
         )
         .await?;
     }
     Ok(())
+}
+
+/// `NOTIFY` of [`QUEUE_CHANNEL`]: sent when `tx` commits.
+async fn notify_queue(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        &tx.prepare_cached("SELECT pg_notify($1, '')").await?,
+        &[&QUEUE_CHANNEL],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts the claimed, not dialled calls of `node` back in the queue. Returns how many.
+async fn release_claims_of(
+    tx: &deadpool_postgres::Transaction<'_>,
+    node: &str,
+) -> Result<u64, StoreError> {
+    Ok(tx
+        .execute(
+            &tx.prepare_cached("UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'").await?,
+            &[&node],
+        )
+        .await?)
 }
 
 /// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
@@ -508,9 +736,12 @@ async fn check_velocity(
     let now = ins.created_ms;
     let counts = tx
         .query_one(
-            "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
+            &tx.prepare_cached(
+                "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
                     COUNT(*) FILTER (WHERE created_ms > $2)
              FROM calls WHERE tenant = $1 AND (result_code IS NULL OR created_ms > $2)",
+            )
+            .await?,
             &[&ins.tenant, &(now - 1000)],
         )
         .await?;
@@ -519,7 +750,7 @@ async fn check_velocity(
         return Ok(Some(hit));
     }
     let stmt = tx
-        .prepare(
+        .prepare_cached(
             "SELECT COUNT(*), MIN(created_ms) FROM calls WHERE callee = $1 AND created_ms > $2",
         )
         .await?;
@@ -561,7 +792,8 @@ async fn close_open_calls(
 ) -> Result<usize, StoreError> {
     let ids: Vec<String> = tx
         .query(
-            "SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1",
+            &tx.prepare_cached("SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1")
+                .await?,
             &[&node],
         )
         .await?
@@ -588,7 +820,10 @@ async fn load_call_for_update(
 ) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
     let row = tx
         .query_opt(
-            &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"),
+            &tx.prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"
+            ))
+            .await?,
             &[&call_id],
         )
         .await?;
@@ -619,19 +854,27 @@ async fn write_outcome(
         &input_attempts,
         &o.keypress_check.as_str(),
     ];
+    // An ended call's sealed spec goes with its queue state, whichever way it ended.
     tx.execute(
-        "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
+        &tx.prepare_cached(
+            "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
             code_read_count = $6, replays = $7, dtmf = $8, sip_code = $9, sip_reason = $10,
-            input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14
+            input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14,
+            state = 'ended', sealed_spec = NULL
          WHERE call_id = $1",
+        )
+        .await?,
         &params,
     )
     .await?;
     let event = FinishedEvent::from_parts(identity, o);
     if let Some(url) = url {
         tx.execute(
-            "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
+            &tx.prepare_cached(
+                "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
              VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .await?,
             &[
                 &identity.call_id,
                 &url,

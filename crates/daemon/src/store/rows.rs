@@ -14,6 +14,9 @@ pub(super) const CALL_COLUMNS: &str =
     result_code, started_ms, answered_ms, ended_ms, code_read_count, replays, dtmf, sip_code,
     sip_reason, input_digits, input_status, input_attempts, keypress_check";
 
+/// How many columns [`CALL_COLUMNS`] names (a backend may select more after them).
+pub(super) const CALL_COLUMN_COUNT: usize = 20;
+
 /// A row as a backend returns it.
 pub(super) trait StoredRow {
     /// Column `i` as text (`None` for NULL).
@@ -72,6 +75,7 @@ pub(super) fn call_from_row(
         identity,
         created_ms: int(6, "calls.created_ms")?,
         outcome,
+        queue_state: None,
     };
     Ok((record, r.text(5)?))
 }
@@ -107,4 +111,15 @@ fn input_from_row(r: &impl StoredRow) -> Result<Option<StoredInput>, StoreError>
             _ => None,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn call_column_count_matches_the_list() {
+        assert_eq!(
+            super::CALL_COLUMNS.split(',').count(),
+            super::CALL_COLUMN_COUNT
+        );
+    }
 }

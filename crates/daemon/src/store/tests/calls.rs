@@ -154,7 +154,7 @@ pub(super) async fn finish_call_once_with_its_callback(f: Fixture) {
         .unwrap();
     assert!(!queued, "no callback URL, no outbox row");
     let due = store
-        .due_callbacks(T0 + 10_000, 10, OutboxSkip::default())
+        .due_callbacks(T0 + 10_000, 10, OutboxSkip::default(), LEASE)
         .await
         .unwrap();
     assert_eq!(due.len(), 1);

@@ -6,6 +6,7 @@ mod calls;
 mod migrations;
 mod nodes;
 mod outbox;
+mod queue;
 mod trunk_budget;
 
 use std::path::PathBuf;
@@ -100,12 +101,21 @@ on_both_backends!(
     calls::limits_hold_across_nodes,
     outbox::outbox_due_and_skipped,
     outbox::outbox_attempts_and_prune,
+    outbox::a_leased_delivery_is_one_nodes_until_it_expires,
+    outbox::racing_nodes_claim_each_delivery_once,
     nodes::close_orphans_of_own_node_only,
     nodes::lost_node_calls_are_closed_once,
     nodes::a_node_that_beats_again_is_not_lost,
+    queue::queued_calls_are_claimed_once_and_dialled_by_their_claimer,
+    queue::racing_nodes_claim_each_queued_call_once,
+    queue::a_lost_nodes_claims_are_queued_again_and_its_dialled_calls_closed,
+    queue::a_restarted_nodes_claims_are_queued_again,
 );
 
 const T0: i64 = 1_700_000_000_000;
+
+/// The lease of a claimed callback delivery (PostgreSQL).
+const LEASE: i64 = 15_000;
 
 fn instruction(tenant: &str, id: Option<&str>, calls: &[(&str, &str)], at: i64) -> NewInstruction {
     NewInstruction {
@@ -122,6 +132,7 @@ fn instruction(tenant: &str, id: Option<&str>, calls: &[(&str, &str)], at: i64) 
             .map(|(c, n)| ((*c).to_owned(), (*n).to_owned()))
             .collect(),
         response: format!("{{\"first\":\"{}\"}}", calls.first().map_or("", |c| c.0)),
+        sealed_specs: Vec::new(),
     }
 }
 

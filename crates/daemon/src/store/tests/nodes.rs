@@ -52,7 +52,7 @@ pub(super) async fn close_orphans_of_own_node_only(f: Fixture) {
     }
     // The orphan's callback is queued; a second pass finds nothing.
     let due = node_b
-        .due_callbacks(T0 + 5000, 10, OutboxSkip::default())
+        .due_callbacks(T0 + 5000, 10, OutboxSkip::default(), LEASE)
         .await
         .unwrap();
     assert!(due.iter().any(|d| d.call_id == "b1"));
@@ -100,7 +100,7 @@ pub(super) async fn lost_node_calls_are_closed_once(f: Fixture) {
     assert_eq!((a1.result_code, a1.ended_ms), (11, T0 + 20_000));
     assert_eq!(a1.sip_reason.as_deref(), Some("node lost"));
     let due = node_b
-        .due_callbacks(T0 + 20_000, 10, OutboxSkip::default())
+        .due_callbacks(T0 + 20_000, 10, OutboxSkip::default(), LEASE)
         .await
         .unwrap();
     assert_eq!(due.iter().filter(|d| d.call_id == "a1").count(), 1);
