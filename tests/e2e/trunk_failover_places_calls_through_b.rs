@@ -149,3 +149,74 @@ async fn trunk_failover_offers_fresh_srtp_keys_to_b() {
         "a key offered to a was offered to b again: {to_a:?} {to_b:?}"
     );
 }
+
+/// Trunk `a` takes every INVITE and never answers (a socket this test holds and only
+/// reads); with `[sip] t1 = "50ms"` timer B gives it up after 3.2 s instead of 32 s, and
+/// each call fails over to `b` and finishes as 10 there, well within its ring time. The
+/// silent trunk saw each INVITE retransmitted, and the metric counts its timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_trunk_is_failed_over_at_timer_b() {
+    const SILENT_CALLS: u32 = 2;
+    let dir = tempfile::tempdir().unwrap();
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut invites = 0u32;
+            let mut buf = [0u8; 65_536];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok((n, _)) = silent.recv_from(&mut buf)
+                    && buf[..n].starts_with(b"INVITE ")
+                {
+                    invites += 1;
+                }
+            }
+            invites
+        })
+    };
+    let mut b = sipp_trunk(dir.path(), "uas_answer_bye.xml", SILENT_CALLS).await;
+    let receiver = Receiver::start(&[]).await;
+    let mut config = DaemonConfig::new(dir.path(), b.addr());
+    config.trunks = Some(format!(
+        "[[trunks]]\nname = \"a\"\naddress = \"{silent_addr}\"\npriority = 0\n\n\
+         [[trunks]]\nname = \"b\"\naddress = \"{}\"\npriority = 1\n",
+        b.addr()
+    ));
+    config
+        .env
+        .push(("VOICE_OTP_SIP_T1".to_owned(), "50ms".to_owned()));
+    let daemon = Daemon::start(config).await;
+    for i in 0..SILENT_CALLS {
+        let mut body = otp_body("4829", &receiver.url());
+        body["callee"] = json!(format!("+3161234{i:04}"));
+        daemon.otp_call(&body).await;
+    }
+    // 3.2 s of timer B and the call through `b`; at the default T1 it would take 32 s.
+    let got = receiver
+        .wait_for(SILENT_CALLS as usize, Duration::from_secs(20))
+        .await;
+    for event in &got {
+        let event = event.json();
+        assert_eq!(event["result"]["code"], 10, "{event}\n{}", daemon.logs());
+    }
+    b.assert_ok(Duration::from_secs(15)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let invites = reader.join().unwrap();
+    // Each INVITE and its retransmissions (T1, 2 T1, 4 T1... within 64 T1: 7 more).
+    assert!(
+        invites >= 2 * SILENT_CALLS,
+        "the silent trunk saw {invites} INVITEs for {SILENT_CALLS} calls"
+    );
+    let metrics = daemon.metrics().await;
+    assert!(
+        metrics.contains(&format!(
+            "voice_otp_trunk_attempts_total{{trunk=\"a\",result=\"timeout\"}} {SILENT_CALLS}"
+        )),
+        "{metrics}"
+    );
+}

@@ -90,6 +90,12 @@ pub struct SipConfig {
     /// `keepalive`: interval of OPTIONS pings to the trunk whose answers feed `/healthz`;
     /// `0s` (the default) sends none, since some trunks count unexpected OPTIONS as errors.
     pub keepalive: Duration,
+    /// `t1`: RFC 3261's round-trip estimate T1, the base of every SIP timer: INVITE
+    /// retransmissions start at T1 and timer B (no answer at all from the trunk, then the
+    /// next trunk of `[[trunks]]` is tried) fires at 64 x T1. Default 500 ms (timer B 32 s);
+    /// 10 ms to 4 s. A trunk on a known short path may take less, so a silent trunk is
+    /// failed over sooner.
+    pub t1: Duration,
     /// `accept-from`: addresses and networks whose SIP datagrams are read at all; others get
     /// no answer and are counted. `None` (the default): the trunk's resolved addresses.
     pub accept_from: Option<NetworkList>,
@@ -364,6 +370,7 @@ impl Default for Config {
                 username: String::new(),
                 password: String::new(),
                 keepalive: Duration::ZERO,
+                t1: Duration::from_millis(500),
                 accept_from: None,
                 tls_ca: None,
                 tls_server_name: None,
@@ -530,6 +537,7 @@ const KEYS: &[(&str, &str)] = &[
     ("sip", "username"),
     ("sip", "password"),
     ("sip", "keepalive"),
+    ("sip", "t1"),
     ("sip", "accept-from"),
     ("sip", "tls-ca"),
     ("sip", "tls-server-name"),

@@ -121,6 +121,7 @@ fn endpoint_config(config: &Config, trunk: &TrunkConfig, first: bool) -> Endpoin
     // Off unless configured: a trunk that does not expect OPTIONS (SIPp scenarios, some
     // carriers) would count them as errors.
     endpoint.keepalive = (!sip.keepalive.is_zero()).then_some(sip.keepalive);
+    endpoint.timers.t1 = sip.t1;
     endpoint.accept_from.clone_from(&sip.accept_from);
     endpoint.peer_networks = config.rtp.peer_networks.clone();
     endpoint

@@ -126,6 +126,12 @@ fn sip(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
         "username" => c.sip.username = raw.string().ok_or(TEXT)?,
         "password" => c.sip.password = raw.string().ok_or(TEXT)?,
         "keepalive" => c.sip.keepalive = raw.duration().ok_or(DUR)?,
+        "t1" => {
+            let t1 = raw
+                .duration()
+                .filter(|t| (Duration::from_millis(10)..=Duration::from_secs(4)).contains(t));
+            c.sip.t1 = t1.ok_or("a duration from \"10ms\" to \"4s\"")?;
+        }
         "accept-from" => c.sip.accept_from = Some(networks(raw).ok_or(NETS)?),
         "tls-ca" => c.sip.tls_ca = Some(path(raw)?),
         "tls-server-name" => {

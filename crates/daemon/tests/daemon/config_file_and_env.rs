@@ -24,6 +24,7 @@ fn defaults_are_the_loopback_setup() {
     assert_eq!(c.calls.replay_wait, Duration::from_secs(5));
     assert!(c.callbacks.retry_for >= Duration::from_secs(24 * 3600));
     assert!(!c.calls.opus);
+    assert_eq!(c.sip.t1, Duration::from_millis(500));
 }
 
 #[test]
@@ -109,6 +110,9 @@ fn bad_config_is_one_line_naming_the_key() {
             "[rtp] ports",
         ),
         (Some("[rtp]\nip = \"localhost\""), vec![], "[rtp] ip"),
+        // T1 below 10 ms would retransmit INVITEs in a storm; above 4 s is beyond T2.
+        (Some("[sip]\nt1 = \"1ms\""), vec![], "[sip] t1"),
+        (None, vec![("VOICE_OTP_SIP_T1", "5s")], "[sip] t1"),
         (Some("[calls]\nopus = \"maybe\""), vec![], "[calls] opus"),
         (Some("not toml ["), vec![], "invalid TOML"),
         (
