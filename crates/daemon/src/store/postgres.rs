@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
@@ -114,11 +114,9 @@ impl PgStore {
     /// `claimed` by this node and is returned with its sealed spec.
     pub(crate) async fn claim_queued(&self, limit: u32) -> Result<Vec<ClaimedCall>, StoreError> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                &client
-                    .prepare_cached(
-                        "WITH next AS (
+        let rows = fetch_all(
+            &client,
+            "WITH next AS (
                      SELECT call_id FROM calls WHERE state = 'queued'
                      ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
                  ), claimed AS (
@@ -127,11 +125,9 @@ impl PgStore {
                      RETURNING c.call_id, c.sealed_spec, c.seq
                  )
                  SELECT call_id, sealed_spec FROM claimed ORDER BY seq",
-                    )
-                    .await?,
-                &[&i64::from(limit), &&*self.node],
-            )
-            .await?;
+            &[&i64::from(limit), &&*self.node],
+        )
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(ClaimedCall {
@@ -147,17 +143,13 @@ impl PgStore {
     /// not be dialled.
     pub(crate) async fn start_dialling(&self, call_id: &str) -> Result<bool, StoreError> {
         let client = self.client().await?;
-        let n = client
-            .execute(
-                &client
-                    .prepare_cached(
-                        "UPDATE calls SET state = 'dialling', sealed_spec = NULL
+        let n = execute(
+            &client,
+            "UPDATE calls SET state = 'dialling', sealed_spec = NULL
                  WHERE call_id = $1 AND node = $2 AND state = 'claimed'",
-                    )
-                    .await?,
-                &[&call_id, &&*self.node],
-            )
-            .await?;
+            &[&call_id, &&*self.node],
+        )
+        .await?;
         Ok(n == 1)
     }
 
@@ -166,16 +158,13 @@ impl PgStore {
     pub(crate) async fn release_claimed(&self, call_id: Option<&str>) -> Result<u64, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let n = tx
-            .execute(
-                &tx.prepare_cached(
-                    "UPDATE calls SET state = 'queued', node = NULL
+        let n = execute(
+            &tx,
+            "UPDATE calls SET state = 'queued', node = NULL
                  WHERE node = $1 AND state = 'claimed' AND ($2::TEXT IS NULL OR call_id = $2)",
-                )
-                .await?,
-                &[&&*self.node, &call_id],
-            )
-            .await?;
+            &[&&*self.node, &call_id],
+        )
+        .await?;
         if n > 0 {
             notify_queue(&tx).await?;
         }
@@ -212,24 +201,16 @@ impl PgStore {
         let tx = client.transaction().await?;
         // Taken in one global order (sorted keys), so two requests cannot deadlock.
         for key in lock_keys(&ins) {
-            tx.execute(
-                &tx.prepare_cached("SELECT pg_advisory_xact_lock($1)")
-                    .await?,
-                &[&key],
-            )
-            .await?;
+            execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&key]).await?;
         }
         if let Some(id) = &ins.instruction_id {
-            let first = tx
-                .query_opt(
-                    &tx.prepare_cached(
-                        "SELECT response FROM idempotency
+            let first = fetch_opt(
+                &tx,
+                "SELECT response FROM idempotency
                      WHERE tenant = $1 AND instruction_id = $2 AND created_ms > $3",
-                    )
-                    .await?,
-                    &[&ins.tenant, id, &(ins.created_ms - rules::IDEMPOTENCY_MS)],
-                )
-                .await?;
+                &[&ins.tenant, id, &(ins.created_ms - rules::IDEMPOTENCY_MS)],
+            )
+            .await?;
             if let Some(row) = first {
                 return Ok(Inserted::Repeat(row.try_get(0)?));
             }
@@ -240,20 +221,18 @@ impl PgStore {
         }
         if let Some(id) = &ins.instruction_id {
             // Expired answers go as new ones come, so the table holds at most a day of them.
-            tx.execute(
-                &tx.prepare_cached("DELETE FROM idempotency WHERE created_ms <= $1")
-                    .await?,
+            execute(
+                &tx,
+                "DELETE FROM idempotency WHERE created_ms <= $1",
                 &[&(ins.created_ms - rules::IDEMPOTENCY_MS)],
             )
             .await?;
-            tx.execute(
-                &tx.prepare_cached(
-                    "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
+            execute(
+                &tx,
+                "INSERT INTO idempotency (tenant, instruction_id, created_ms, response)
                  VALUES ($1, $2, $3, $4)
                  ON CONFLICT (tenant, instruction_id)
                  DO UPDATE SET created_ms = EXCLUDED.created_ms, response = EXCLUDED.response",
-                )
-                .await?,
                 &[&ins.tenant, id, &ins.created_ms, &ins.response],
             )
             .await?;
@@ -306,17 +285,13 @@ impl PgStore {
     /// See [`super::Store::heartbeat`].
     pub(crate) async fn heartbeat(&self, now_ms: i64) -> Result<(), StoreError> {
         let client = self.client().await?;
-        client
-            .execute(
-                &client
-                    .prepare_cached(
-                        "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
+        execute(
+            &client,
+            "INSERT INTO nodes (node, heartbeat_ms) VALUES ($1, $2)
                  ON CONFLICT (node) DO UPDATE SET heartbeat_ms = EXCLUDED.heartbeat_ms",
-                    )
-                    .await?,
-                &[&&*self.node, &now_ms],
-            )
-            .await?;
+            &[&&*self.node, &now_ms],
+        )
+        .await?;
         Ok(())
     }
 
@@ -327,12 +302,12 @@ impl PgStore {
         timeout_ms: i64,
     ) -> Result<Vec<String>, StoreError> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                &client.prepare_cached("SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node").await?,
-                &[&(now_ms - timeout_ms), &&*self.node],
-            )
-            .await?;
+        let rows = fetch_all(
+            &client,
+            "SELECT node FROM nodes WHERE heartbeat_ms < $1 AND node <> $2 ORDER BY node",
+            &[&(now_ms - timeout_ms), &&*self.node],
+        )
+        .await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get(0))
@@ -350,15 +325,14 @@ impl PgStore {
     ) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let heartbeat = tx
-            .query_opt(
-                &tx.prepare_cached("SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE")
-                    .await?,
-                &[&node],
-            )
-            .await?
-            .map(|r| r.try_get::<_, i64>(0))
-            .transpose()?;
+        let heartbeat = fetch_opt(
+            &tx,
+            "SELECT heartbeat_ms FROM nodes WHERE node = $1 FOR UPDATE",
+            &[&node],
+        )
+        .await?
+        .map(|r| r.try_get::<_, i64>(0))
+        .transpose()?;
         // Gone from the table (another survivor closed it) or beating again: not lost.
         if heartbeat.is_none_or(|h| h >= now_ms - timeout_ms) {
             return Ok(0);
@@ -369,12 +343,7 @@ impl PgStore {
             notify_queue(&tx).await?;
         }
         let closed = close_open_calls(&tx, &node, now_ms, rules::NODE_LOST).await?;
-        tx.execute(
-            &tx.prepare_cached("DELETE FROM nodes WHERE node = $1")
-                .await?,
-            &[&node],
-        )
-        .await?;
+        execute(&tx, "DELETE FROM nodes WHERE node = $1", &[&node]).await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -386,16 +355,12 @@ impl PgStore {
         tenant: String,
     ) -> Result<Option<CallRecord>, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &client
-                    .prepare_cached(&format!(
-                        "SELECT {CALL_COLUMNS}, state FROM calls WHERE call_id = $1 AND tenant = $2"
-                    ))
-                    .await?,
-                &[&call_id, &tenant],
-            )
-            .await?;
+        let row = fetch_opt(
+            &client,
+            &format!("SELECT {CALL_COLUMNS}, state FROM calls WHERE call_id = $1 AND tenant = $2"),
+            &[&call_id, &tenant],
+        )
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -411,27 +376,25 @@ impl PgStore {
         filter: CdrFilter,
     ) -> Result<Vec<FinishedEvent>, StoreError> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                &client
-                    .prepare_cached(&format!(
-                        "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
+        let rows = fetch_all(
+            &client,
+            &format!(
+                "SELECT {CALL_COLUMNS} FROM calls WHERE result_code IS NOT NULL
                        AND ($1::BIGINT IS NULL OR started_ms >= $1)
                        AND ($2::BIGINT IS NULL OR started_ms < $2)
                        AND ($3::TEXT IS NULL OR instruction_id = $3)
                        AND tenant = $5
                      ORDER BY started_ms DESC, seq DESC LIMIT $4"
-                    ))
-                    .await?,
-                &[
-                    &filter.since_ms,
-                    &filter.until_ms,
-                    &filter.instruction_id,
-                    &i64::from(filter.limit),
-                    &filter.tenant,
-                ],
-            )
-            .await?;
+            ),
+            &[
+                &filter.since_ms,
+                &filter.until_ms,
+                &filter.instruction_id,
+                &i64::from(filter.limit),
+                &filter.tenant,
+            ],
+        )
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let (record, _) = call_from_row(row)?;
@@ -455,11 +418,10 @@ impl PgStore {
         lease_ms: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                &client
-                    .prepare_cached(&format!(
-                        "WITH due AS (
+        let rows = fetch_all(
+            &client,
+            &format!(
+                "WITH due AS (
                          SELECT id FROM outbox
                          WHERE delivered_ms IS NULL AND NOT gave_up AND next_attempt_ms <= $1
                            AND (lease_until_ms IS NULL OR lease_until_ms <= $1 OR lease_node = $5)
@@ -472,18 +434,17 @@ impl PgStore {
                          RETURNING o.*
                      )
                      SELECT {OUTBOX_COLUMNS} FROM claimed ORDER BY next_attempt_ms, id"
-                    ))
-                    .await?,
-                &[
-                    &now_ms,
-                    &i64::from(limit),
-                    &skip.ids,
-                    &skip.receivers,
-                    &&*self.node,
-                    &lease_ms,
-                ],
-            )
-            .await?;
+            ),
+            &[
+                &now_ms,
+                &i64::from(limit),
+                &skip.ids,
+                &skip.receivers,
+                &&*self.node,
+                &lease_ms,
+            ],
+        )
+        .await?;
         rows.iter().map(outbox_from_row).collect()
     }
 
@@ -494,20 +455,16 @@ impl PgStore {
         skip: OutboxSkip,
     ) -> Result<Option<i64>, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_one(
-                &client
-                    .prepare_cached(
-                        "SELECT MIN(CASE WHEN lease_node IS NOT NULL AND lease_node <> $3
+        let row = fetch_one(
+            &client,
+            "SELECT MIN(CASE WHEN lease_node IS NOT NULL AND lease_node <> $3
                                   THEN GREATEST(next_attempt_ms, lease_until_ms)
                                   ELSE next_attempt_ms END)
                  FROM outbox WHERE delivered_ms IS NULL AND NOT gave_up
                    AND NOT (id = ANY($1)) AND NOT (receiver = ANY($2))",
-                    )
-                    .await?,
-                &[&skip.ids, &skip.receivers, &&*self.node],
-            )
-            .await?;
+            &[&skip.ids, &skip.receivers, &&*self.node],
+        )
+        .await?;
         Ok(row.try_get(0)?)
     }
 
@@ -521,46 +478,34 @@ impl PgStore {
         let client = self.client().await?;
         match attempt {
             Attempt::Delivered { at_ms } => {
-                client
-                    .execute(
-                        &client
-                            .prepare_cached(
-                                "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
+                execute(
+                    &client,
+                    "UPDATE outbox SET attempts = attempts + 1, delivered_ms = $2,
                          last_status = $3, lease_node = NULL, lease_until_ms = NULL
                          WHERE id = $1",
-                            )
-                            .await?,
-                        &[&id, &at_ms, &status],
-                    )
-                    .await?
+                    &[&id, &at_ms, &status],
+                )
+                .await?
             }
             Attempt::Retry { next_ms } => {
-                client
-                    .execute(
-                        &client
-                            .prepare_cached(
-                                "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
+                execute(
+                    &client,
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $2,
                          last_status = $3, lease_node = NULL, lease_until_ms = NULL
                          WHERE id = $1",
-                            )
-                            .await?,
-                        &[&id, &next_ms, &status],
-                    )
-                    .await?
+                    &[&id, &next_ms, &status],
+                )
+                .await?
             }
             Attempt::GaveUp => {
-                client
-                    .execute(
-                        &client
-                            .prepare_cached(
-                                "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
+                execute(
+                    &client,
+                    "UPDATE outbox SET attempts = attempts + 1, gave_up = TRUE,
                          last_status = $2, lease_node = NULL, lease_until_ms = NULL
                          WHERE id = $1",
-                            )
-                            .await?,
-                        &[&id, &status],
-                    )
-                    .await?
+                    &[&id, &status],
+                )
+                .await?
             }
         };
         Ok(())
@@ -569,17 +514,13 @@ impl PgStore {
     /// See [`super::Store::prune_outbox`].
     pub(crate) async fn prune_outbox(&self, before_ms: i64) -> Result<usize, StoreError> {
         let client = self.client().await?;
-        let n = client
-            .execute(
-                &client
-                    .prepare_cached(
-                        "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
+        let n = execute(
+            &client,
+            "DELETE FROM outbox WHERE (delivered_ms IS NOT NULL OR gave_up)
                  AND created_ms < $1",
-                    )
-                    .await?,
-                &[&before_ms],
-            )
-            .await?;
+            &[&before_ms],
+        )
+        .await?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -596,27 +537,24 @@ async fn insert_rows(
     ins: &NewInstruction,
     node: &str,
 ) -> Result<(), StoreError> {
-    let row: i64 = tx
-        .query_one(
-            &tx.prepare_cached(
-                "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
+    let row: i64 = fetch_one(
+        tx,
+        "INSERT INTO instructions (instruction_id, kind, caller, anonymous, callback_url,
                     voicemail_response, created_ms, tenant)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .await?,
-            &[
-                &ins.instruction_id,
-                &kind_name(ins.kind),
-                &ins.caller,
-                &ins.anonymous,
-                &ins.callback_url,
-                &ins.voicemail_response,
-                &ins.created_ms,
-                &ins.tenant,
-            ],
-        )
-        .await?
-        .try_get(0)?;
+        &[
+            &ins.instruction_id,
+            &kind_name(ins.kind),
+            &ins.caller,
+            &ins.anonymous,
+            &ins.callback_url,
+            &ins.voicemail_response,
+            &ins.created_ms,
+            &ins.tenant,
+        ],
+    )
+    .await?
+    .try_get(0)?;
     let stmt = tx
         .prepare_cached(
             "INSERT INTO calls (call_id, instruction_row, instruction_id, kind, caller,
@@ -661,11 +599,7 @@ async fn insert_rows(
 
 /// `NOTIFY` of [`QUEUE_CHANNEL`]: sent when `tx` commits.
 async fn notify_queue(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute(
-        &tx.prepare_cached("SELECT pg_notify($1, '')").await?,
-        &[&QUEUE_CHANNEL],
-    )
-    .await?;
+    execute(tx, "SELECT pg_notify($1, '')", &[&QUEUE_CHANNEL]).await?;
     Ok(())
 }
 
@@ -674,12 +608,12 @@ async fn release_claims_of(
     tx: &deadpool_postgres::Transaction<'_>,
     node: &str,
 ) -> Result<u64, StoreError> {
-    Ok(tx
-        .execute(
-            &tx.prepare_cached("UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'").await?,
-            &[&node],
-        )
-        .await?)
+    Ok(execute(
+        tx,
+        "UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'",
+        &[&node],
+    )
+    .await?)
 }
 
 /// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
@@ -734,17 +668,14 @@ async fn check_velocity(
     limits: VelocityLimits,
 ) -> Result<Option<LimitHit>, StoreError> {
     let now = ins.created_ms;
-    let counts = tx
-        .query_one(
-            &tx.prepare_cached(
-                "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
+    let counts = fetch_one(
+        tx,
+        "SELECT COUNT(*) FILTER (WHERE result_code IS NULL),
                     COUNT(*) FILTER (WHERE created_ms > $2)
              FROM calls WHERE tenant = $1 AND (result_code IS NULL OR created_ms > $2)",
-            )
-            .await?,
-            &[&ins.tenant, &(now - 1000)],
-        )
-        .await?;
+        &[&ins.tenant, &(now - 1000)],
+    )
+    .await?;
     let n = ins.calls.len() as i64;
     if let Some(hit) = rules::tenant_hit(limits, counts.try_get(0)?, counts.try_get(1)?, n) {
         return Ok(Some(hit));
@@ -790,16 +721,15 @@ async fn close_open_calls(
     now_ms: i64,
     reason: &str,
 ) -> Result<usize, StoreError> {
-    let ids: Vec<String> = tx
-        .query(
-            &tx.prepare_cached("SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1")
-                .await?,
-            &[&node],
-        )
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+    let ids: Vec<String> = fetch_all(
+        tx,
+        "SELECT call_id FROM calls WHERE result_code IS NULL AND node = $1",
+        &[&node],
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
     let mut closed = 0;
     for id in &ids {
         if let Some((record, url)) = load_call_for_update(tx, id).await?
@@ -818,15 +748,12 @@ async fn load_call_for_update(
     tx: &deadpool_postgres::Transaction<'_>,
     call_id: &str,
 ) -> Result<Option<(CallRecord, Option<String>)>, StoreError> {
-    let row = tx
-        .query_opt(
-            &tx.prepare_cached(&format!(
-                "SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"
-            ))
-            .await?,
-            &[&call_id],
-        )
-        .await?;
+    let row = fetch_opt(
+        tx,
+        &format!("SELECT {CALL_COLUMNS} FROM calls WHERE call_id = $1 FOR UPDATE"),
+        &[&call_id],
+    )
+    .await?;
     row.map(|r| call_from_row(&r)).transpose()
 }
 
@@ -855,26 +782,22 @@ async fn write_outcome(
         &o.keypress_check.as_str(),
     ];
     // An ended call's sealed spec goes with its queue state, whichever way it ended.
-    tx.execute(
-        &tx.prepare_cached(
-            "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
+    execute(
+        tx,
+        "UPDATE calls SET result_code = $2, started_ms = $3, answered_ms = $4, ended_ms = $5,
             code_read_count = $6, replays = $7, dtmf = $8, sip_code = $9, sip_reason = $10,
             input_digits = $11, input_status = $12, input_attempts = $13, keypress_check = $14,
             state = 'ended', sealed_spec = NULL
          WHERE call_id = $1",
-        )
-        .await?,
         &params,
     )
     .await?;
     let event = FinishedEvent::from_parts(identity, o);
     if let Some(url) = url {
-        tx.execute(
-            &tx.prepare_cached(
-                "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
+        execute(
+            tx,
+            "INSERT INTO outbox (call_id, url, receiver, body, created_ms, next_attempt_ms)
              VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .await?,
             &[
                 &identity.call_id,
                 &url,
@@ -886,4 +809,42 @@ async fn write_outcome(
         .await?;
     }
     Ok(event)
+}
+
+/// Runs `sql` on `c` (a pooled connection or a transaction). Statements are prepared once
+/// per pooled connection (deadpool's statement cache) and then only bound and executed:
+/// one round trip each instead of a prepare and an execute.
+async fn execute(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, StoreError> {
+    Ok(c.execute(&c.prepare_cached(sql).await?, params).await?)
+}
+
+/// [`execute`] for a query: every row.
+async fn fetch_all(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, StoreError> {
+    Ok(c.query(&c.prepare_cached(sql).await?, params).await?)
+}
+
+/// [`execute`] for a query of exactly one row.
+async fn fetch_one(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Row, StoreError> {
+    Ok(c.query_one(&c.prepare_cached(sql).await?, params).await?)
+}
+
+/// [`execute`] for a query of at most one row.
+async fn fetch_opt(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<Row>, StoreError> {
+    Ok(c.query_opt(&c.prepare_cached(sql).await?, params).await?)
 }
