@@ -608,12 +608,12 @@ async fn release_claims_of(
     tx: &deadpool_postgres::Transaction<'_>,
     node: &str,
 ) -> Result<u64, StoreError> {
-    Ok(execute(
+    execute(
         tx,
         "UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'",
         &[&node],
     )
-    .await?)
+    .await
 }
 
 /// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
