@@ -58,6 +58,7 @@ mod sip_tcp_garbled_stream_keeps_calls;
 mod sip_tls_untrusted_certificate_fails_call;
 mod srtp_call_is_encrypted_on_the_wire;
 mod srtp_reinvites_cannot_downgrade_and_rekey;
+mod store_busy_answers_503_and_stores_nothing;
 mod stranger_rtp_gets_no_audio;
 mod tenant_uploads_play_only_in_their_own_calls;
 mod tenants_are_isolated;

@@ -13,15 +13,19 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 use voice_otp_call::{CallKind, CallSettings, CallSpec};
 
 use crate::audio::{AudioError, AudioFiles, MAX_UPLOAD_BYTES};
 use crate::calls::CallQueue;
 use crate::config::{DEFAULT_TENANT, TenantConfig};
+use crate::error::StoreError;
 use crate::event::{FinishedEvent, parse_timestamp_ms, to_ms};
 use crate::request::{FieldError, Instruction, validate};
 use crate::store::{CdrFilter, Inserted, NewInstruction};
+
+/// The `Retry-After` (seconds) of a 503 for a busy store.
+const STORE_BUSY_RETRY_AFTER: u64 = 1;
 
 /// Largest accepted instruction body.
 pub(crate) const MAX_INSTRUCTION_BYTES: usize = 64 * 1024;
@@ -56,6 +60,9 @@ pub enum ApiError {
     },
     /// 503: the daemon is shutting down.
     ShuttingDown,
+    /// 503: no store connection could be had in time (the database is overloaded or
+    /// unreachable); nothing was stored, and the client may retry (`Retry-After`).
+    StoreBusy,
     /// 500: something failed inside; details are in the log.
     Internal,
 }
@@ -106,6 +113,17 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 vec![json!({"message": "the daemon is shutting down"})],
             ),
+            ApiError::StoreBusy => {
+                let body = json!({"success": false, "errors": [{
+                    "message": "the store is busy: nothing was stored or dialled; try again",
+                }]});
+                let mut resp = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+                resp.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(STORE_BUSY_RETRY_AFTER),
+                );
+                return resp;
+            }
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 vec![json!({"message": "internal error"})],
@@ -384,6 +402,11 @@ async fn record_and_launch(
                 limit: hit.limit,
                 retry_after: hit.retry_after,
             });
+        }
+        // No connection in time: the transaction never began, so nothing was stored.
+        Err(e @ StoreError::Pool(_)) => {
+            warn!(error = %e, "store busy: instruction refused with 503");
+            return Err(ApiError::StoreBusy);
         }
         Err(e) => {
             error!(error = %e, "could not record an instruction");
