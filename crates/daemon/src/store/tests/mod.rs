@@ -172,6 +172,50 @@ async fn insert(store: &Store, ins: NewInstruction) {
     assert_eq!(got, Inserted::New);
 }
 
+/// `n` nodes on the fixture's database, each with its own pool, connected before a race
+/// starts.
+async fn open_nodes(f: &Fixture, n: usize) -> Vec<Store> {
+    let mut nodes = Vec::new();
+    for i in 0..n {
+        let node = f.open(&format!("node-{i}")).await;
+        assert!(node.ping().await, "connected before the race");
+        nodes.push(node);
+    }
+    nodes
+}
+
+/// Every node starts at the same moment (a barrier) and calls `claim` until it claims
+/// nothing more; returns every id claimed by any node, sorted, so that a race in which two
+/// nodes got the same row shows the id twice.
+async fn race_to_drain<F, Fut>(nodes: &[Store], claim: F) -> Vec<String>
+where
+    F: Fn(Store) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Vec<String>> + Send,
+{
+    let start = Arc::new(tokio::sync::Barrier::new(nodes.len()));
+    let mut claims = Vec::new();
+    for node in nodes {
+        let (node, start, claim) = (node.clone(), Arc::clone(&start), claim.clone());
+        claims.push(tokio::spawn(async move {
+            start.wait().await;
+            let mut got = Vec::new();
+            loop {
+                let batch = claim(node.clone()).await;
+                if batch.is_empty() {
+                    return got;
+                }
+                got.extend(batch);
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for c in claims {
+        all.extend(c.await.unwrap());
+    }
+    all.sort();
+    all
+}
+
 fn cdr_filter(tenant: &str) -> CdrFilter {
     CdrFilter {
         limit: 100,

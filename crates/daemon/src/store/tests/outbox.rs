@@ -186,12 +186,7 @@ pub(super) async fn racing_nodes_claim_each_delivery_once(f: Fixture) {
     let setup = f.open("setup").await;
     // One claimer per node, as each node runs one worker (a node gets back the rows it
     // holds itself, which its worker keeps out while they are in flight).
-    let mut nodes = Vec::new();
-    for n in 0..8 {
-        let node = f.open(&format!("node-{n}")).await;
-        assert!(node.ping().await, "connected before the race");
-        nodes.push(node);
-    }
+    let nodes = open_nodes(&f, 8).await;
     for round in 0..6 {
         let now = T0 + round * 1000;
         let mut ids = Vec::new();
@@ -205,38 +200,24 @@ pub(super) async fn racing_nodes_claim_each_delivery_once(f: Fixture) {
                 .unwrap();
             ids.push(call);
         }
-        // All start at once, each asking for every row.
-        let start = Arc::new(tokio::sync::Barrier::new(nodes.len()));
-        let mut claims = Vec::new();
-        for node in nodes.clone() {
-            let start = Arc::clone(&start);
-            claims.push(tokio::spawn(async move {
-                start.wait().await;
-                let mut got = Vec::new();
-                loop {
-                    let batch = node
-                        .due_callbacks(now, 100, OutboxSkip::default(), LEASE)
-                        .await
-                        .unwrap();
-                    if batch.is_empty() {
-                        return got;
-                    }
-                    // Recorded as delivered, as the worker would.
-                    for item in batch {
-                        let at = Attempt::Delivered { at_ms: now };
-                        node.record_attempt(item.id, "HTTP 204".into(), at)
-                            .await
-                            .unwrap();
-                        got.push(item.call_id);
-                    }
-                }
-            }));
-        }
-        let mut all = Vec::new();
-        for c in claims {
-            all.extend(c.await.unwrap());
-        }
-        all.sort();
+        // All start at once, each asking for every row and recording it as delivered, as
+        // the worker would.
+        let all = race_to_drain(&nodes, move |node| async move {
+            let batch = node
+                .due_callbacks(now, 100, OutboxSkip::default(), LEASE)
+                .await
+                .unwrap();
+            let mut got = Vec::new();
+            for item in batch {
+                let at = Attempt::Delivered { at_ms: now };
+                node.record_attempt(item.id, "HTTP 204".into(), at)
+                    .await
+                    .unwrap();
+                got.push(item.call_id);
+            }
+            got
+        })
+        .await;
         ids.sort();
         assert_eq!(
             all, ids,

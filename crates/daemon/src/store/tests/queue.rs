@@ -106,12 +106,7 @@ pub(super) async fn racing_nodes_claim_each_queued_call_once(f: Fixture) {
         return;
     }
     let setup = f.open("setup").await;
-    let mut nodes = Vec::new();
-    for n in 0..8 {
-        let node = f.open(&format!("node-{n}")).await;
-        assert!(node.ping().await);
-        nodes.push(node);
-    }
+    let nodes = open_nodes(&f, 8).await;
     for round in 0..6 {
         let mut ids = Vec::new();
         for i in 0..40 {
@@ -120,27 +115,7 @@ pub(super) async fn racing_nodes_claim_each_queued_call_once(f: Fixture) {
             insert(&setup, queued(&[(&id, &callee)], T0)).await;
             ids.push(id);
         }
-        let start = Arc::new(tokio::sync::Barrier::new(nodes.len()));
-        let mut claims = Vec::new();
-        for node in nodes.clone() {
-            let start = Arc::clone(&start);
-            claims.push(tokio::spawn(async move {
-                start.wait().await;
-                let mut got = Vec::new();
-                loop {
-                    let batch = claim(&node, 7).await;
-                    if batch.is_empty() {
-                        return got;
-                    }
-                    got.extend(batch);
-                }
-            }));
-        }
-        let mut all = Vec::new();
-        for c in claims {
-            all.extend(c.await.unwrap());
-        }
-        all.sort();
+        let all = race_to_drain(&nodes, |node| async move { claim(&node, 7).await }).await;
         ids.sort();
         assert_eq!(all, ids, "round {round}: every call claimed by one node");
     }
