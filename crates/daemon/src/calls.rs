@@ -102,8 +102,7 @@ impl CallQueue {
     ) where
         F: Future<Output = Prepared> + Send + 'static,
     {
-        self.live.insert(call_id.clone(), LiveState::Queued);
-        self.inflight.fetch_add(1, Ordering::SeqCst);
+        self.begin(&call_id);
         let queue = Arc::clone(self);
         let span = info_span!("call", call_id = %call_id);
         tokio::spawn(
@@ -125,10 +124,7 @@ impl CallQueue {
                     }
                     Prepared::Drop => drop(permit),
                 }
-                queue.live.remove(&call_id);
-                if queue.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    queue.idle.notify_waiters();
-                }
+                queue.end(&call_id);
             }
             .instrument(span),
         );
@@ -148,8 +144,7 @@ impl CallQueue {
     pub(crate) fn launch(self: &Arc<Self>, specs: Vec<CallSpec>) {
         for spec in specs {
             self.metrics.call_accepted();
-            self.live.insert(spec.call_id.clone(), LiveState::Queued);
-            self.inflight.fetch_add(1, Ordering::SeqCst);
+            self.begin(&spec.call_id);
             let queue = Arc::clone(self);
             let span = info_span!("call", call_id = %spec.call_id);
             tokio::spawn(async move { queue.run(spec).await }.instrument(span));
@@ -190,7 +185,19 @@ impl CallQueue {
             }
         };
         self.record(&call_id, &outcome, was_active).await;
-        self.live.remove(&call_id);
+        self.end(&call_id);
+    }
+
+    /// A call this node now answers for: live (as queued) and counted by shutdown until
+    /// [`Self::end`].
+    fn begin(&self, call_id: &str) {
+        self.live.insert(call_id.to_owned(), LiveState::Queued);
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The call is recorded or given back: no longer live; the last one wakes shutdown.
+    fn end(&self, call_id: &str) {
+        self.live.remove(call_id);
         if self.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.idle.notify_waiters();
         }
