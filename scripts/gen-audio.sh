@@ -7,11 +7,13 @@
 # Usage: gen-audio.sh [OUT] [LANG...] (default: every language).
 #
 # Every file is: spoken by espeak-ng with the voice the TTS engine uses for that language's
-# Female 1 voice (see voice-otp-media's crate docs), converted by sox to 8 kHz mono 16-bit,
+# Female 1 voice (see voice-otp-media's crate docs), or by the voice the table names where
+# a measured candidate was clearer (en-GB: flite's awb, docs/intelligibility.md "Synthesis
+# candidates for en-GB"), converted by sox to 8 kHz mono 16-bit,
 # leading and trailing silence trimmed, then set to one loudness: an RMS level of -20 dBFS
 # over the trimmed file (crates/media/tests/media/shipped_audio_is_uniform.rs checks it).
 #
-# Needs espeak-ng, sox and awk. Deterministic: sox runs without dither (-D).
+# Needs espeak-ng, flite, sox and awk. Deterministic: sox runs without dither (-D).
 #
 # GEN_AUDIO_VOICE=V renders the languages asked for with voice V instead (an espeak-ng
 # voice such as en-gb+m3, or flite:NAME for a flite voice, which gets the text without
@@ -82,7 +84,7 @@ ALPHABETS
   render "$voice" "<speak>$outro</speak>" "$out/prompts/$lang/outro.wav"
   echo "$lang done"
 done <<'LANGS'
-en-GB|en-gb+f1|Hello, this is your verification call.|Your code is|Press 1 to hear the code again.|Goodbye.
+en-GB|flite:awb|Hello, this is your verification call.|Your code is|Press 1 to hear the code again.|Goodbye.
 en-US|en-us+f1|Hello, this is your verification call.|Your code is|Press 1 to hear the code again.|Goodbye.
 nl-NL|nl+f1|Hallo, dit is uw verificatieoproep.|Uw code is|Druk op 1 om de code nogmaals te horen.|Tot ziens.
 de-DE|de+f1|Hallo, dies ist Ihr Bestätigungsanruf.|Ihr Code lautet|Drücken Sie die 1, um den Code erneut zu hören.|Auf Wiederhören.

@@ -7,6 +7,8 @@ set -euo pipefail
 declare -A need=(
   [sipp]=sip-tester
   [espeak-ng]=espeak-ng
+  # en-GB's shipped spelling set is flite's awb voice (scripts/gen-audio.sh).
+  [flite]=flite
   [sox]=sox
   [pkg-config]=pkg-config
   [cc]=gcc

@@ -11,7 +11,8 @@
 //! Two kinds of sets exist: *recorded* ones (human voices imported with
 //! `voice-otp audio import-asterisk` into `<recorded>/<lang>/<female|male>/`, not shipped
 //! in the repository) and the *synthesised* ones shipped in `audio/spelling/<lang>/`
-//! (espeak-ng, female). For a voice, the first of these that exists is used:
+//! (espeak-ng, female; en-GB flite's male awb, see `scripts/gen-audio.sh`). For a voice,
+//! the first of these that exists is used:
 //!
 //! 1. a recorded set of the voice's language (the exact tag, else another region of the
 //!    same language: en-GB reads with the en-US recordings), of the voice's gender, else

@@ -145,7 +145,8 @@ const MALE_VARIANTS: u8 = 7;
 ///
 /// `gender` and `number` pick an espeak-ng variant: Female `n` is `+f<n>` (1 to 5), Male `n`
 /// is `+m<n>` (1 to 7). Another number is [`MediaError::UnsupportedVoiceNumber`]. So the API
-/// default (en-GB, Female, 1) is `en-gb+f1`, the voice the shipped audio was made with.
+/// default (en-GB, Female, 1) is `en-gb+f1`, the voice most shipped audio was made with
+/// (en-GB's spelling set and prompts are flite's awb: docs/intelligibility.md).
 ///
 /// `volume` is applied by the renderer, not the engine: [`crate::VOLUME_STEP_DB`] (3 dB)
 /// per step, see [`crate::volume_gain`].
