@@ -142,3 +142,40 @@ fn phonetic_letters_add_the_spelling_alphabet_word_after_the_letter() {
     let refs: Vec<&Path> = german.iter().map(|p| p.as_path()).collect();
     assert_in_order(&read_wav(&out), &refs, 0);
 }
+
+/// `[audio] letter-style = "by-voice"` (the default) and `say` without `--letter-style`:
+/// the human set reads its letters with their words, as measured clearest
+/// (docs/intelligibility.md); `name` still reads names only.
+#[test]
+fn without_a_style_the_human_set_reads_letters_phonetically() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("voices");
+    let o = import(Path::new(ALLISON), "en-US", &recorded);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let set = recorded.join("en-US/female");
+    let out = dir.path().join("x.wav");
+    let read = |style: &[&str]| {
+        let mut args = vec!["--code", "M4N", "--lang", "en-GB"];
+        args.extend_from_slice(style);
+        args.extend(["--recorded", recorded.to_str().unwrap()]);
+        let o = say(&args, &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        read_wav(&out)
+    };
+    let files = [
+        set.join("m.wav"),
+        set.join("phonetic/m.wav"),
+        set.join("4.wav"),
+        set.join("n.wav"),
+        set.join("phonetic/n.wav"),
+    ];
+    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    assert_in_order(&read(&[]), &refs, 0);
+
+    let by_name = read(&["--letter-style", "name"]);
+    let names = [set.join("m.wav"), set.join("4.wav"), set.join("n.wav")];
+    let refs: Vec<&Path> = names.iter().map(|p| p.as_path()).collect();
+    assert_in_order(&by_name, &refs, 0);
+    let november = read_wav(&set.join("phonetic/n.wav"));
+    assert!(crate::say_reads_code_characters_in_order::find(&by_name, &november, 0).is_none());
+}

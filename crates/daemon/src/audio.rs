@@ -45,7 +45,7 @@ pub(crate) struct AudioFiles {
     namespace: Option<String>,
     defaults: PathBuf,
     recorded: Option<PathBuf>,
-    letter_style: LetterStyle,
+    letter_style: Option<LetterStyle>,
 }
 
 /// Checks a store path and returns it normalised as `/a/b.wav` plus its relative form.
@@ -100,7 +100,7 @@ impl AudioFiles {
             namespace: None,
             defaults,
             recorded: None,
-            letter_style: LetterStyle::Name,
+            letter_style: None,
         }
     }
 
@@ -118,14 +118,15 @@ impl AudioFiles {
         }
     }
 
-    /// Requests without `letter-style` get `style` (`[audio] letter-style`).
-    pub(crate) fn with_letter_style(mut self, style: LetterStyle) -> Self {
+    /// Requests without `letter-style` get `style` (`[audio] letter-style`; `None`: the
+    /// spelling set's own).
+    pub(crate) fn with_letter_style(mut self, style: Option<LetterStyle>) -> Self {
         self.letter_style = style;
         self
     }
 
     /// The `letter-style` of requests that do not give one.
-    pub(crate) fn letter_style(&self) -> LetterStyle {
+    pub(crate) fn letter_style(&self) -> Option<LetterStyle> {
         self.letter_style
     }
 

@@ -205,7 +205,8 @@ impl InFlight {
 }
 
 impl CallbackWorker {
-    /// Runs until `stop` turns true, then lets the deliveries in flight finish.
+    /// Runs until `stop` turns true, then starts what is due once more and lets the
+    /// deliveries in flight finish.
     pub(crate) async fn run(self, mut stop: watch::Receiver<bool>) {
         let this = Arc::new(self);
         let mut last_prune: Option<Instant> = None;
@@ -252,6 +253,10 @@ impl CallbackWorker {
                 _ = stop.changed() => {}
             }
         }
+        // The calls a shutdown ends store their outcomes before `stop` turns: this last
+        // look sends their callbacks now, instead of leaving them to whichever node starts
+        // next (their wake-up may have come after `stop`).
+        let _ = this.start_due(&mut state, &mut tasks).await;
         while let Some(done) = tasks.join_next().await {
             if let Ok((id, unrecorded)) = done {
                 state.finish(id, unrecorded);

@@ -170,8 +170,11 @@ pub struct AudioConfig {
     /// missing directory means none. Default `./data/voices`.
     pub recorded: PathBuf,
     /// `letter-style`: how the letters of a Default code are read when a request has no
-    /// `letter-style`: `"name"` ("N") or `"phonetic"` ("N, November"). Default `"name"`.
-    pub letter_style: voice_otp_media::LetterStyle,
+    /// `letter-style`: `"name"` ("N"), `"phonetic"` ("N, November") or `"by-voice"` (`None`:
+    /// each spelling set's own, phonetic for a recorded human set, by name for a
+    /// synthesised one, as measured clearest in docs/intelligibility.md). Default
+    /// `"by-voice"`.
+    pub letter_style: Option<voice_otp_media::LetterStyle>,
     /// `cache-bytes`: byte budget of the in-memory prompt cache, least recently used
     /// evicted first; 0 keeps no prompt. Default 64 MiB.
     pub cache_bytes: usize,
@@ -397,7 +400,7 @@ impl Default for Config {
                 dir: PathBuf::from("./data/audio"),
                 defaults: PathBuf::from("./audio"),
                 recorded: PathBuf::from("./data/voices"),
-                letter_style: voice_otp_media::LetterStyle::Name,
+                letter_style: None,
                 cache_bytes: 64 * 1024 * 1024,
                 max_prompt: Duration::from_secs(120),
                 char_gap: Duration::from_millis(300),

@@ -131,8 +131,10 @@ impl Daemon {
     }
 
     /// Graceful stop: new instructions get 503, live calls are told to hang up and their
-    /// outcomes stored, the callback worker finishes its batch, the HTTP server drains and
-    /// the store is checkpointed. Pending callbacks are delivered after the next start.
+    /// outcomes stored, the callback worker makes one more attempt at what is due (the
+    /// callbacks of the calls just ended included) and finishes it, the HTTP server drains
+    /// and the store is checkpointed. Callbacks still pending then (a receiver that failed,
+    /// a retry not yet due) are delivered after the next start, or by another node.
     pub async fn shutdown(mut self) -> Result<(), DaemonError> {
         info!("shutting down: intake stopped");
         self.calls.shutdown().await;

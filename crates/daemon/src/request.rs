@@ -573,7 +573,7 @@ fn voice_with_letter_style(
     voice.letter_style = match get(obj, "letter-style") {
         None => audio.letter_style(),
         Some(v) => match v.as_str().and_then(LetterStyle::parse) {
-            Some(style) => style,
+            Some(style) => Some(style),
             None => {
                 errors.add("letter-style", "must be \"name\" or \"phonetic\"");
                 audio.letter_style()

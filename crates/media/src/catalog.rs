@@ -20,6 +20,13 @@
 //! 2. the synthesised set of the language (exact tag, primary subtag, another region);
 //! 3. [`FALLBACK_LANGUAGE`]'s, only for a language no TTS voice speaks either (refused at
 //!    validation, so no call reads a code in a foreign language).
+//!
+//! # How its letters are read
+//!
+//! A voice that does not choose a [`LetterStyle`] gets the set's own: phonetic ("N,
+//! November") for a recorded set with its spelling-alphabet words, by name for the
+//! synthesised ones. That is what measured clearest for each (docs/intelligibility.md: the
+//! human set's letters are misheard without their words, espeak-ng's words are misheard).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -66,10 +73,11 @@ pub struct AudioRoot {
     recorded: Option<PathBuf>,
 }
 
-/// A spelling set's directory and its name in error messages.
+/// A spelling set's directory, its name in error messages and its own letter style.
 struct SpellingSet {
     dir: PathBuf,
     store: String,
+    letters: LetterStyle,
 }
 
 impl SpellingSet {
@@ -206,13 +214,13 @@ impl AudioRoot {
 
     /// The files that speak one character of a Default code, in order: its spelling file,
     /// and for a letter read [`LetterStyle::Phonetic`] also its word of the spelling
-    /// alphabet (`phonetic/<letter>.wav` of the same set). The set is chosen as the module
-    /// docs say.
+    /// alphabet (`phonetic/<letter>.wav` of the same set). The set, and the style when
+    /// `style` is `None`, are chosen as the module docs say.
     pub fn spelling_files(
         &self,
         language: &str,
         gender: Gender,
-        style: LetterStyle,
+        style: Option<LetterStyle>,
         ch: char,
     ) -> Result<Vec<PathBuf>, MediaError> {
         if !ch.is_ascii_alphanumeric() {
@@ -221,7 +229,7 @@ impl AudioRoot {
         let lower = ch.to_ascii_lowercase();
         let set = self.spelling_set(language, gender);
         let mut files = vec![set.file(&format!("{lower}.wav"))?];
-        if style == LetterStyle::Phonetic && lower.is_ascii_alphabetic() {
+        if style.unwrap_or(set.letters) == LetterStyle::Phonetic && lower.is_ascii_alphabetic() {
             files.push(set.file(&format!("phonetic/{lower}.wav"))?);
         }
         Ok(files)
@@ -236,6 +244,7 @@ impl AudioRoot {
         SpellingSet {
             dir: self.defaults.join("spelling").join(&lang),
             store: format!("/spelling/{lang}"),
+            letters: LetterStyle::Name,
         }
     }
 
@@ -257,6 +266,11 @@ impl AudioRoot {
         [first, second].into_iter().find_map(|g| {
             let dir = root.join(lang).join(g);
             dir.is_dir().then(|| SpellingSet {
+                letters: if dir.join("phonetic").is_dir() {
+                    LetterStyle::Phonetic
+                } else {
+                    LetterStyle::Name
+                },
                 dir,
                 store: format!("/recorded/{lang}/{g}"),
             })

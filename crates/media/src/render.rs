@@ -38,7 +38,7 @@ use zeroize::Zeroizing;
 use crate::cache::{Flights, Lru, WhileHeld, lock};
 use crate::catalog::{AudioRoot, DefaultPrompt};
 use crate::rendered::RenderedAudio;
-use crate::spelling::trim_silence;
+use crate::spelling::{LetterStyle, trim_silence};
 use crate::tts::{Tts, TtsInput};
 use crate::{CodeType, MediaError, PromptSource, SAMPLE_RATE, Voice, wav};
 
@@ -396,7 +396,12 @@ impl Renderer {
                 voice.volume as u8,
             ])
             .field(voice.language.as_bytes())
-            .field(voice.letter_style.as_str().as_bytes());
+            .field(
+                voice
+                    .letter_style
+                    .map_or("set's own", LetterStyle::as_str)
+                    .as_bytes(),
+            );
         k.finish()
     }
 

@@ -27,8 +27,11 @@ pub struct Voice {
     pub number: u8,
     /// Gain steps from -4 to 4; 0 leaves the level as rendered.
     pub volume: i8,
-    /// How the letters of a Default code are spoken (`letter-style`, a voice-otp extension).
-    pub letter_style: LetterStyle,
+    /// How the letters of a Default code are spoken (`letter-style`, a voice-otp
+    /// extension); `None` reads them as the spelling set reads best (see
+    /// [`crate::AudioRoot::spelling_files`]).
+    #[serde(default)]
+    pub letter_style: Option<LetterStyle>,
 }
 
 impl Default for Voice {
@@ -38,7 +41,7 @@ impl Default for Voice {
             gender: Gender::Female,
             number: 1,
             volume: 0,
-            letter_style: LetterStyle::Name,
+            letter_style: None,
         }
     }
 }

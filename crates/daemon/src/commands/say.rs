@@ -49,9 +49,11 @@ pub struct Args {
     #[arg(long, default_value = "./data/voices")]
     pub recorded: PathBuf,
     /// How letters are read: name ("N") or phonetic ("N, November": the language's
-    /// spelling alphabet), as the request's `letter-style`.
-    #[arg(long = "letter-style", default_value = "name", value_parser = parse_letter_style)]
-    pub letter_style: LetterStyle,
+    /// spelling alphabet), as the request's `letter-style`. Without it, as the spelling
+    /// set reads best: phonetic for a recorded set, by name for a synthesised one (the
+    /// daemon's default, `[audio] letter-style = "by-voice"`).
+    #[arg(long = "letter-style", value_parser = parse_letter_style)]
+    pub letter_style: Option<LetterStyle>,
     /// Gender of the voice: picks a spelling set of that gender where one exists.
     #[arg(long, default_value = "Female", value_parser = super::audio::parse_gender)]
     pub gender: Gender,

@@ -238,10 +238,13 @@ fn audio(c: &mut Config, key: &str, raw: &Raw<'_>) -> Result<(), &'static str> {
         "defaults" => c.audio.defaults = raw.string().ok_or(TEXT)?.into(),
         "recorded" => c.audio.recorded = raw.string().ok_or(TEXT)?.into(),
         "letter-style" => {
-            c.audio.letter_style = raw
-                .string()
-                .and_then(|s| voice_otp_media::LetterStyle::parse(&s))
-                .ok_or("\"name\" or \"phonetic\"")?
+            const STYLES: &str = "\"name\", \"phonetic\" or \"by-voice\"";
+            let text = raw.string().ok_or(STYLES)?;
+            c.audio.letter_style = if text.eq_ignore_ascii_case("by-voice") {
+                None
+            } else {
+                Some(voice_otp_media::LetterStyle::parse(&text).ok_or(STYLES)?)
+            }
         }
         "cache-bytes" => {
             c.audio.cache_bytes = raw

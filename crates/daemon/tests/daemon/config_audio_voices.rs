@@ -12,12 +12,12 @@ use voice_otp_media::LetterStyle;
 fn defaults_file_and_environment() {
     let c = Config::default();
     assert_eq!(c.audio.recorded, PathBuf::from("./data/voices"));
-    assert_eq!(c.audio.letter_style, LetterStyle::Name);
+    assert_eq!(c.audio.letter_style, None, "by-voice");
 
     let text = "[audio]\nrecorded = \"/srv/voices\"\nletter-style = \"Phonetic\"\n";
     let c = Config::from_sources(Some(text), &BTreeMap::new()).unwrap();
     assert_eq!(c.audio.recorded, PathBuf::from("/srv/voices"));
-    assert_eq!(c.audio.letter_style, LetterStyle::Phonetic);
+    assert_eq!(c.audio.letter_style, Some(LetterStyle::Phonetic));
 
     let env = BTreeMap::from([
         ("VOICE_OTP_AUDIO_RECORDED".to_owned(), "/x".to_owned()),
@@ -25,7 +25,11 @@ fn defaults_file_and_environment() {
     ]);
     let c = Config::from_sources(Some(text), &env).unwrap();
     assert_eq!(c.audio.recorded, PathBuf::from("/x"));
-    assert_eq!(c.audio.letter_style, LetterStyle::Name);
+    assert_eq!(c.audio.letter_style, Some(LetterStyle::Name));
+
+    let by_voice = "[audio]\nletter-style = \"By-Voice\"\n";
+    let c = Config::from_sources(Some(by_voice), &BTreeMap::new()).unwrap();
+    assert_eq!(c.audio.letter_style, None);
 }
 
 #[test]
@@ -46,5 +50,5 @@ fn the_example_file_states_the_defaults() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../voice-otp.example.toml");
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains("recorded = \"./data/voices\""));
-    assert!(text.contains("letter-style = \"name\""));
+    assert!(text.contains("letter-style = \"by-voice\""));
 }

@@ -156,7 +156,7 @@ fn setup_recorded() -> (tempfile::TempDir, AudioRoot) {
 fn recorded_sets_read_their_language_in_every_region_and_gender() {
     let (_d, root) = setup_recorded();
     let files = |lang: &str, gender: Gender, style: LetterStyle, ch: char| -> Vec<String> {
-        root.spelling_files(lang, gender, style, ch)
+        root.spelling_files(lang, gender, Some(style), ch)
             .unwrap()
             .into_iter()
             .map(|p| rel(&root, p))
@@ -196,19 +196,45 @@ fn recorded_sets_read_their_language_in_every_region_and_gender() {
     );
     // A character the chosen set lacks names the set's file, never another language's.
     let e = root
-        .spelling_files("en-US", Gender::Female, name, 'q')
+        .spelling_files("en-US", Gender::Female, Some(name), 'q')
         .unwrap_err();
     assert_eq!(
         e.to_string(),
         "missing spelling file /recorded/en-US/female/q.wav"
     );
     let e = root
-        .spelling_files("fr-FR", Gender::Female, LetterStyle::Phonetic, 'a')
+        .spelling_files("fr-FR", Gender::Female, Some(LetterStyle::Phonetic), 'a')
         .unwrap_err();
     assert_eq!(
         e.to_string(),
         "missing spelling file /spelling/fr-FR/phonetic/a.wav"
     );
+}
+
+#[test]
+fn without_a_style_each_set_reads_letters_as_it_reads_best() {
+    let (d, root) = setup_recorded();
+    let files = |lang: &str, ch: char| -> Vec<String> {
+        root.spelling_files(lang, Gender::Female, None, ch)
+            .unwrap()
+            .into_iter()
+            .map(|p| rel(&root, p))
+            .collect()
+    };
+    // A recorded set with its spelling-alphabet words: phonetic letters, plain digits.
+    assert_eq!(
+        files("en-US", 'a'),
+        [
+            "recorded/en-US/female/a.wav",
+            "recorded/en-US/female/phonetic/a.wav"
+        ]
+    );
+    assert_eq!(files("en-US", '7'), ["recorded/en-US/female/7.wav"]);
+    // A synthesised set: letter names.
+    assert_eq!(files("fr-FR", 'a'), ["defaults/spelling/fr-FR/a.wav"]);
+    // A recorded set imported without words reads names rather than failing.
+    std::fs::remove_dir_all(d.path().join("recorded/it-IT/male/phonetic")).unwrap();
+    assert_eq!(files("it-IT", 'a'), ["recorded/it-IT/male/a.wav"]);
 }
 
 #[test]
@@ -218,7 +244,7 @@ fn a_gender_with_its_own_recording_gets_it() {
     let pick = |g| {
         rel(
             &root,
-            root.spelling_files("en-US", g, LetterStyle::Name, 'a')
+            root.spelling_files("en-US", g, Some(LetterStyle::Name), 'a')
                 .unwrap()[0]
                 .clone(),
         )
