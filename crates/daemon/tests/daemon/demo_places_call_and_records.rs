@@ -13,31 +13,31 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Best normalised cross-correlation of `template` anywhere in `signal`, and where.
+/// Best normalised cross-correlation of `template` anywhere in `signal`, and where. In f64:
+/// a running f32 window energy drifts over a recording this long and inflates the score.
 fn best_match(signal: &[f32], template: &[f32]) -> (f32, usize) {
-    let t_energy: f32 = template.iter().map(|v| v * v).sum();
-    let mut window: f32 = signal[..template.len()].iter().map(|v| v * v).sum();
-    let mut best = (0.0f32, 0usize);
+    let sq = |v: &f32| f64::from(*v) * f64::from(*v);
+    let t_energy: f64 = template.iter().map(sq).sum();
+    let mut window: f64 = signal[..template.len()].iter().map(sq).sum();
+    let mut best = (0.0f64, 0usize);
     for start in 0..=signal.len() - template.len() {
         if start > 0 {
-            let out = signal[start - 1];
-            let inn = signal[start + template.len() - 1];
-            window += inn * inn - out * out;
+            window += sq(&signal[start + template.len() - 1]) - sq(&signal[start - 1]);
         }
         if window <= 1.0 {
             continue;
         }
-        let dot: f32 = signal[start..start + template.len()]
+        let dot: f64 = signal[start..start + template.len()]
             .iter()
             .zip(template)
-            .map(|(a, b)| a * b)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
             .sum();
-        let ncc = dot / (t_energy * window.max(1.0)).sqrt();
+        let ncc = dot / (t_energy * window).sqrt();
         if ncc > best.0 {
             best = (ncc, start);
         }
     }
-    best
+    (best.0 as f32, best.1)
 }
 
 #[test]
@@ -102,10 +102,12 @@ fn demo_replays_on_press_and_records_the_code() {
             "digit {digit} heard once only ({before:.3} before, {after:.3} after)"
         );
     }
-    // Digits not in the code are not in the recording (measured about 0.35 to 0.47),
-    // so the check above cannot pass on any speech-like audio.
-    for digit in ['1', '7', '8'] {
+    // Digits not in the code are not in the recording, so the check above cannot pass on
+    // any speech-like audio. The code's digits match at 1.0; the others at most about 0.71
+    // with en-GB's flite awb voice, whose prompts are in the same voice ("Press 1 to hear
+    // the code again" says "one"; "again" sounds like "eight").
+    for digit in ['1', '2', '3', '5', '7', '8'] {
         let (ncc, _) = best_match(&signal, &template(digit));
-        assert!(ncc < 0.7, "digit {digit} not in the code matched {ncc:.3}");
+        assert!(ncc < 0.8, "digit {digit} not in the code matched {ncc:.3}");
     }
 }
