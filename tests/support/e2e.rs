@@ -435,6 +435,50 @@ pub fn otp_body(code: &str, callback: &str) -> Value {
     })
 }
 
+/// One call to a SIPp trunk that answers it busy (486), with its callback to a receiver,
+/// placed by a daemon whose SQLite store refuses, through a trigger, every update of
+/// `table` that sets `column` ("injected store failure") until [`RefusingStore::stop_refusing`].
+pub struct RefusingStore {
+    /// A connection to the daemon's store, for the test to read what got stored.
+    pub db: rusqlite::Connection,
+    pub daemon: Daemon,
+    pub receiver: Receiver,
+    pub sipp: Sipp,
+    trigger: String,
+}
+
+impl RefusingStore {
+    /// Starts the trunk, the receiver and the daemon in `dir` and installs the trigger.
+    pub async fn start(dir: &Path, table: &str, column: &str) -> RefusingStore {
+        let sipp = sipp_trunk(dir, "uas_busy_486.xml", 1).await;
+        let receiver = Receiver::start(&[]).await;
+        let daemon = Daemon::start(DaemonConfig::new(dir, sipp.addr())).await;
+        let db = rusqlite::Connection::open(daemon.config.db()).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        let trigger = format!("refuse_{table}_{column}");
+        db.execute_batch(&format!(
+            "CREATE TRIGGER {trigger} BEFORE UPDATE ON {table}
+             WHEN NEW.{column} IS NOT NULL
+             BEGIN SELECT RAISE(ABORT, 'injected store failure'); END;"
+        ))
+        .unwrap();
+        RefusingStore {
+            db,
+            daemon,
+            receiver,
+            sipp,
+            trigger,
+        }
+    }
+
+    /// Drops the trigger: the store works again.
+    pub fn stop_refusing(&self) {
+        self.db
+            .execute_batch(&format!("DROP TRIGGER {}", self.trigger))
+            .unwrap();
+    }
+}
+
 /// An 8 kHz mono 16-bit WAV file of `samples`, as an upload body.
 pub fn wav_8k(samples: impl IntoIterator<Item = i16>) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
