@@ -479,6 +479,50 @@ impl RefusingStore {
     }
 }
 
+/// Node a of a two-node cluster on a fresh PostgreSQL database: one call slot
+/// (`max-concurrent = 1`), a trunk that never answers (each INVITE rings, retransmitted,
+/// and holds its slot) and a callback receiver. [`OneSlotNode::next_node`] configures
+/// a second node on the same database.
+pub struct OneSlotNode {
+    pub node_a: Daemon,
+    pub receiver: Receiver,
+    /// The silent trunk: what it receives are the nodes' INVITEs.
+    pub trunk: tokio::net::UdpSocket,
+    /// Node a's settings.
+    pub config: DaemonConfig,
+    pub pg: voice_otp_testkit::postgres::Postgres,
+}
+
+impl OneSlotNode {
+    /// Starts PostgreSQL with the database `database`, the trunk, the receiver and node a
+    /// (its files in `dir`).
+    pub async fn start(dir: &Path, database: &str) -> OneSlotNode {
+        let pg = voice_otp_testkit::postgres::Postgres::start();
+        let url = pg.create_database(database);
+        let trunk = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let receiver = Receiver::start(&[]).await;
+        let mut config = DaemonConfig::new(dir, trunk.local_addr().unwrap());
+        config.store_url = Some(url);
+        config.calls_extra = "max-concurrent = 1".to_owned();
+        let node_a = Daemon::start(config.clone()).await;
+        OneSlotNode {
+            node_a,
+            receiver,
+            trunk,
+            config,
+            pg,
+        }
+    }
+
+    /// Node a's settings on an HTTP port and RTP range of their own: a second node.
+    pub fn next_node(&self) -> DaemonConfig {
+        let mut config = self.config.clone();
+        config.http_port = free_tcp_port();
+        config.rtp = rtp_range();
+        config
+    }
+}
+
 /// An 8 kHz mono 16-bit WAV file of `samples`, as an upload body.
 pub fn wav_8k(samples: impl IntoIterator<Item = i16>) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
