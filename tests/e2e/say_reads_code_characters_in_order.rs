@@ -84,6 +84,25 @@ fn tone(path: &Path, hz: f64, ms: usize) {
     w.finalize().unwrap();
 }
 
+/// `say`'s arguments reading `code` with `--code-type <code_type>` and the user's files in
+/// `store` (`--audio-dir`), `extra` arguments after the code.
+fn custom_args<'a>(
+    code: &'a str,
+    extra: &[&'a str],
+    code_type: &'a str,
+    store: &'a Path,
+) -> Vec<&'a str> {
+    let mut args = vec!["--code", code];
+    args.extend_from_slice(extra);
+    args.extend([
+        "--code-type",
+        code_type,
+        "--audio-dir",
+        store.to_str().unwrap(),
+    ]);
+    args
+}
+
 /// A Custom audio store at `<dir>/store` whose en-GB spelling set holds a tone for each
 /// `(file name, Hz, ms)`; returns the store and its `spelling/en-GB` folder.
 fn custom_store(dir: &Path, tones: &[(&str, f64, usize)]) -> (PathBuf, PathBuf) {
@@ -134,19 +153,8 @@ fn custom_code_type_reads_the_users_files_in_order() {
         ],
     );
     let out = dir.path().join("x.wav");
-    let samples = say_ok(
-        &[
-            "--code",
-            "7a3",
-            "--lang",
-            "en-GB",
-            "--code-type",
-            "Custom",
-            "--audio-dir",
-            store.to_str().unwrap(),
-        ],
-        &out,
-    );
+    let args = custom_args("7a3", &["--lang", "en-GB"], "Custom", &store);
+    let samples = say_ok(&args, &out);
     assert_in_order(
         &samples,
         &[&sp.join("7.wav"), &sp.join("A.wav"), &sp.join("3.wav")],
@@ -162,17 +170,7 @@ fn custom_character_without_a_file_fails_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = custom_store(dir.path(), &[("7.wav", 440.0, 200), ("3.wav", 880.0, 300)]);
     let out = dir.path().join("x.wav");
-    let o = say(
-        &[
-            "--code",
-            "7A3",
-            "--code-type",
-            "custom",
-            "--audio-dir",
-            store.to_str().unwrap(),
-        ],
-        &out,
-    );
+    let o = say(&custom_args("7A3", &[], "custom", &store), &out);
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("/spelling/en-GB/a.wav"), "stderr: {stderr}");
