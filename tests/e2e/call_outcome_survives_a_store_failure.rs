@@ -11,18 +11,8 @@ use voice_otp_suite::e2e::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outcome_is_stored_once_the_store_works_again() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = sipp_trunk(dir.path(), "uas_busy_486.xml", 1).await;
-    let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
-
-    let db = rusqlite::Connection::open(daemon.config.db()).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER refuse_outcome BEFORE UPDATE ON calls
-         WHEN NEW.result_code IS NOT NULL
-         BEGIN SELECT RAISE(ABORT, 'injected store failure'); END;",
-    )
-    .unwrap();
+    let mut store = RefusingStore::start(dir.path(), "calls", "result_code").await;
+    let (daemon, receiver, db) = (&store.daemon, &store.receiver, &store.db);
 
     let call_id = daemon.otp_call(&otp_body("4829", &receiver.url())).await;
     // The call ends (486) and its outcome is refused, more than once.
@@ -42,7 +32,7 @@ async fn the_outcome_is_stored_once_the_store_works_again() {
     }
     assert!(receiver.all().is_empty(), "a callback without a stored CDR");
 
-    db.execute_batch("DROP TRIGGER refuse_outcome").unwrap();
+    store.stop_refusing();
     let got = receiver.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(got[0].json()["call-id"], call_id.as_str());
     assert_signed(&got[0], "e2e-callback-secret");
@@ -54,5 +44,5 @@ async fn the_outcome_is_stored_once_the_store_works_again() {
         )
         .unwrap();
     assert!(result.is_some(), "the CDR was stored");
-    sipp.assert_ok(Duration::from_secs(10)).await;
+    store.sipp.assert_ok(Duration::from_secs(10)).await;
 }

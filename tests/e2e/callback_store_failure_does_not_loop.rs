@@ -11,18 +11,8 @@ use voice_otp_suite::e2e::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivered_event_is_posted_once_while_the_store_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sipp = sipp_trunk(dir.path(), "uas_busy_486.xml", 1).await;
-    let receiver = Receiver::start(&[]).await;
-    let daemon = Daemon::start(DaemonConfig::new(dir.path(), sipp.addr())).await;
-
-    let db = rusqlite::Connection::open(daemon.config.db()).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER refuse_delivered BEFORE UPDATE ON outbox
-         WHEN NEW.delivered_ms IS NOT NULL
-         BEGIN SELECT RAISE(ABORT, 'injected store failure'); END;",
-    )
-    .unwrap();
+    let mut store = RefusingStore::start(dir.path(), "outbox", "delivered_ms").await;
+    let (daemon, receiver, db) = (&store.daemon, &store.receiver, &store.db);
 
     let call_id = daemon.otp_call(&otp_body("4829", &receiver.url())).await;
     let got = receiver.wait_for(1, Duration::from_secs(20)).await;
@@ -41,7 +31,7 @@ async fn a_delivered_event_is_posted_once_while_the_store_fails() {
         daemon.logs()
     );
 
-    db.execute_batch("DROP TRIGGER refuse_delivered").unwrap();
+    store.stop_refusing();
     let mut delivered = None;
     for _ in 0..250 {
         delivered = db
@@ -61,5 +51,5 @@ async fn a_delivered_event_is_posted_once_while_the_store_fails() {
         "the attempt was recorded once the store worked"
     );
     assert_eq!(receiver.all().len(), 1);
-    sipp.assert_ok(Duration::from_secs(10)).await;
+    store.sipp.assert_ok(Duration::from_secs(10)).await;
 }

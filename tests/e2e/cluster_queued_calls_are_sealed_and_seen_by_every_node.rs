@@ -8,7 +8,6 @@
 use std::time::{Duration, Instant};
 
 use voice_otp_suite::e2e::*;
-use voice_otp_testkit::postgres::Postgres;
 
 /// Letters no call id, time or number of the rows can hold by chance.
 const CODE: &str = "QZXJ";
@@ -22,16 +21,15 @@ async fn state(node: &Daemon, call_id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_call_is_sealed_in_the_database_and_seen_by_every_node() {
-    let pg = Postgres::start();
-    let url = pg.create_database("voice_otp_queue_sealed");
     let dir = tempfile::tempdir().unwrap();
     // A trunk that never answers: each INVITE rings (retransmitted) and holds its slot.
-    let trunk = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let receiver = Receiver::start(&[]).await;
-    let mut config = DaemonConfig::new(dir.path(), trunk.local_addr().unwrap());
-    config.store_url = Some(url);
-    config.calls_extra = "max-concurrent = 1".to_owned();
-    let node_a = Daemon::start(config.clone()).await;
+    let cluster = OneSlotNode::start(dir.path(), "voice_otp_queue_sealed").await;
+    let (node_a, receiver, trunk, pg) = (
+        &cluster.node_a,
+        &cluster.receiver,
+        &cluster.trunk,
+        &cluster.pg,
+    );
 
     let first = node_a.otp_call(&otp_body("7", &receiver.url())).await;
     let mut buf = [0u8; 4096];
@@ -45,7 +43,7 @@ async fn a_queued_call_is_sealed_in_the_database_and_seen_by_every_node() {
     let second = node_a.otp_call(&body).await;
     // Node a's only slot is taken: the second call waits in the queue.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(state(&node_a, &second).await, "queued");
+    assert_eq!(state(node_a, &second).await, "queued");
 
     let dump = pg.dump("voice_otp_queue_sealed");
     assert!(dump.contains(&second), "the dump holds the queued call");
@@ -64,11 +62,9 @@ async fn a_queued_call_is_sealed_in_the_database_and_seen_by_every_node() {
 
     // A second node with a free slot claims and places the queued call; each node shows
     // the call the other holds from the store.
-    config.http_port = free_tcp_port();
-    config.rtp = rtp_range();
-    let node_b = Daemon::start(config).await;
+    let node_b = Daemon::start(cluster.next_node()).await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while state(&node_a, &second).await != "dialling" {
+    while state(node_a, &second).await != "dialling" {
         assert!(
             Instant::now() < deadline,
             "the queued call was not placed by node b: {}",

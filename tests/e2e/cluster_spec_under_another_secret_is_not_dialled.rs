@@ -6,7 +6,6 @@
 use std::time::{Duration, Instant};
 
 use voice_otp_suite::e2e::*;
-use voice_otp_testkit::postgres::Postgres;
 
 const CODE: &str = "QZXJ";
 
@@ -27,19 +26,13 @@ async fn invited(trunk: &tokio::net::UdpSocket, window: Duration) -> Vec<String>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spec_sealed_under_another_secret_fails_the_call_undialled() {
-    let pg = Postgres::start();
-    let url = pg.create_database("voice_otp_other_secret");
     let dir = tempfile::tempdir().unwrap();
     // A trunk that never answers: node a's first call rings and holds its only slot.
-    let trunk = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let receiver = Receiver::start(&[]).await;
-    let mut config = DaemonConfig::new(dir.path(), trunk.local_addr().unwrap());
-    config.store_url = Some(url);
-    config.calls_extra = "max-concurrent = 1".to_owned();
-    let node_a = Daemon::start(config.clone()).await;
+    let cluster = OneSlotNode::start(dir.path(), "voice_otp_other_secret").await;
+    let (node_a, receiver, trunk) = (&cluster.node_a, &cluster.receiver, &cluster.trunk);
     node_a.otp_call(&otp_body("7", &receiver.url())).await;
     assert_eq!(
-        invited(&trunk, Duration::from_secs(3)).await.first(),
+        invited(trunk, Duration::from_secs(3)).await.first(),
         Some(&"+31612345678".to_owned())
     );
     let mut body = otp_body(CODE, &receiver.url());
@@ -47,8 +40,7 @@ async fn a_spec_sealed_under_another_secret_fails_the_call_undialled() {
     let queued = node_a.otp_call(&body).await;
 
     // Node b, with a secret of its own, claims the queued call.
-    config.http_port = free_tcp_port();
-    config.rtp = rtp_range();
+    let mut config = cluster.next_node();
     config.env.push((
         "VOICE_OTP_CLUSTER_SECRET".to_owned(),
         "another-cluster-secret-9876543210fedcba".to_owned(),
@@ -64,7 +56,7 @@ async fn a_spec_sealed_under_another_secret_fails_the_call_undialled() {
         "{event}"
     );
     // Never dialled: the trunk sees only the first call's retransmissions.
-    let invites = invited(&trunk, Duration::from_secs(2)).await;
+    let invites = invited(trunk, Duration::from_secs(2)).await;
     assert!(
         !invites.iter().any(|u| u == "+31687654321"),
         "the unopened call was dialled: {invites:?}"

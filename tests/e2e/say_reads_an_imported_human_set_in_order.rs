@@ -4,12 +4,12 @@
 //! region of the language; phonetic letters add the set's spelling-alphabet word. A source
 //! lacking a character is refused, naming it, and no set appears.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use voice_otp_suite::{repo_root, voice_otp_bin};
 
-use crate::say_reads_code_characters_in_order::{assert_in_order, read_wav, say};
+use crate::say_reads_code_characters_in_order::{assert_in_order, find, read_wav, say_recorded};
 
 const ALLISON: &str = "/usr/share/asterisk/sounds/en_US_f_Allison";
 
@@ -24,36 +24,30 @@ fn import(src: &Path, lang: &str, recorded: &Path) -> std::process::Output {
         .expect("voice-otp runs")
 }
 
-#[test]
-fn every_character_of_an_imported_set_is_read_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("voices");
+/// Imports Allison into `<dir>/voices` as the en-US set, asserting that the import
+/// succeeded; returns the recorded-sets folder and the imported set in it.
+fn imported_allison(dir: &Path) -> (PathBuf, PathBuf) {
+    let recorded = dir.join("voices");
     let o = import(Path::new(ALLISON), "en-US", &recorded);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let set = recorded.join("en-US/female");
+    (recorded, set)
+}
+
+#[test]
+fn every_character_of_an_imported_set_is_read_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (recorded, set) = imported_allison(dir.path());
     // The whole alphabet, so every imported file is played once; read for en-GB, which
     // has no recording of its own and so uses the en-US one.
     let code = "0123456789abcdefghijklmnopqrstuvwxyz";
     let out = dir.path().join("x.wav");
-    let o = say(
-        &[
-            "--code",
-            code,
-            "--lang",
-            "en-GB",
-            "--recorded",
-            recorded.to_str().unwrap(),
-        ],
-        &out,
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let samples = read_wav(&out);
+    let samples = say_recorded(code, "en-GB", &[], &recorded, &out);
     let files: Vec<_> = code.chars().map(|c| set.join(format!("{c}.wav"))).collect();
-    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    assert_in_order(&samples, &refs, 0);
+    assert_in_order(&samples, &files, 0);
     // The human recordings, not the shipped synthetic set.
     let shipped = read_wav(&repo_root().join("audio/spelling/en-GB/7.wav"));
-    assert!(crate::say_reads_code_characters_in_order::find(&samples, &shipped, 0).is_none());
+    assert!(find(&samples, &shipped, 0).is_none());
     // Prepared like the shipped sets: 8 kHz mono 16-bit (read_wav checks), -20 dBFS RMS.
     for f in &files {
         let s = read_wav(f);
@@ -92,26 +86,10 @@ fn a_source_lacking_a_character_is_refused_by_name() {
 #[test]
 fn phonetic_letters_add_the_spelling_alphabet_word_after_the_letter() {
     let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("voices");
-    let o = import(Path::new(ALLISON), "en-US", &recorded);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let set = recorded.join("en-US/female");
+    let (recorded, set) = imported_allison(dir.path());
     let out = dir.path().join("x.wav");
-    let o = say(
-        &[
-            "--code",
-            "N7W",
-            "--lang",
-            "en-US",
-            "--letter-style",
-            "phonetic",
-            "--recorded",
-            recorded.to_str().unwrap(),
-        ],
-        &out,
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let samples = read_wav(&out);
+    let phonetic = ["--letter-style", "phonetic"];
+    let samples = say_recorded("N7W", "en-US", &phonetic, &recorded, &out);
     let files = [
         set.join("n.wav"),
         set.join("phonetic/n.wav"),
@@ -119,28 +97,13 @@ fn phonetic_letters_add_the_spelling_alphabet_word_after_the_letter() {
         set.join("w.wav"),
         set.join("phonetic/w.wav"),
     ];
-    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    assert_in_order(&samples, &refs, 0);
+    assert_in_order(&samples, &files, 0);
     // The synthesised sets have their words too (German: "N, Nordpol").
     let none = dir.path().join("none");
-    let o = say(
-        &[
-            "--code",
-            "N",
-            "--lang",
-            "de-DE",
-            "--letter-style",
-            "phonetic",
-            "--recorded",
-            none.to_str().unwrap(),
-        ],
-        &out,
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let samples = say_recorded("N", "de-DE", &phonetic, &none, &out);
     let sp = repo_root().join("audio/spelling/de-DE");
     let german = [sp.join("n.wav"), sp.join("phonetic/n.wav")];
-    let refs: Vec<&Path> = german.iter().map(|p| p.as_path()).collect();
-    assert_in_order(&read_wav(&out), &refs, 0);
+    assert_in_order(&samples, &german, 0);
 }
 
 /// `[audio] letter-style = "by-voice"` (the default) and `say` without `--letter-style`:
@@ -149,19 +112,9 @@ fn phonetic_letters_add_the_spelling_alphabet_word_after_the_letter() {
 #[test]
 fn without_a_style_the_human_set_reads_letters_phonetically() {
     let dir = tempfile::tempdir().unwrap();
-    let recorded = dir.path().join("voices");
-    let o = import(Path::new(ALLISON), "en-US", &recorded);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let set = recorded.join("en-US/female");
+    let (recorded, set) = imported_allison(dir.path());
     let out = dir.path().join("x.wav");
-    let read = |style: &[&str]| {
-        let mut args = vec!["--code", "M4N", "--lang", "en-GB"];
-        args.extend_from_slice(style);
-        args.extend(["--recorded", recorded.to_str().unwrap()]);
-        let o = say(&args, &out);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        read_wav(&out)
-    };
+    let read = |style: &[&str]| say_recorded("M4N", "en-GB", style, &recorded, &out);
     let files = [
         set.join("m.wav"),
         set.join("phonetic/m.wav"),
@@ -169,13 +122,11 @@ fn without_a_style_the_human_set_reads_letters_phonetically() {
         set.join("n.wav"),
         set.join("phonetic/n.wav"),
     ];
-    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    assert_in_order(&read(&[]), &refs, 0);
+    assert_in_order(&read(&[]), &files, 0);
 
     let by_name = read(&["--letter-style", "name"]);
     let names = [set.join("m.wav"), set.join("4.wav"), set.join("n.wav")];
-    let refs: Vec<&Path> = names.iter().map(|p| p.as_path()).collect();
-    assert_in_order(&by_name, &refs, 0);
+    assert_in_order(&by_name, &names, 0);
     let november = read_wav(&set.join("phonetic/n.wav"));
-    assert!(crate::say_reads_code_characters_in_order::find(&by_name, &november, 0).is_none());
+    assert!(find(&by_name, &november, 0).is_none());
 }

@@ -2,7 +2,7 @@
 //! Custom, the user's) spelling files of the code's characters, in order, sample for
 //! sample; a Custom character without a file fails and names the file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use voice_otp_suite::{repo_root, voice_otp_bin};
@@ -24,9 +24,10 @@ pub(crate) fn find(hay: &[i16], needle: &[i16], from: usize) -> Option<usize> {
 }
 
 /// Asserts that the files appear whole and in this order, after `start`.
-pub(crate) fn assert_in_order(out: &[i16], files: &[&Path], start: usize) {
+pub(crate) fn assert_in_order(out: &[i16], files: &[impl AsRef<Path>], start: usize) {
     let mut at = start;
     for f in files {
+        let f = f.as_ref();
         let s = read_wav(f);
         let pos = find(out, &s, at)
             .unwrap_or_else(|| panic!("{} not found after sample {at}", f.display()));
@@ -45,6 +46,29 @@ pub(crate) fn say(args: &[&str], out: &Path) -> std::process::Output {
         .expect("voice-otp runs")
 }
 
+/// Runs `voice-otp say` with `args`, asserts that it succeeded and returns the samples it
+/// wrote to `out`.
+pub(crate) fn say_ok(args: &[&str], out: &Path) -> Vec<i16> {
+    let o = say(args, out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    read_wav(out)
+}
+
+/// [`say_ok`] reading `code` in `lang` with the recorded sets in `recorded` (a folder
+/// without any reads the shipped sets), `extra` arguments before `--recorded`.
+pub(crate) fn say_recorded(
+    code: &str,
+    lang: &str,
+    extra: &[&str],
+    recorded: &Path,
+    out: &Path,
+) -> Vec<i16> {
+    let mut args = vec!["--code", code, "--lang", lang];
+    args.extend_from_slice(extra);
+    args.extend(["--recorded", recorded.to_str().unwrap()]);
+    say_ok(&args, out)
+}
+
 fn tone(path: &Path, hz: f64, ms: usize) {
     let spec = hound::WavSpec {
         channels: 1,
@@ -60,25 +84,44 @@ fn tone(path: &Path, hz: f64, ms: usize) {
     w.finalize().unwrap();
 }
 
+/// `say`'s arguments reading `code` with `--code-type <code_type>` and the user's files in
+/// `store` (`--audio-dir`), `extra` arguments after the code.
+fn custom_args<'a>(
+    code: &'a str,
+    extra: &[&'a str],
+    code_type: &'a str,
+    store: &'a Path,
+) -> Vec<&'a str> {
+    let mut args = vec!["--code", code];
+    args.extend_from_slice(extra);
+    args.extend([
+        "--code-type",
+        code_type,
+        "--audio-dir",
+        store.to_str().unwrap(),
+    ]);
+    args
+}
+
+/// A Custom audio store at `<dir>/store` whose en-GB spelling set holds a tone for each
+/// `(file name, Hz, ms)`; returns the store and its `spelling/en-GB` folder.
+fn custom_store(dir: &Path, tones: &[(&str, f64, usize)]) -> (PathBuf, PathBuf) {
+    let store = dir.join("store");
+    let sp = store.join("spelling/en-GB");
+    std::fs::create_dir_all(&sp).unwrap();
+    for &(file, hz, ms) in tones {
+        tone(&sp.join(file), hz, ms);
+    }
+    (store, sp)
+}
+
 #[test]
 fn default_code_type_reads_the_shipped_files_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.wav");
     // No recorded sets (`make` imports them into ./data/voices): the shipped ones.
     let none = dir.path().join("none");
-    let o = say(
-        &[
-            "--code",
-            "7A3",
-            "--lang",
-            "en-GB",
-            "--recorded",
-            none.to_str().unwrap(),
-        ],
-        &out,
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let samples = read_wav(&out);
+    let samples = say_recorded("7A3", "en-GB", &[], &none, &out);
     let audio = repo_root().join("audio");
     // No code prompt was asked for, so the reading starts with the first character.
     let sp = audio.join("spelling/en-GB");
@@ -100,29 +143,18 @@ fn default_code_type_reads_the_shipped_files_in_order() {
 #[test]
 fn custom_code_type_reads_the_users_files_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let sp = store.join("spelling/en-GB");
-    std::fs::create_dir_all(&sp).unwrap();
-    tone(&sp.join("7.wav"), 440.0, 200);
-    // Upper-case file name: lookup is case-insensitive.
-    tone(&sp.join("A.wav"), 660.0, 250);
-    tone(&sp.join("3.wav"), 880.0, 300);
-    let out = dir.path().join("x.wav");
-    let o = say(
+    // `A.wav`: an upper-case file name, as lookup is case-insensitive.
+    let (store, sp) = custom_store(
+        dir.path(),
         &[
-            "--code",
-            "7a3",
-            "--lang",
-            "en-GB",
-            "--code-type",
-            "Custom",
-            "--audio-dir",
-            store.to_str().unwrap(),
+            ("7.wav", 440.0, 200),
+            ("A.wav", 660.0, 250),
+            ("3.wav", 880.0, 300),
         ],
-        &out,
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let samples = read_wav(&out);
+    let out = dir.path().join("x.wav");
+    let args = custom_args("7a3", &["--lang", "en-GB"], "Custom", &store);
+    let samples = say_ok(&args, &out);
     assert_in_order(
         &samples,
         &[&sp.join("7.wav"), &sp.join("A.wav"), &sp.join("3.wav")],
@@ -136,23 +168,9 @@ fn custom_code_type_reads_the_users_files_in_order() {
 #[test]
 fn custom_character_without_a_file_fails_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let sp = store.join("spelling/en-GB");
-    std::fs::create_dir_all(&sp).unwrap();
-    tone(&sp.join("7.wav"), 440.0, 200);
-    tone(&sp.join("3.wav"), 880.0, 300);
+    let (store, _) = custom_store(dir.path(), &[("7.wav", 440.0, 200), ("3.wav", 880.0, 300)]);
     let out = dir.path().join("x.wav");
-    let o = say(
-        &[
-            "--code",
-            "7A3",
-            "--code-type",
-            "custom",
-            "--audio-dir",
-            store.to_str().unwrap(),
-        ],
-        &out,
-    );
+    let o = say(&custom_args("7A3", &[], "custom", &store), &out);
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("/spelling/en-GB/a.wav"), "stderr: {stderr}");
@@ -164,7 +182,7 @@ fn custom_character_without_a_file_fails_naming_it() {
 fn an_intro_comes_first_then_the_reading_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.wav");
-    let o = say(
+    let samples = say_ok(
         &[
             "--code",
             "12",
@@ -177,8 +195,6 @@ fn an_intro_comes_first_then_the_reading_in_the_chosen_language() {
         ],
         &out,
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let samples = read_wav(&out);
     let audio = repo_root().join("audio");
     let prompt = read_wav(&audio.join("prompts/de-DE/code.wav"));
     let at = find(&samples, &prompt, 0).expect("German code prompt");

@@ -435,6 +435,94 @@ pub fn otp_body(code: &str, callback: &str) -> Value {
     })
 }
 
+/// One call to a SIPp trunk that answers it busy (486), with its callback to a receiver,
+/// placed by a daemon whose SQLite store refuses, through a trigger, every update of
+/// `table` that sets `column` ("injected store failure") until [`RefusingStore::stop_refusing`].
+pub struct RefusingStore {
+    /// A connection to the daemon's store, for the test to read what got stored.
+    pub db: rusqlite::Connection,
+    pub daemon: Daemon,
+    pub receiver: Receiver,
+    pub sipp: Sipp,
+    trigger: String,
+}
+
+impl RefusingStore {
+    /// Starts the trunk, the receiver and the daemon in `dir` and installs the trigger.
+    pub async fn start(dir: &Path, table: &str, column: &str) -> RefusingStore {
+        let sipp = sipp_trunk(dir, "uas_busy_486.xml", 1).await;
+        let receiver = Receiver::start(&[]).await;
+        let daemon = Daemon::start(DaemonConfig::new(dir, sipp.addr())).await;
+        let db = rusqlite::Connection::open(daemon.config.db()).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        let trigger = format!("refuse_{table}_{column}");
+        db.execute_batch(&format!(
+            "CREATE TRIGGER {trigger} BEFORE UPDATE ON {table}
+             WHEN NEW.{column} IS NOT NULL
+             BEGIN SELECT RAISE(ABORT, 'injected store failure'); END;"
+        ))
+        .unwrap();
+        RefusingStore {
+            db,
+            daemon,
+            receiver,
+            sipp,
+            trigger,
+        }
+    }
+
+    /// Drops the trigger: the store works again.
+    pub fn stop_refusing(&self) {
+        self.db
+            .execute_batch(&format!("DROP TRIGGER {}", self.trigger))
+            .unwrap();
+    }
+}
+
+/// Node a of a two-node cluster on a fresh PostgreSQL database: one call slot
+/// (`max-concurrent = 1`), a trunk that never answers (each INVITE rings, retransmitted,
+/// and holds its slot) and a callback receiver. [`OneSlotNode::next_node`] configures
+/// a second node on the same database.
+pub struct OneSlotNode {
+    pub node_a: Daemon,
+    pub receiver: Receiver,
+    /// The silent trunk: what it receives are the nodes' INVITEs.
+    pub trunk: tokio::net::UdpSocket,
+    /// Node a's settings.
+    pub config: DaemonConfig,
+    pub pg: voice_otp_testkit::postgres::Postgres,
+}
+
+impl OneSlotNode {
+    /// Starts PostgreSQL with the database `database`, the trunk, the receiver and node a
+    /// (its files in `dir`).
+    pub async fn start(dir: &Path, database: &str) -> OneSlotNode {
+        let pg = voice_otp_testkit::postgres::Postgres::start();
+        let url = pg.create_database(database);
+        let trunk = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let receiver = Receiver::start(&[]).await;
+        let mut config = DaemonConfig::new(dir, trunk.local_addr().unwrap());
+        config.store_url = Some(url);
+        config.calls_extra = "max-concurrent = 1".to_owned();
+        let node_a = Daemon::start(config.clone()).await;
+        OneSlotNode {
+            node_a,
+            receiver,
+            trunk,
+            config,
+            pg,
+        }
+    }
+
+    /// Node a's settings on an HTTP port and RTP range of their own: a second node.
+    pub fn next_node(&self) -> DaemonConfig {
+        let mut config = self.config.clone();
+        config.http_port = free_tcp_port();
+        config.rtp = rtp_range();
+        config
+    }
+}
+
 /// An 8 kHz mono 16-bit WAV file of `samples`, as an upload body.
 pub fn wav_8k(samples: impl IntoIterator<Item = i16>) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
