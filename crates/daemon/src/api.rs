@@ -69,6 +69,8 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // Retry-After (seconds), for the answers a client may simply repeat later.
+        let mut retry_after = None;
         let (status, errors) = match self {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -99,30 +101,31 @@ impl IntoResponse for ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 vec![json!({"message": "method not allowed on this endpoint"})],
             ),
-            ApiError::TooManyRequests { limit, retry_after } => {
-                let body = json!({"success": false, "errors": [{
-                    "limit": limit,
-                    "message": format!("over the [guard] {limit} limit: nothing was dialled"),
-                }]});
-                let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
-                return resp;
+            ApiError::TooManyRequests {
+                limit,
+                retry_after: seconds,
+            } => {
+                retry_after = Some(seconds);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    vec![json!({
+                        "limit": limit,
+                        "message": format!("over the [guard] {limit} limit: nothing was dialled"),
+                    })],
+                )
             }
             ApiError::ShuttingDown => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 vec![json!({"message": "the daemon is shutting down"})],
             ),
             ApiError::StoreBusy => {
-                let body = json!({"success": false, "errors": [{
-                    "message": "the store is busy: nothing was stored or dialled; try again",
-                }]});
-                let mut resp = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
-                resp.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    header::HeaderValue::from(STORE_BUSY_RETRY_AFTER),
-                );
-                return resp;
+                retry_after = Some(STORE_BUSY_RETRY_AFTER);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    vec![json!({
+                        "message": "the store is busy: nothing was stored or dialled; try again",
+                    })],
+                )
             }
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -139,6 +142,10 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Some(seconds) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         resp
     }
