@@ -158,16 +158,7 @@ impl PgStore {
     pub(crate) async fn release_claimed(&self, call_id: Option<&str>) -> Result<u64, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let n = execute(
-            &tx,
-            "UPDATE calls SET state = 'queued', node = NULL
-                 WHERE node = $1 AND state = 'claimed' AND ($2::TEXT IS NULL OR call_id = $2)",
-            &[&&*self.node, &call_id],
-        )
-        .await?;
-        if n > 0 {
-            notify_queue(&tx).await?;
-        }
+        let n = requeue_claims(&tx, &self.node, call_id).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -274,9 +265,7 @@ impl PgStore {
         let tx = client.transaction().await?;
         // Claimed but never dialled: their sealed specs are still there, so they can still
         // be placed, by any node.
-        if release_claims_of(&tx, &self.node).await? > 0 {
-            notify_queue(&tx).await?;
-        }
+        requeue_claims(&tx, &self.node, None).await?;
         let closed = close_open_calls(&tx, &self.node, now_ms, rules::RESTARTED).await?;
         tx.commit().await?;
         Ok(closed)
@@ -339,9 +328,7 @@ impl PgStore {
         }
         // Its claimed, not dialled calls are placed by the others; only the dialled ones
         // (which no other node may take over) end as node lost.
-        if release_claims_of(&tx, &node).await? > 0 {
-            notify_queue(&tx).await?;
-        }
+        requeue_claims(&tx, &node, None).await?;
         let closed = close_open_calls(&tx, &node, now_ms, rules::NODE_LOST).await?;
         execute(&tx, "DELETE FROM nodes WHERE node = $1", &[&node]).await?;
         tx.commit().await?;
@@ -603,17 +590,24 @@ async fn notify_queue(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), Sto
     Ok(())
 }
 
-/// Puts the claimed, not dialled calls of `node` back in the queue. Returns how many.
-async fn release_claims_of(
+/// Puts the claimed, not dialled calls of `node` (`call_id`, or all of them) back in the
+/// queue, with a `NOTIFY` when there were any. Returns how many.
+async fn requeue_claims(
     tx: &deadpool_postgres::Transaction<'_>,
     node: &str,
+    call_id: Option<&str>,
 ) -> Result<u64, StoreError> {
-    execute(
+    let n = execute(
         tx,
-        "UPDATE calls SET state = 'queued', node = NULL WHERE node = $1 AND state = 'claimed'",
-        &[&node],
+        "UPDATE calls SET state = 'queued', node = NULL
+             WHERE node = $1 AND state = 'claimed' AND ($2::TEXT IS NULL OR call_id = $2)",
+        &[&node, &call_id],
     )
-    .await
+    .await?;
+    if n > 0 {
+        notify_queue(tx).await?;
+    }
+    Ok(n)
 }
 
 /// Runs the migrations on a connection of its own, under [`MIGRATION_LOCK`].
