@@ -109,20 +109,21 @@ impl CallQueue {
             async move {
                 // Counted as accepted by the node that runs it (or records its failure),
                 // so a claim given back is counted nowhere twice.
-                match prepare.await {
+                let ended = match prepare.await {
                     Prepared::Dial(spec) => {
                         queue.metrics.call_accepted();
                         info!(kind = ?spec.kind, "claimed call placed");
-                        let outcome = queue.execute(*spec).await;
-                        drop(permit);
-                        queue.record(&call_id, &outcome, true).await;
+                        Some((queue.execute(*spec).await, true))
                     }
                     Prepared::Fail(outcome) => {
                         queue.metrics.call_accepted();
-                        drop(permit);
-                        queue.record(&call_id, &outcome, false).await;
+                        Some((outcome, false))
                     }
-                    Prepared::Drop => drop(permit),
+                    Prepared::Drop => None,
+                };
+                drop(permit);
+                if let Some((outcome, was_active)) = ended {
+                    queue.record(&call_id, &outcome, was_active).await;
                 }
                 queue.end(&call_id);
             }
