@@ -176,6 +176,17 @@ def spoken(code, repeat, group=3, min_len=6):
     return code + code[(len(code) - 1) // group * group:]
 
 
+def count(t, code, want, got):
+    """Adds one reading to a tally `[characters right, whole codes right, codes]`: `want`
+    is what was said (the code, plus a repeated group if any), `got` what was heard.
+    Characters right are scaled to the code's length, so rows with and without a repeat
+    compare."""
+    right = max(0, len(want) - edit_distance(want, got))
+    t[0] += right * len(code) / len(want)
+    t[1] += got == want
+    t[2] += 1
+
+
 def random_code(kind, rng):
     chars = "0123456789" if kind == "digits" else "0123456789abcdefghijklmnopqrstuvwxyz"
     return "".join(rng.choice(chars) for _ in range(6))
@@ -201,10 +212,7 @@ def rescore(paths):
             code, text = m["code"], ast.literal_eval(m["text"])
             got = heard(text)
             kind = "digits" if code.isdigit() else "alphanumeric"
-            t = tally.setdefault((m["voice"], m["line"], kind), [0, 0, 0])
-            t[0] += max(0, len(code) - edit_distance(code, got))
-            t[1] += got == code
-            t[2] += 1
+            count(tally.setdefault((m["voice"], m["line"], kind), [0, 0, 0]), code, code, got)
     print("| voice | line | kind | codes | characters right | whole codes right |")
     print("|---|---|---|---|---|---|")
     for (voice, line, kind), (chars, whole, n) in tally.items():
@@ -297,12 +305,7 @@ def main():
                     text = " ".join(s.text for s in segments)
                     got = heard(text, words)
                     want = spoken(code, repeat)
-                    t = tally.setdefault((line, kind), [0, 0, 0])
-                    # Scaled to the code's length, so rows with and without a repeat compare.
-                    right = max(0, len(want) - edit_distance(want, got))
-                    t[0] += right * len(code) / len(want)
-                    t[1] += got == want
-                    t[2] += 1
+                    count(tally.setdefault((line, kind), [0, 0, 0]), code, want, got)
                     if os.environ.get("INTELLIGIBILITY_VERBOSE"):
                         print(f"  {name} {line} {code} <- {text!r} = {got}", file=sys.stderr)
         for line in ("A-law", f"A-law + noise {args.snr:g} dB SNR"):
