@@ -13,13 +13,14 @@
 //!   SIP Call-ID) per callee;
 //! - SIPp never sees more than `max-cps` INVITEs in any one-second window.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use voice_otp_suite::e2e::*;
 use voice_otp_testkit::postgres::Postgres;
+use voice_otp_testkit::sipp::most_in_one_second;
 
 const CALLS: usize = 200;
 const RATE: u64 = 50;
@@ -27,53 +28,6 @@ const MAX_CONCURRENT: usize = 20;
 const MAX_CPS: usize = 20;
 /// Node a is killed after this many posts.
 const KILL_AFTER: usize = CALLS / 2;
-
-/// (seconds since midnight, callee) of each INVITE SIPp received, first arrival per SIP
-/// Call-ID (retransmissions do not count).
-fn invites(messages: &str) -> Vec<(f64, String)> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for block in messages
-        .split("-----------------------------------------------")
-        .skip(1)
-    {
-        let mut lines = block.lines();
-        let stamp = lines.next().unwrap_or_default().trim();
-        let received = lines.next().is_some_and(|l| l.contains("message received"));
-        let mut message = lines.skip_while(|l| l.trim().is_empty());
-        let Some(request) = message.next().filter(|l| l.starts_with("INVITE ")) else {
-            continue;
-        };
-        if !received {
-            continue;
-        }
-        let call_id = message
-            .find_map(|l| l.strip_prefix("Call-ID:"))
-            .unwrap_or_else(|| panic!("INVITE without Call-ID in\n{block}"))
-            .trim()
-            .to_owned();
-        if !seen.insert(call_id) {
-            continue;
-        }
-        // "INVITE sip:+31610000007@127.0.0.1:5060 SIP/2.0"
-        let callee = request
-            .trim_start_matches("INVITE sip:")
-            .split('@')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let time = stamp.rsplit(' ').next().unwrap();
-        let mut parts = time.split(':').map(|p| p.parse::<f64>().unwrap());
-        let (h, m, s) = (
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-        );
-        out.push((h * 3600.0 + m * 60.0 + s, callee));
-    }
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out
-}
 
 fn callee(i: usize) -> String {
     format!("+3161{i:07}")
@@ -239,10 +193,10 @@ async fn two_nodes_one_killed_every_call_ends_once() {
     );
 
     // SIPp: one INVITE per callee, never more than max-cps a second.
-    let invites = invites(&sipp.messages());
+    let invites = sipp.received_invites();
     let mut per_callee: HashMap<&str, usize> = HashMap::new();
-    for (_, c) in &invites {
-        *per_callee.entry(c.as_str()).or_default() += 1;
+    for invite in &invites {
+        *per_callee.entry(invite.callee.as_str()).or_default() += 1;
     }
     for (c, n) in &per_callee {
         assert_eq!(*n, 1, "{c} dialled {n} times");
@@ -254,15 +208,11 @@ async fn two_nodes_one_killed_every_call_ends_once() {
             callee(*i)
         );
     }
-    let mut busiest = 0;
-    for (k, (t, _)) in invites.iter().enumerate() {
-        let in_second = invites[k..].iter().take_while(|u| u.0 - t < 1.0).count();
-        assert!(
-            in_second <= MAX_CPS,
-            "{in_second} INVITEs in the second from {t}"
-        );
-        busiest = busiest.max(in_second);
-    }
+    let busiest = most_in_one_second(&invites);
+    assert!(
+        busiest <= MAX_CPS,
+        "{busiest} INVITEs in one second: {invites:?}"
+    );
     let repeated = all.len() - results.len();
     eprintln!(
         "accepted {}, node lost {}, dialled {} (at most {busiest} in a second), callbacks {} ({} repeated), last callback {:?} after the kill, wall {:?}",

@@ -9,47 +9,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use voice_otp_suite::e2e::*;
+use voice_otp_testkit::sipp::most_in_one_second;
 
 const CALLS: usize = 20;
 const MAX_CPS: usize = 5;
-
-/// Seconds since midnight of each INVITE SIPp received, first arrival per Call-ID.
-fn invite_arrivals(messages: &str) -> Vec<f64> {
-    let mut seen = HashSet::new();
-    let mut arrivals = Vec::new();
-    for block in messages
-        .split("-----------------------------------------------")
-        .skip(1)
-    {
-        let mut lines = block.lines();
-        // " 2026-12-02 07:05:18.394149"
-        let stamp = lines.next().unwrap_or_default().trim();
-        let received = lines.next().is_some_and(|l| l.contains("message received"));
-        let mut message = lines.skip_while(|l| l.trim().is_empty());
-        let is_invite = message.next().is_some_and(|l| l.starts_with("INVITE "));
-        if !(received && is_invite) {
-            continue;
-        }
-        let call_id = message
-            .find_map(|l| l.strip_prefix("Call-ID:"))
-            .unwrap_or_else(|| panic!("INVITE without Call-ID in\n{block}"))
-            .trim()
-            .to_owned();
-        if !seen.insert(call_id) {
-            continue;
-        }
-        let time = stamp.rsplit(' ').next().unwrap();
-        let mut parts = time.split(':').map(|p| p.parse::<f64>().unwrap());
-        let (h, m, s) = (
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-        );
-        arrivals.push(h * 3600.0 + m * 60.0 + s);
-    }
-    arrivals.sort_by(f64::total_cmp);
-    arrivals
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trunk_max_cps_is_never_exceeded() {
@@ -115,13 +78,11 @@ pub(crate) async fn assert_all_10_within_max_cps(
     assert_eq!(finished.len(), calls);
     sipp.assert_ok(Duration::from_secs(15)).await;
 
-    let arrivals = invite_arrivals(&sipp.messages());
-    assert_eq!(arrivals.len(), calls, "{}", sipp.messages());
-    for (i, t) in arrivals.iter().enumerate() {
-        let in_second = arrivals[i..].iter().take_while(|u| *u - t < 1.0).count();
-        assert!(
-            in_second <= max_cps,
-            "{in_second} INVITEs in the second from {t}: {arrivals:?}"
-        );
-    }
+    let invites = sipp.received_invites();
+    assert_eq!(invites.len(), calls, "{}", sipp.messages());
+    let busiest = most_in_one_second(&invites);
+    assert!(
+        busiest <= max_cps,
+        "{busiest} INVITEs in one second: {invites:?}"
+    );
 }

@@ -279,6 +279,12 @@ impl Sipp {
         std::fs::read_to_string(&self.logs.messages).unwrap_or_default()
     }
 
+    /// The INVITEs SIPp received so far, from its message trace, in arrival order: the
+    /// first arrival of each SIP Call-ID (retransmissions do not count).
+    pub fn received_invites(&self) -> Vec<ReceivedInvite> {
+        received_invites(&self.messages())
+    }
+
     /// The errors SIPp logged so far (`-trace_err`).
     pub fn errors(&self) -> String {
         std::fs::read_to_string(&self.logs.errors).unwrap_or_default()
@@ -382,4 +388,77 @@ impl Drop for Sipp {
         // an exited child makes this a no-op.
         let _ = self.child.start_kill();
     }
+}
+
+/// An INVITE SIPp received (see [`Sipp::received_invites`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedInvite {
+    /// When SIPp logged it, in seconds since midnight.
+    pub at_s: f64,
+    /// The user part of the Request-URI: `+31610000007` of
+    /// `INVITE sip:+31610000007@127.0.0.1:5060 SIP/2.0`.
+    pub callee: String,
+}
+
+/// The INVITEs received in a SIPp message trace (`-trace_msg`), first arrival per SIP
+/// Call-ID, sorted by arrival.
+fn received_invites(messages: &str) -> Vec<ReceivedInvite> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for block in messages
+        .split("-----------------------------------------------")
+        .skip(1)
+    {
+        let mut lines = block.lines();
+        // " 2026-12-02 07:05:18.394149"
+        let stamp = lines.next().unwrap_or_default().trim();
+        let received = lines.next().is_some_and(|l| l.contains("message received"));
+        let mut message = lines.skip_while(|l| l.trim().is_empty());
+        let Some(request) = message.next().filter(|l| l.starts_with("INVITE ")) else {
+            continue;
+        };
+        if !received {
+            continue;
+        }
+        let call_id = message
+            .find_map(|l| l.strip_prefix("Call-ID:"))
+            .unwrap_or_else(|| panic!("INVITE without Call-ID in\n{block}"))
+            .trim()
+            .to_owned();
+        if !seen.insert(call_id) {
+            continue;
+        }
+        let callee = request
+            .trim_start_matches("INVITE sip:")
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let time = stamp.rsplit(' ').next().unwrap();
+        let mut parts = time.split(':').map(|p| p.parse::<f64>().unwrap());
+        let (h, m, s) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        out.push(ReceivedInvite {
+            at_s: h * 3600.0 + m * 60.0 + s,
+            callee,
+        });
+    }
+    out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    out
+}
+
+/// The most INVITEs that arrived within any one second (a window opening at each arrival).
+pub fn most_in_one_second(invites: &[ReceivedInvite]) -> usize {
+    (0..invites.len())
+        .map(|k| {
+            invites[k..]
+                .iter()
+                .take_while(|u| u.at_s - invites[k].at_s < 1.0)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
 }
