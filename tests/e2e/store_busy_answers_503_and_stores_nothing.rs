@@ -55,20 +55,8 @@ async fn a_busy_store_answers_503_with_retry_after_and_stores_nothing() {
         let callee = format!("+3161234{i:04}");
         body["callee"] = json!(callee);
         burst.spawn(async move {
-            let resp = client
-                .post(url)
-                .header("X-CM-PRODUCTTOKEN", TOKEN)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .map(|v| v.to_str().unwrap().to_owned());
-            let text = resp.text().await.unwrap();
-            (callee, status, retry_after, text)
+            let answer = post_with_token(&client, &url, &body).await;
+            (callee, answer.status, answer.retry_after, answer.text)
         });
     }
     let mut refused = Vec::new();

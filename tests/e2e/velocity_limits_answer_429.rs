@@ -21,20 +21,9 @@ async fn post(daemon: &Daemon, body: &Value) -> (u16, Option<u64>, Value) {
 }
 
 async fn post_with(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Option<u64>, Value) {
-    let resp = client
-        .post(url)
-        .header("X-CM-PRODUCTTOKEN", TOKEN)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let retry = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    (status, retry, resp.json().await.unwrap_or(Value::Null))
+    let answer = post_with_token(client, url, body).await;
+    let retry = answer.retry_after.and_then(|v| v.parse().ok());
+    (answer.status, retry, answer.json)
 }
 
 fn assert_limited(got: &(u16, Option<u64>, Value), limit: &str) {

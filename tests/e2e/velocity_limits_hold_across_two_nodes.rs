@@ -12,15 +12,8 @@ use voice_otp_testkit::postgres::Postgres;
 
 /// Posts the OTP body to `daemon`: the status and the JSON answer.
 async fn post(client: reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let resp = client
-        .post(url)
-        .header("X-CM-PRODUCTTOKEN", TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let answer = post_with_token(&client, &url, &body).await;
+    (answer.status, answer.json)
 }
 
 /// The CDRs `daemon` lists once `n` are there (bounded wait).

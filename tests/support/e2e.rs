@@ -302,18 +302,8 @@ impl Daemon {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, String, Value) {
-        let resp = self
-            .client
-            .post(self.url(path))
-            .header("X-CM-PRODUCTTOKEN", TOKEN)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        (status, text, json)
+        let answer = post_with_token(&self.client, &self.url(path), body).await;
+        (answer.status, answer.text, answer.json)
     }
 
     /// GETs with the token; returns the status, the raw body and its JSON.
@@ -426,6 +416,42 @@ pub fn assert_signed(got: &Received, secret: &str) {
 }
 
 /// A minimal OTP body for one callee with the receiver as callback.
+/// What the API answered a POST.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The raw body, and its JSON (`Null` when it is not JSON).
+    pub text: String,
+    pub json: Value,
+}
+
+/// POSTs `body` as JSON to `url` with the test product token, on `client` (a daemon's, or
+/// one with other timeouts, for requests sent from spawned tasks or to other nodes).
+pub async fn post_with_token(client: &reqwest::Client, url: &str, body: &Value) -> Answer {
+    let resp = client
+        .post(url)
+        .header("X-CM-PRODUCTTOKEN", TOKEN)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = resp.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        retry_after,
+        text,
+        json,
+    }
+}
+
 pub fn otp_body(code: &str, callback: &str) -> Value {
     serde_json::json!({
         "callee": "+31612345678",
